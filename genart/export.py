@@ -1,0 +1,65 @@
+"""Writing results: PNG files and bounded time-lapse GIFs."""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+import numpy as np
+from PIL import Image, PngImagePlugin
+
+
+class Timelapse:
+    """Keeps at most ``max_frames`` downscaled frames of a run, evenly spread over its course.
+
+    When full, every other kept frame is dropped and only every second new frame is kept
+    from then on, so memory stays bounded however long the run is and the frames stay
+    evenly spaced in time.
+    """
+
+    def __init__(self, max_frames: int = 48, max_dim: int = 320):
+        if max_frames < 2:
+            raise ValueError("max_frames must be at least 2")
+        self.max_frames = max_frames
+        self.max_dim = max_dim
+        self._frames: list[np.ndarray] = []
+        self._stride = 1
+        self._seen = 0
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def add(self, image: np.ndarray, force: bool = False) -> None:
+        """Offer one uint8 RGB frame; ``force`` keeps it regardless of the stride (the final frame)."""
+        self._seen += 1
+        if not force and (self._seen - 1) % self._stride:
+            return
+        small = Image.fromarray(image)
+        small.thumbnail((self.max_dim, self.max_dim), Image.LANCZOS)
+        self._frames.append(np.asarray(small))
+        if len(self._frames) > self.max_frames:
+            self._frames = self._frames[::2]
+            self._stride *= 2
+
+    def save_gif(self, path: str | os.PathLike, seconds: float = 4.0) -> str:
+        """Write the kept frames as a looping GIF lasting about ``seconds``; returns the path."""
+        import imageio.v3 as iio
+
+        if not self._frames:
+            raise ValueError("no frames to write")
+        size = self._frames[-1].shape[:2]
+        frames = [f if f.shape[:2] == size else np.asarray(Image.fromarray(f).resize(size[::-1], Image.LANCZOS))
+                  for f in self._frames]
+        per_frame_ms = max(40, int(1000 * seconds / len(frames)))
+        durations = [per_frame_ms] * (len(frames) - 1) + [1500]  # linger on the result
+        iio.imwrite(path, np.stack(frames), extension=".gif", duration=durations, loop=0)
+        return str(path)
+
+
+def save_png(path: str | os.PathLike, image: np.ndarray, text: Mapping[str, str] | None = None) -> str:
+    """Write a uint8 RGB image as PNG, with optional text chunks; returns the path."""
+    info = PngImagePlugin.PngInfo()
+    for key, value in (text or {}).items():
+        info.add_itxt(key, value)
+    Image.fromarray(image).save(path, format="PNG", pnginfo=info)
+    return str(path)

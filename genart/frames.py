@@ -1,0 +1,35 @@
+"""The one thing every genart generator yields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One intermediate (or the final) result of a running algorithm.
+
+    Attributes:
+        image: H×W×3 uint8 RGB array, ready to show.
+        step: steps done so far, counted across octaves, scales or epochs.
+        total: steps planned for the whole run; constant within a run.
+        stage: a short human label such as ``"octave 2/5"`` or ``"epoch 3/10"``.
+        metrics: named scalar values, e.g. ``{"loss": 1.2}``.
+        final: True for the last frame of a run, and only for it.
+    """
+
+    image: np.ndarray
+    step: int
+    total: int
+    stage: str
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    final: bool = False
+
+    def __post_init__(self) -> None:
+        img = self.image
+        if not (isinstance(img, np.ndarray) and img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3):
+            raise TypeError(f"Frame.image must be an H×W×3 uint8 array, got {getattr(img, 'dtype', type(img))} "
+                            f"{getattr(img, 'shape', '')}")

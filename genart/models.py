@@ -1,0 +1,193 @@
+"""Cached Keras feature extractors and the weights policy.
+
+``GENART_WEIGHTS`` chooses the weights of the pretrained networks:
+
+* ``imagenet`` (default): Keras' ImageNet weights, downloaded once into Keras' own cache
+  (``$KERAS_HOME/models``, by default ``~/.keras/models``). When that is impossible (offline),
+  :class:`~genart.errors.WeightsUnavailable` says which file to put where.
+* ``random``: the same architecture, untrained, with deterministically seeded weights. For
+  offline demos and tests; its pictures are not what the algorithms look like for real, and
+  the UI says so.
+
+Networks are built once per process and per layer set (builds are guarded by a lock, so
+concurrent requests share one build). Callers never modify the returned models.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Sequence
+
+import numpy as np
+
+from .errors import GenartError, WeightsUnavailable
+
+WEIGHTS_ENV = "GENART_WEIGHTS"
+WEIGHT_CHOICES = ("imagenet", "random")
+RANDOM_SEED = 0
+
+#: Layer names usable for DeepDream (InceptionV3's "mixed" concatenations).
+INCEPTION_LAYERS = tuple(f"mixed{i}" for i in range(11))
+#: Files Keras downloads for the notop networks (what to place in the cache when offline).
+WEIGHT_FILES = {
+    "InceptionV3": "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "VGG19": "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+}
+
+_lock = threading.RLock()
+_cache: dict[tuple, object] = {}
+
+
+def weights_mode() -> str:
+    """The weights in use: ``"imagenet"`` or ``"random"`` (from ``GENART_WEIGHTS``)."""
+    mode = os.environ.get(WEIGHTS_ENV, "imagenet").strip().lower() or "imagenet"
+    if mode not in WEIGHT_CHOICES:
+        raise GenartError(f"{WEIGHTS_ENV} must be 'imagenet' or 'random', not {mode!r}.")
+    return mode
+
+
+def weights_label(mode: str | None = None) -> str:
+    """One line for the UI saying which weights are in use."""
+    mode = mode or weights_mode()
+    if mode == "random":
+        return ("Random, untrained weights (GENART_WEIGHTS=random): the pictures show the mechanics, "
+                "not what the pretrained networks dream or paint.")
+    return "Pretrained ImageNet weights (Keras)."
+
+
+def keras_cache_dir() -> str:
+    """Where Keras keeps downloaded weights (``$KERAS_HOME/models`` or ``~/.keras/models``)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return os.path.join(home, "models")
+
+
+def _build(name: str, weights: str):
+    import keras
+
+    ctor = {"InceptionV3": keras.applications.InceptionV3, "VGG19": keras.applications.VGG19}[name]
+    if weights == "random":
+        model = ctor(include_top=False, weights=None)
+        seed_weights(model, RANDOM_SEED)
+        return model
+    try:
+        return ctor(include_top=False, weights="imagenet")
+    except Exception as exc:  # Keras raises a bare Exception on a failed download
+        raise WeightsUnavailable(
+            f"Could not load the ImageNet weights for {name} ({type(exc).__name__}: {exc}). "
+            f"Put {WEIGHT_FILES[name]} into {keras_cache_dir()} (Keras downloads it there when online), "
+            f"or set {WEIGHTS_ENV}=random to run the same network untrained."
+        ) from None
+
+
+def base_model(name: str, weights: str | None = None):
+    """The cached headless ``InceptionV3`` or ``VGG19`` with the chosen weights."""
+    weights = weights or weights_mode()
+    key = ("base", name, weights)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = _build(name, weights)
+        return _cache[key]
+
+
+def dream_extractor(layers: Sequence[str], weights: str | None = None):
+    """InceptionV3 cut at ``layers``: a batch in [-1, 1] → one activation tensor per layer.
+
+    Batch normalisation is folded into the preceding convolutions (same function, fewer ops).
+    """
+    import keras
+
+    weights = weights or weights_mode()
+    layers = tuple(layers)
+    key = ("dream", layers, weights)
+    with _lock:
+        if key not in _cache:
+            base = base_model("InceptionV3", weights)
+            outs = [base.get_layer(n).output for n in layers]
+            _cache[key] = fold_batchnorm(keras.Model(base.input, outs, name="dream_extractor"))
+        return _cache[key]
+
+
+def vgg19_extractor(style_layers: Sequence[str], content_layers: Sequence[str], weights: str | None = None):
+    """VGG19 cut at the style layers then the content layers.
+
+    Input: a ``keras.applications.vgg19.preprocess_input`` batch (BGR, mean-subtracted 0–255).
+    Outputs: one tensor per style layer, then one per content layer, in that order.
+    """
+    import keras
+
+    weights = weights or weights_mode()
+    key = ("vgg19", tuple(style_layers), tuple(content_layers), weights)
+    with _lock:
+        if key not in _cache:
+            base = base_model("VGG19", weights)
+            outs = [base.get_layer(n).output for n in (*style_layers, *content_layers)]
+            _cache[key] = keras.Model(base.input, outs, name="vgg19_extractor")
+        return _cache[key]
+
+
+def seed_weights(model, seed: int) -> None:
+    """Re-initialise every kernel deterministically (Glorot uniform) and biases to zero.
+
+    Batch-norm statistics keep Keras' defaults (mean 0, variance 1, gamma 1, beta 0).
+    """
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        kernel = getattr(layer, "kernel", None)
+        if kernel is None:
+            continue
+        shape = tuple(kernel.shape)
+        receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+        fan_in, fan_out = shape[-2] * receptive, shape[-1] * receptive
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        kernel.assign(rng.uniform(-limit, limit, shape).astype(np.float32))
+        bias = getattr(layer, "bias", None)
+        if bias is not None:
+            bias.assign(np.zeros(tuple(bias.shape), np.float32))
+
+
+def fold_batchnorm(model):
+    """Return a functional model where each Conv2D → BatchNormalization pair is one biased Conv2D.
+
+    Same outputs up to float rounding (inference-mode BN is affine); the clone shares every
+    other layer with ``model``. Convolutions whose output feeds anything besides one BN stay.
+    """
+    import keras
+
+    class _Identity(keras.layers.Layer):
+        def call(self, inputs, training=None, mask=None):
+            return inputs
+
+    bn_of_conv = {}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization) and len(layer._inbound_nodes) == 1:
+            src = layer._inbound_nodes[0].input_tensors[0]._keras_history.operation
+            if isinstance(src, keras.layers.Conv2D) and len(src._outbound_nodes) == 1 and src.activation is keras.activations.linear:
+                bn_of_conv[src.name] = layer
+    if not bn_of_conv:
+        return model
+    folded_bns = {bn.name for bn in bn_of_conv.values()}
+
+    def clone(layer):
+        if layer.name in bn_of_conv:
+            cfg = layer.get_config()
+            cfg["use_bias"] = True
+            return keras.layers.Conv2D.from_config(cfg)
+        if layer.name in folded_bns:
+            return _Identity(name=layer.name)
+        return layer
+
+    new = keras.models.clone_model(model, clone_function=clone)
+    for conv_name, bn in bn_of_conv.items():
+        conv = model.get_layer(conv_name)
+        stats = {w.path.split("/")[-1]: np.asarray(w) for w in bn.weights}
+        mean, var = stats["moving_mean"], stats["moving_variance"]
+        gamma = stats.get("gamma", np.ones_like(mean))
+        beta = stats.get("beta", np.zeros_like(mean))
+        scale = gamma / np.sqrt(var + bn.epsilon)
+        kernel = np.asarray(conv.kernel) * scale
+        bias = beta - mean * scale
+        if conv.use_bias:
+            bias = bias + np.asarray(conv.bias) * scale
+        new.get_layer(conv_name).set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
+    return new

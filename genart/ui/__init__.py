@@ -1,0 +1,52 @@
+"""The Gradio app: one module per tab, assembled by :func:`build_demo`."""
+
+from __future__ import annotations
+
+import os
+
+import gradio as gr
+
+from ..models import weights_label, weights_mode
+from .dream import build_dream_tab
+
+#: Queue length app-wide; further requests get Gradio's clean "queue is full" message.
+QUEUE_SIZE = 16
+#: Largest upload accepted by the server.
+MAX_FILE_SIZE = "25mb"
+
+CSS = """
+#genart-weights {font-size: 0.9em; opacity: 0.85}
+.genart-status textarea, .genart-status input {font-family: ui-monospace, monospace; font-size: 0.9em}
+"""
+
+
+def analytics_enabled() -> bool:
+    """Gradio analytics stay off unless the operator sets GRADIO_ANALYTICS_ENABLED=True."""
+    return os.environ.get("GRADIO_ANALYTICS_ENABLED", "False").strip().lower() in ("1", "true", "yes")
+
+
+def build_demo() -> gr.Blocks:
+    """Build the whole app (all tabs), queue configured, not launched."""
+    try:
+        weights_note = weights_label(weights_mode())
+    except Exception as exc:  # a bad GENART_WEIGHTS value: show it instead of failing to start
+        weights_note = str(exc)
+    with gr.Blocks(title="genart", analytics_enabled=analytics_enabled(), delete_cache=(1800, 3600)) as demo:
+        gr.Markdown("# genart\nClassic generative art from the TensorFlow tutorials, computed live.")
+        gr.Markdown(f"**Weights:** {weights_note}", elem_id="genart-weights")
+        with gr.Tabs():
+            with gr.Tab("DeepDream", id="dream"):
+                build_dream_tab()
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+    return demo
+
+
+def launch_kwargs() -> dict:
+    """Arguments for ``demo.launch``: loopback locally, all interfaces on Hugging Face Spaces."""
+    on_spaces = bool(os.environ.get("SPACE_ID"))
+    return dict(
+        server_name="0.0.0.0" if on_spaces else os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        max_file_size=MAX_FILE_SIZE,
+        css=CSS,
+        show_error=True,
+    )

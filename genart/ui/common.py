@@ -1,0 +1,128 @@
+"""Small adapters every tab shares: uploads, throttled streaming, status lines, downloads, errors.
+
+Nothing here does TensorFlow math: tabs turn slider values into a config, hand the backend
+generator to :func:`stream`, and map each :class:`~genart.frames.Frame` to component updates.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+import gradio as gr
+
+from ..errors import GenartError
+from ..export import Timelapse, save_png
+from ..frames import Frame
+
+log = logging.getLogger("genart")
+
+#: All heavy events (dream, stylize, GAN training) share this concurrency group, limit 1:
+#: on 2 vCPUs two runs at once are each slower than one after the other.
+HEAVY = "genart-heavy"
+#: The fastest rate at which intermediate frames are sent to the browser (seconds between).
+MIN_FRAME_INTERVAL = 0.25
+
+_OUT_DIR = os.path.join(tempfile.gettempdir(), "genart-out")
+_OUT_MAX_AGE = 3600.0
+
+
+class UploadImage(gr.Image):
+    """``gr.Image`` that hands the uploaded file's cache path to genart's own decoder.
+
+    Gradio's own preprocessing opens the file with Pillow before our code runs, so a damaged
+    or non-image upload would fail inside Gradio with a generic error; genart's decoder
+    (:func:`genart.images.load_image`) gives a clear sentence instead.
+    """
+
+    def preprocess(self, payload):
+        if payload is not None and getattr(payload, "path", None) and self.type == "filepath":
+            return str(payload.path)
+        return super().preprocess(payload)
+
+
+def user_error(exc: BaseException) -> gr.Error:
+    """The gr.Error to raise for ``exc``: its text when it is meant for users, a generic one otherwise."""
+    if isinstance(exc, GenartError):
+        return gr.Error(str(exc), print_exception=False)
+    log.exception("unexpected error in a genart run")
+    return gr.Error("Something went wrong on the server while running this; the details are in the "
+                    "server log. Please try again, perhaps with a smaller image or fewer steps.",
+                    print_exception=False)
+
+
+@dataclass
+class Tick:
+    """A frame to show, with the seconds elapsed since the run started."""
+
+    frame: Frame
+    elapsed: float
+
+
+def stream(frames: Iterator[Frame], timelapse: Timelapse | None = None,
+           min_interval: float = MIN_FRAME_INTERVAL) -> Iterator[Tick]:
+    """Iterate a backend generator, passing on at most one frame per ``min_interval`` seconds.
+
+    The final frame always passes. Every frame is offered to ``timelapse``. Errors become
+    :class:`gr.Error`; the backend generator is closed however the stream ends (Stop, a closed
+    tab, an error), so its cleanup runs at once.
+    """
+    start = last = time.perf_counter()
+    try:
+        for frame in frames:
+            if timelapse is not None:
+                timelapse.add(frame.image, force=frame.final)
+            now = time.perf_counter()
+            if frame.final or now - last >= min_interval:
+                last = now
+                yield Tick(frame, now - start)
+    except gr.Error:
+        raise
+    except Exception as exc:
+        raise user_error(exc) from None
+    finally:
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()
+
+
+def status_line(tick: Tick) -> str:
+    """``"octave 2/5 · step 140/500 · loss 1.234 · 12.3 s"`` (and "done" on the final frame)."""
+    f = tick.frame
+    parts = [f.stage, f"step {f.step}/{f.total}"]
+    parts += [f"{k} {_fmt(v)}" for k, v in f.metrics.items()]
+    parts.append(f"{tick.elapsed:.1f} s")
+    if f.final:
+        parts.append("done")
+    return " · ".join(parts)
+
+
+def _fmt(v: float) -> str:
+    a = abs(v)
+    return f"{v:.3g}" if a == 0 or 1e-3 <= a < 1e4 else f"{v:.2e}"
+
+
+def out_path(name: str) -> str:
+    """A fresh path for a downloadable file; files older than an hour are removed on the way."""
+    os.makedirs(_OUT_DIR, exist_ok=True)
+    now = time.time()
+    for entry in os.scandir(_OUT_DIR):
+        try:
+            if entry.is_file() and now - entry.stat().st_mtime > _OUT_MAX_AGE:
+                os.remove(entry.path)
+        except OSError:
+            pass
+    fd, path = tempfile.mkstemp(prefix=f"{name}-", suffix=os.path.splitext(name)[1] or "", dir=_OUT_DIR)
+    os.close(fd)
+    return path
+
+
+def downloads(image, timelapse: Timelapse | None, stem: str) -> tuple[str, str | None]:
+    """Write the final PNG (and the time-lapse GIF when there are frames); returns their paths."""
+    png = save_png(out_path(f"{stem}.png"), image)
+    gif = timelapse.save_gif(out_path(f"{stem}.gif")) if timelapse is not None and len(timelapse) else None
+    return png, gif

@@ -1,0 +1,88 @@
+"""Shared fixtures: random weights, analytics off, one in-process app server, one browser.
+
+Tests never touch the network: pretrained weights are replaced by seeded random weights of
+the same architecture (GENART_WEIGHTS=random) and data comes from the tests or from assets/.
+"""
+
+import os
+
+os.environ["GENART_WEIGHTS"] = "random"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import shutil
+
+import numpy as np
+import pytest
+
+CHROMIUM = os.environ.get("GENART_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives the app in headless Chromium (Playwright)")
+    config.addinivalue_line("markers", "slow: needs real pretrained weights or minutes of CPU; skipped unless selected")
+
+
+@pytest.fixture(scope="session")
+def photo() -> np.ndarray:
+    """A 120×160 RGB test picture with smooth gradients and edges (made here, no files)."""
+    yy, xx = np.mgrid[0:120, 0:160].astype(np.float32)
+    r = 127 + 120 * np.sin(xx / 9.0)
+    g = 127 + 120 * np.cos(yy / 7.0)
+    b = np.where((xx - 80) ** 2 + (yy - 60) ** 2 < 900, 230, 40).astype(np.float32)
+    return np.stack([r, g, b], axis=2).clip(0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """The whole app launched in-process once per test session; yields its local URL."""
+    from genart.ui import build_demo, launch_kwargs
+
+    demo = build_demo()
+    kwargs = launch_kwargs()
+    kwargs.update(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
+    demo.launch(**kwargs)
+    try:
+        yield demo.local_url
+    finally:
+        demo.close()
+
+
+@pytest.fixture()
+def client(app_server):
+    """A fresh gradio_client session on the shared app (one per test: sessions stay apart)."""
+    from gradio_client import Client
+
+    return Client(app_server, verbose=False, analytics_enabled=False, download_files=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (its own browser download is not used)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture()
+def page(browser, app_server):
+    """A fresh browser page (its own Gradio session) with the app loaded."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1600})
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    pg.goto(app_server)
+    try:
+        yield pg
+    finally:
+        ctx.close()
