@@ -39,6 +39,8 @@ class UploadImage(gr.Image):
     (:func:`genart.images.load_image`) gives a clear sentence instead.
     """
 
+    is_template = True  # Gradio renders a template component with its parent's (gr.Image's) front end
+
     def preprocess(self, payload):
         if payload is not None and getattr(payload, "path", None) and self.type == "filepath":
             return str(payload.path)

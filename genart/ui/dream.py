@@ -1,0 +1,102 @@
+"""The DeepDream tab: upload, choose layers and octaves, watch the dream grow."""
+
+from __future__ import annotations
+
+import os
+from typing import Callable, Iterator
+
+import gradio as gr
+
+from ..dream import DreamConfig, dream
+from ..errors import InputError
+from ..export import Timelapse
+from ..models import INCEPTION_LAYERS
+from .common import HEAVY, UploadImage, downloads, status_line, stream, user_error
+
+ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "assets")
+EXAMPLES = [os.path.join(ASSETS, name) for name in ("chelsea.jpg", "coffee.jpg")]
+
+_DEFAULT = DreamConfig()
+#: The tab starts lighter than the tutorial (100 steps per octave) so a first run takes about a
+#: minute on 2 vCPUs; the slider goes past the tutorial's value.
+UI_STEPS_PER_OCTAVE = 20
+
+
+def _number(value, name: str):
+    """A control's value as a number (an int when whole), or an InputError naming the control.
+
+    API calls bypass the sliders and may send anything; range checks live in DreamConfig.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number; got {value!r}.") from None
+    return int(number) if number.is_integer() else number
+
+
+def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed) -> DreamConfig:
+    """Control values → DreamConfig (validation lives in the config)."""
+    return DreamConfig(
+        layers=tuple(layers or ()),
+        octaves=_number(octaves, "octaves"),
+        octave_scale=_number(octave_scale, "octave_scale"),
+        steps_per_octave=_number(steps_per_octave, "steps_per_octave"),
+        step_size=_number(step_size, "step_size"),
+        tile_size=_number(tile_size, "tile_size"),
+        max_dim=_number(max_dim, "max_dim"),
+        seed=_number(seed, "seed"),
+    )
+
+
+def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
+    """Lay out the DeepDream tab inside the current Blocks and wire its events to ``run``."""
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=320):
+            image = UploadImage(label="Input image", type="filepath", sources=["upload", "clipboard"],
+                                elem_id="dream-input", height=300)
+            gr.Examples(EXAMPLES, inputs=[image], label="Examples (CC0 photos)")
+            layers = gr.CheckboxGroup(list(INCEPTION_LAYERS), value=list(_DEFAULT.layers),
+                                      label="Layers to amplify", info="Low layers: strokes and textures; "
+                                      "high layers: eyes, shells, animal parts.", elem_id="dream-layers")
+            with gr.Row():
+                octaves = gr.Slider(1, 8, value=_DEFAULT.octaves, step=1, label="Octaves")
+                octave_scale = gr.Slider(1.0, 2.0, value=_DEFAULT.octave_scale, step=0.05, label="Octave scale")
+            with gr.Row():
+                steps = gr.Slider(1, 200, value=UI_STEPS_PER_OCTAVE, step=1, label="Steps per octave",
+                                  info=f"The tutorial uses {_DEFAULT.steps_per_octave}.")
+                step_size = gr.Slider(0.001, 0.1, value=_DEFAULT.step_size, step=0.001, label="Step size")
+            with gr.Row():
+                tile_size = gr.Slider(0, 1024, value=_DEFAULT.tile_size, step=32, label="Tile size (px)",
+                                      info="0 = whole image at once; otherwise 160–1024.")
+                max_dim = gr.Slider(128, 1024, value=_DEFAULT.max_dim, step=4, label="Max size (px)")
+            seed = gr.Number(value=_DEFAULT.seed, precision=0, minimum=0, label="Seed")
+            with gr.Row():
+                run_btn = gr.Button("Run", variant="primary", elem_id="dream-run")
+                stop_btn = gr.Button("Stop", variant="stop", elem_id="dream-stop")
+        with gr.Column(scale=3, min_width=320):
+            output = gr.Image(label="Dream", format="jpeg", interactive=False, elem_id="dream-output")
+            status = gr.Textbox(label="Status", interactive=False, elem_id="dream-status",
+                                elem_classes=["genart-status"])
+            with gr.Row():
+                png = gr.File(label="Result (PNG)", elem_id="dream-png")
+                gif = gr.File(label="Time-lapse (GIF)", elem_id="dream-gif")
+
+    def run_dream(image, layers=list(_DEFAULT.layers), octaves=_DEFAULT.octaves,
+                  octave_scale=_DEFAULT.octave_scale, steps_per_octave=UI_STEPS_PER_OCTAVE,
+                  step_size=_DEFAULT.step_size, tile_size=_DEFAULT.tile_size, max_dim=_DEFAULT.max_dim,
+                  seed=_DEFAULT.seed):
+        try:
+            cfg = make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed)
+        except Exception as exc:
+            raise user_error(exc) from None
+        timelapse = Timelapse()
+        for tick in stream(run(image, cfg), timelapse):
+            files = downloads(tick.frame.image, timelapse, "dream") if tick.frame.final else (None, None)
+            yield (tick.frame.image, status_line(tick), *files)
+
+    event = run_btn.click(
+        run_dream, inputs=[image, layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed],
+        outputs=[output, status, png, gif], api_name="dream", concurrency_id=HEAVY, concurrency_limit=1,
+        show_progress="minimal",
+    )
+    stop_btn.click(None, cancels=[event], api_name=False)

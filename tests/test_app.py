@@ -1,0 +1,54 @@
+"""The app driven through its API with gradio_client, in-process (random weights, tiny sizes)."""
+
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+SMALL = dict(layers=["mixed2"], octaves=2, octave_scale=1.3, steps_per_octave=4, step_size=0.02,
+             tile_size=0, max_dim=128, seed=0)
+
+
+@pytest.fixture()
+def photo_file(tmp_path, photo):
+    path = tmp_path / "photo.png"
+    Image.fromarray(photo).save(path)
+    return str(path)
+
+
+def test_dream_streams_frames_then_files(client, photo_file):
+    job = client.submit(handle_file(photo_file), **SMALL, api_name="/dream")
+    job.result(timeout=300)
+    outputs = job.outputs()
+    assert len(outputs) >= 3  # the input at step 0, intermediate frames, the final one
+    statuses = [o[1] for o in outputs]
+    assert statuses[0].startswith("octave 1/2 · step 0/8")
+    assert statuses[-1].endswith("done") and "step 8/8" in statuses[-1]
+    final_image, _, png, gif = outputs[-1]
+    assert final_image is not None
+    assert png["path"].endswith(".png") and gif["path"].endswith(".gif")
+    assert all(o[2] is None for o in outputs[:-1])  # downloads only once the run is done
+
+
+def test_only_named_endpoint_defaults(client, photo_file):
+    """Every parameter after the image has a default, so /dream can be called with the image alone."""
+    params = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/dream"]["parameters"]
+    assert params[0]["parameter_name"] == "image" and not params[0]["parameter_has_default"]
+    assert all(p["parameter_has_default"] for p in params[1:])
+
+
+def test_invalid_upload_reads_well_and_server_keeps_serving(client, tmp_path, photo_file):
+    fake = tmp_path / "notes.png"
+    fake.write_text("this is a text file renamed to .png")
+    with pytest.raises(AppError, match="not an image format"):
+        client.predict(handle_file(str(fake)), **SMALL, api_name="/dream")
+    with pytest.raises(AppError, match="greater than maximum value 200"):  # the slider's own bound
+        client.predict(handle_file(photo_file), **{**SMALL, "steps_per_octave": 5000}, api_name="/dream")
+    with pytest.raises(AppError, match="tile_size must be 0 .no tiling. or between 160 and 2048"):
+        client.predict(handle_file(photo_file), **{**SMALL, "tile_size": 96}, api_name="/dream")
+    with pytest.raises(AppError, match="layers: choose at least one layer"):
+        client.predict(handle_file(photo_file), **{**SMALL, "layers": []}, api_name="/dream")
+    result = client.predict(handle_file(photo_file), **{**SMALL, "octaves": 1, "steps_per_octave": 1},
+                            api_name="/dream")
+    assert result[1].endswith("done")
