@@ -1,0 +1,86 @@
+"""Weights policy, the offline failure message, the model cache and batch-norm folding."""
+
+import urllib.error
+
+import keras
+import numpy as np
+import pytest
+
+from genart import models
+from genart.errors import GenartError, WeightsUnavailable
+
+
+def test_weights_mode_from_environment(monkeypatch):
+    monkeypatch.delenv(models.WEIGHTS_ENV, raising=False)
+    assert models.weights_mode() == "imagenet"
+    monkeypatch.setenv(models.WEIGHTS_ENV, " Random ")
+    assert models.weights_mode() == "random"
+    monkeypatch.setenv(models.WEIGHTS_ENV, "resnet")
+    with pytest.raises(GenartError, match="GENART_WEIGHTS must be 'imagenet' or 'random'"):
+        models.weights_mode()
+
+
+def test_labels_never_pass_random_weights_off_as_pretrained():
+    assert "untrained" in models.weights_label("random").lower()
+    assert "imagenet" in models.weights_label("imagenet").lower()
+
+
+def test_offline_download_failure_says_what_to_do(monkeypatch, tmp_path):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr("keras.src.utils.file_utils.urlretrieve", offline)
+    with pytest.raises(WeightsUnavailable) as err:
+        models._build("InceptionV3", "imagenet")
+    message = str(err.value)
+    assert models.WEIGHT_FILES["InceptionV3"] in message
+    assert str(tmp_path) in message  # where to put the file: Keras' cache under KERAS_HOME
+    assert "GENART_WEIGHTS=random" in message
+
+
+def test_extractors_are_cached_per_layer_set():
+    a = models.dream_extractor(("mixed3", "mixed5"), weights="random")
+    assert models.dream_extractor(("mixed3", "mixed5"), weights="random") is a
+    b = models.dream_extractor(("mixed2",), weights="random")
+    assert b is not a and len(b.outputs) == 1
+
+
+def test_random_weights_are_seeded():
+    m = keras.applications.InceptionV3(include_top=False, weights=None)
+    models.seed_weights(m, models.RANDOM_SEED)
+    base = models.base_model("InceptionV3", "random")
+    for ours, theirs in zip(m.weights, base.weights):  # same architecture, layer names differ
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_batchnorm_folding_keeps_the_function():
+    rng = np.random.default_rng(1)
+    inp = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(8, 3, use_bias=False)(inp)
+    x = keras.layers.BatchNormalization(scale=False, epsilon=1e-3)(x)
+    x = keras.layers.Activation("relu")(x)
+    y = keras.layers.Conv2D(4, 3, use_bias=True)(x)
+    y = keras.layers.BatchNormalization()(y)  # with gamma, and a conv bias to fold as well
+    model = keras.Model(inp, [x, y])
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.set_weights([rng.uniform(0.5, 2.0, w.shape).astype("float32") if "variance" in w.path or
+                               "gamma" in w.path else rng.normal(0, 0.5, w.shape).astype("float32")
+                               for w in layer.weights])
+        elif layer.weights:
+            layer.set_weights([rng.normal(0, 0.3, w.shape).astype("float32") for w in layer.weights])
+    folded = models.fold_batchnorm(model)
+    assert not any(isinstance(l, keras.layers.BatchNormalization) for l in folded.layers)
+    data = rng.uniform(-1, 1, (2, 17, 19, 3)).astype("float32")
+    for a, b in zip(model(data), folded(data)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-5)
+
+
+def test_dream_extractor_is_folded_inception():
+    m = models.dream_extractor(("mixed3",), weights="random")
+    assert not any(isinstance(l, keras.layers.BatchNormalization) for l in m.layers)
+    base = models.base_model("InceptionV3", "random")
+    ref = keras.Model(base.input, base.get_layer("mixed3").output)
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 96, 96, 3)).astype("float32")
+    np.testing.assert_allclose(np.asarray(m(x)), np.asarray(ref(x)), rtol=1e-4, atol=1e-5)
