@@ -20,7 +20,6 @@ CHROMIUM = os.environ.get("GENART_CHROMIUM") or shutil.which("chromium") or "/us
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives the app in headless Chromium (Playwright)")
-    config.addinivalue_line("markers", "slow: needs real pretrained weights or minutes of CPU; skipped unless selected")
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +59,8 @@ def client(app_server):
 def browser():
     """Headless Debian Chromium driven by Playwright (its own browser download is not used)."""
     if not os.path.exists(CHROMIUM):
+        if os.environ.get("GENART_REQUIRE_BROWSER"):
+            pytest.fail(f"chromium not found at {CHROMIUM}; CI installs it with apt-get install chromium")
         pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
