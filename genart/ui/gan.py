@@ -1,0 +1,230 @@
+"""The DCGAN tab: train the tutorial's GAN live, one trainer per browser session.
+
+The trainer lives in this session's ``gr.State`` (built on Train, closed on Reset, when the session
+ends or after an hour unused). Train starts over with the controls' settings; Continue adds epochs
+to the session's trainer with the settings it was built with; Stop ends a run between two steps
+(the trainer's lock keeps it whole), and Continue then resumes from there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import zipfile
+from typing import Callable
+
+import gradio as gr
+import pandas as pd
+
+from ..data import DATASET_LABELS, DATASETS
+from ..errors import InputError
+from ..gan import PRESETS, GanConfig, GanTrainer, preset
+from .common import HEAVY, out_path, stream, user_error
+
+_DEFAULT = GanConfig()
+#: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
+MAX_EXAMPLES = 60_000
+#: One epoch by default: a full MNIST epoch takes about 4 minutes on 2 vCPUs (the tutorial trains 50).
+UI_EPOCHS = 1
+#: A trainer nobody has used for this long is closed (its memory freed).
+STATE_TTL_S = 3600
+#: The loss plot is redrawn at most this often, with at most this many points per curve.
+PLOT_INTERVAL_S, PLOT_POINTS = 1.0, 400
+
+
+def _number(value, name: str):
+    """A control's value as a number (an int when whole), or an InputError naming the control."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number; got {value!r}.") from None
+    return int(number) if number.is_integer() else number
+
+
+def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch) -> GanConfig:
+    """Control values → GanConfig (validation lives in the config); β1 comes from the preset."""
+    examples = _number(examples_per_epoch, "examples_per_epoch")
+    return preset(str(preset_name), dataset=str(dataset),
+                  learning_rate=_number(learning_rate, "learning_rate"),
+                  batch_size=_number(batch_size, "batch_size"),
+                  examples_per_epoch=None if examples == MAX_EXAMPLES else examples)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes} min {seconds:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def status_text(frame, elapsed: float) -> str:
+    """``"epoch 1/3 · step 40/705 · G 0.91 · D 1.21 · D(x) 0.58 · D(G(z)) 0.41 · 1.02 s/step · 11 min 19 s left"``."""
+    m = frame.metrics
+    parts = [frame.stage, f"step {frame.step}/{frame.total}", f"G {m['gen_loss']:.3f}", f"D {m['disc_loss']:.3f}",
+             f"D(x) {m['D(x)']:.2f}", f"D(G(z)) {m['D(G(z))']:.2f}"]
+    if "sec_per_step" in m:
+        parts.append(f"{m['sec_per_step']:.2f} s/step")
+        parts.append("done" if frame.final else f"{_duration(m['eta_s'])} left")
+    elif frame.final:
+        parts.append("done")
+    parts.append(f"{elapsed:.0f} s")
+    return " · ".join(parts)
+
+
+def describe(trainer: GanTrainer) -> str:
+    """The session trainer's settings (and the offline-data note), for the Markdown above the grid."""
+    c = trainer.config
+    data = f"{DATASET_LABELS[c.dataset]}, {trainer.num_examples:,} images" if trainer.data_source != "given" \
+        else f"{trainer.num_examples:,} given images"
+    text = (f"**This session's trainer:** {data} · Adam lr {c.learning_rate:g}, β1 {c.beta_1:g} · batch {c.batch_size}"
+            f" · {trainer.examples_per_epoch:,} examples ({trainer.steps_per_epoch} steps) per epoch · "
+            f"{trainer.epoch:.2f} epochs trained. Continue keeps these settings; Train starts over with the controls'.")
+    if trainer.data_note:
+        text += f"\n\n⚠️ {trainer.data_note}"
+    return text
+
+
+def loss_table(history: dict) -> pd.DataFrame:
+    """Long-format G/D losses (step, loss, network), thinned to about PLOT_POINTS steps."""
+    steps = history["step"]
+    stride = max(1, -(-len(steps) // PLOT_POINTS))
+    keep = list(range(len(steps) - 1, -1, -stride))[::-1]
+    rows = [(steps[i], history[key][i], name) for key, name in (("gen_loss", "generator"), ("disc_loss", "discriminator"))
+            for i in keep]
+    return pd.DataFrame(rows, columns=["step", "loss", "network"])
+
+
+def write_downloads(trainer: GanTrainer) -> tuple[str, str, str]:
+    """Time-lapse GIF, generator ``.keras`` and a zip of the tf.train.Checkpoint files."""
+    gif = trainer.timelapse(out_path("gan-timelapse.gif"))
+    generator = trainer.export_generator(out_path("gan-generator.keras"))
+    folder = tempfile.mkdtemp(prefix="genart-ckpt-")
+    try:
+        trainer.save(folder)
+        archive = out_path("gan-checkpoint.zip")
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+            for name in sorted(os.listdir(folder)):
+                zf.write(os.path.join(folder, name), arcname=name)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return gif, generator, archive
+
+
+def close_trainer(trainer: GanTrainer | None) -> None:
+    """gr.State delete_callback: free a session's trainer."""
+    if trainer is not None:
+        trainer.close()
+
+
+def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) -> None:
+    """Lay out the DCGAN tab inside the current Blocks and wire its events to ``make_trainer``."""
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=320):
+            dataset = gr.Radio([(DATASET_LABELS[name], name) for name in DATASETS], value=_DEFAULT.dataset,
+                               label="Dataset", elem_id="gan-dataset")
+            preset_name = gr.Radio(list(PRESETS), value="tutorial", label="Preset", elem_id="gan-preset",
+                                   info="tutorial: Adam 1e-4, β1 0.9 · dcgan-paper: Adam 2e-4, β1 0.5")
+            learning_rate = gr.Number(value=_DEFAULT.learning_rate, label="Learning rate", step=1e-5,
+                                      info="Adam, both networks (1e-6 to 0.1).", elem_id="gan-lr")
+            batch_size = gr.Slider(16, 256, value=_DEFAULT.batch_size, step=16, label="Batch size",
+                                   elem_id="gan-batch")
+            epochs = gr.Slider(1, 50, value=UI_EPOCHS, step=1, label="Epochs", elem_id="gan-epochs",
+                               info="Epochs to add on Train or Continue (the tutorial trains 50).")
+            examples = gr.Slider(100, MAX_EXAMPLES, value=MAX_EXAMPLES, step=100, label="Examples per epoch",
+                                 elem_id="gan-examples", info="Drawn at random each epoch; the maximum means "
+                                 "the whole training set. A full MNIST epoch takes minutes on 2 CPU cores.")
+            with gr.Row():
+                train_btn = gr.Button("Train", variant="primary", elem_id="gan-train")
+                continue_btn = gr.Button("Continue", elem_id="gan-continue")
+                stop_btn = gr.Button("Stop", variant="stop", elem_id="gan-stop")
+                reset_btn = gr.Button("Reset", elem_id="gan-reset")
+        with gr.Column(scale=3, min_width=320):
+            note = gr.Markdown("Press **Train**: the 4×4 grid shows what the generator draws from 16 fixed "
+                               "noise vectors, updated every few seconds.", label="Trainer", elem_id="gan-note")
+            grid_image = gr.Image(label="Generated samples (fixed noise)", format="jpeg", interactive=False,
+                                  elem_id="gan-grid", height=360)
+            status = gr.Textbox(label="Status", interactive=False, elem_id="gan-status",
+                                elem_classes=["genart-status"])
+            plot = gr.LinePlot(pd.DataFrame({"step": [], "loss": [], "network": []}), x="step", y="loss",
+                               color="network", label="Losses", elem_id="gan-loss", height=220)
+            with gr.Row():
+                gif = gr.File(label="Time-lapse (GIF)", elem_id="gan-gif")
+                keras_file = gr.File(label="Generator (.keras)", elem_id="gan-keras")
+                ckpt_zip = gr.File(label="Checkpoint (zip)", elem_id="gan-ckpt")
+            save_btn = gr.Button("Prepare downloads now", size="sm", elem_id="gan-save")
+    trainer_state = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=close_trainer)
+
+    def drive(trainer: GanTrainer, epochs):
+        """Train ``trainer`` and map its frames to (grid, status, plot, note, state, gif, keras, zip)."""
+        try:
+            frames = trainer.train(_number(epochs, "epochs"))
+        except Exception as exc:
+            raise user_error(exc) from None
+        last_image, last_plot = None, 0.0
+        for tick in stream(frames):
+            frame, now = tick.frame, time.perf_counter()
+            image = frame.image if frame.image is not last_image else gr.skip()
+            last_image = frame.image
+            table = gr.skip()
+            if frame.final or now - last_plot >= PLOT_INTERVAL_S:
+                table, last_plot = loss_table(trainer.history()), now
+            files = write_downloads(trainer) if frame.final else (gr.skip(),) * 3
+            note_text = describe(trainer) if frame.final else gr.skip()
+            yield image, status_text(frame, tick.elapsed), table, note_text, trainer, *files
+
+    def train_gan(dataset=_DEFAULT.dataset, preset_name="tutorial", learning_rate=_DEFAULT.learning_rate,
+                  batch_size=_DEFAULT.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES, trainer=None):
+        try:
+            config = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch)
+            if not 1 <= _number(epochs, "epochs") <= 1000:
+                raise InputError(f"epochs must be a whole number from 1 to 1000; got {epochs!r}.")
+        except Exception as exc:
+            raise user_error(exc) from None
+        close_trainer(trainer)
+        yield gr.skip(), "Building the networks and loading the data…", gr.skip(), gr.skip(), None, None, None, None
+        try:
+            trainer = make_trainer(config)
+        except Exception as exc:
+            raise user_error(exc) from None
+        yield gr.skip(), "Tracing the train step…", gr.skip(), describe(trainer), trainer, *(gr.skip(),) * 3
+        yield from drive(trainer, epochs)
+
+    def continue_gan(epochs=UI_EPOCHS, trainer=None):
+        if trainer is None:
+            raise gr.Error("Nothing to continue in this session yet: press Train first.", print_exception=False)
+        yield gr.skip(), f"Continuing from step {trainer.step}…", gr.skip(), describe(trainer), trainer, \
+            *(gr.skip(),) * 3
+        yield from drive(trainer, epochs)
+
+    def reset_gan(trainer=None):
+        close_trainer(trainer)
+        return None, "", loss_table({"step": [], "gen_loss": [], "disc_loss": []}), "Reset: press **Train**.", \
+            None, None, None, None
+
+    def prepare_downloads(trainer=None):
+        if trainer is None:
+            raise gr.Error("Nothing to download yet: press Train first.", print_exception=False)
+        try:
+            return write_downloads(trainer)
+        except Exception as exc:
+            raise user_error(exc) from None
+
+    def show_preset(name):
+        return PRESETS[name].learning_rate if name in PRESETS else gr.skip()
+
+    outputs = [grid_image, status, plot, note, trainer_state, gif, keras_file, ckpt_zip]
+    heavy = dict(concurrency_id=HEAVY, concurrency_limit=1, show_progress_on=[status])
+    train_event = train_btn.click(
+        train_gan, inputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples, trainer_state],
+        outputs=outputs, api_name="train_gan", **heavy)
+    continue_event = continue_btn.click(continue_gan, inputs=[epochs, trainer_state], outputs=outputs,
+                                        api_name="continue_gan", **heavy)
+    stop_btn.click(None, cancels=[train_event, continue_event], api_name=False)
+    reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs, cancels=[train_event, continue_event],
+                    api_name="reset_gan")
+    save_btn.click(prepare_downloads, inputs=[trainer_state], outputs=[gif, keras_file, ckpt_zip],
+                   api_name="gan_downloads", show_progress="minimal")
+    preset_name.change(show_preset, inputs=[preset_name], outputs=[learning_rate], api_name=False)

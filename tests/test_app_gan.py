@@ -1,0 +1,82 @@
+"""The DCGAN tab through its API (/train_gan, /continue_gan, /reset_gan, /gan_downloads): per-session trainers."""
+
+import json
+import re
+import time
+import zipfile
+
+import pytest
+from gradio_client import Client
+
+# Tiny settings: (dataset, preset, learning rate, batch size, epochs, examples per epoch).
+STEP = re.compile(r"epoch (\d+)/(\d+) · step (\d+)/(\d+)")
+
+
+def session(url: str) -> Client:
+    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+
+
+def steps(status: str) -> tuple[int, int]:
+    m = STEP.search(status)
+    assert m, status
+    return int(m.group(3)), int(m.group(4))
+
+
+def test_two_sessions_train_and_continue_independently(app_server):
+    a, b = session(app_server), session(app_server)
+    grid, status, plot, note, gif, keras_file, ckpt = a.predict("mnist", "tutorial", 1e-4, 64, 1, 128,
+                                                                api_name="/train_gan")
+    assert steps(status) == (2, 2) and status.endswith("s") and "done" in status
+    assert "batch 64" in note and "2 steps" in note
+    _, status_b, _, note_b, *_ = b.predict("mnist", "dcgan-paper", 2e-4, 32, 1, 128, api_name="/train_gan")
+    assert steps(status_b) == (4, 4) and "batch 32" in note_b and "lr 0.0002, β1 0.5" in note_b
+    # A's trainer was untouched by B's run: it continues from its own step 2 with its own settings
+    _, status, plot, note, gif, keras_file, ckpt = a.predict(2, api_name="/continue_gan")
+    assert steps(status) == (6, 6) and STEP.search(status).group(1, 2) == ("3", "3") and "batch 64" in note
+    assert [row[0] for row in plot["data"] if row[2] == "generator"] == [1, 2, 3, 4, 5, 6]
+    with zipfile.ZipFile(ckpt["path"]) as zf:
+        assert {"ckpt.index", "genart_gan.json"} <= set(zf.namelist())
+        meta = json.loads(zf.read("genart_gan.json"))
+    assert meta["step"] == 6 and meta["config"]["batch_size"] == 64
+    assert keras_file["path"].endswith(".keras") and gif["path"].endswith(".gif")
+    _, status_b, *_ = b.predict(1, api_name="/continue_gan")
+    assert steps(status_b) == (8, 8)
+    # a third session has nothing to continue and cannot reach the others' trainers
+    with pytest.raises(Exception, match="Nothing to continue"):
+        session(app_server).predict(1, api_name="/continue_gan")
+
+
+def test_training_streams_grids_losses_and_timing(client):
+    job = client.submit("mnist", "tutorial", 1e-4, 16, 2, 160, api_name="/train_gan")
+    job.result(timeout=300)
+    updates = job.outputs()
+    statuses = [u[1] for u in updates if u[1] and STEP.search(u[1])]
+    assert len(statuses) >= 3, statuses
+    done = [steps(s)[0] for s in statuses]
+    assert done == sorted(done) and done[-1] == 20 and done[0] < 20
+    assert any("s/step" in s and "left" in s for s in statuses[:-1])
+    assert sum(1 for u in updates if u[0]) >= 2  # the grid is sent more than once
+    assert len(updates[-1][2]["data"]) == 2 * 20  # both losses for every step
+
+
+def test_stop_leaves_the_trainer_resumable_and_reset_forgets_it(client):
+    job = client.submit("mnist", "tutorial", 1e-4, 32, 5, 128, api_name="/train_gan")  # 20 steps planned
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(u[1] and STEP.search(u[1]) for u in job.outputs()):
+        time.sleep(0.2)
+    job.cancel()
+    stopped_at = max(steps(u[1])[0] for u in job.outputs() if u[1] and STEP.search(u[1]))
+    assert stopped_at < 20
+    _, status, *_ = client.predict(1, api_name="/continue_gan")
+    done, total = steps(status)
+    assert done == total and total % 4 == 0 and total >= max(4, stopped_at) and "done" in status
+    client.predict(api_name="/reset_gan")
+    with pytest.raises(Exception, match="Nothing to continue"):
+        client.predict(1, api_name="/continue_gan")
+
+
+def test_bad_settings_are_readable_errors(client):
+    with pytest.raises(Exception, match="learning_rate must be a number from"):
+        client.predict("mnist", "tutorial", 5.0, 64, 1, 128, api_name="/train_gan")
+    with pytest.raises(Exception, match="Nothing to download"):
+        client.predict(api_name="/gan_downloads")
