@@ -52,7 +52,9 @@ class Timelapse:
                   for f in self._frames]
         per_frame_ms = max(40, int(1000 * seconds / len(frames)))
         durations = [per_frame_ms] * (len(frames) - 1) + [1500]  # linger on the result
-        iio.imwrite(path, np.stack(frames), extension=".gif", duration=durations, loop=0)
+        # Pillow wants a plain number, not a one-item list, for a single frame.
+        duration = durations if len(durations) > 1 else durations[0]
+        iio.imwrite(path, np.stack(frames), extension=".gif", duration=duration, loop=0)
         return str(path)
 
 
