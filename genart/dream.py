@@ -203,7 +203,7 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None) -
             (one tensor per layer, in order); None builds InceptionV3 through :mod:`genart.models`.
 
     Yields:
-        A first frame with the (resized) input at step 0, then a frame every ``preview_every``
+        A first frame with the (resized) input at step 0 (stage "starting"), then a frame every ``preview_every``
         steps (or about every 0.75 s), each shown at the input's size; the last one has
         ``final=True`` and holds the result. Metrics: ``{"loss": …}``, the weighted sum of the
         layers' mean activations before the latest step.
@@ -215,16 +215,15 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None) -
     cfg = config
     rgb = load_image(image, cfg.max_dim, what="image")
     base = rgb.shape[:2]
+    total = cfg.total_steps
+    octaves = list(cfg.octave_exponents())
+    yield Frame(rgb, 0, total, "starting", {})  # at once, before a first build of the network
     if model is None:
         model = models.dream_extractor(cfg.layers)
     ascent = _ascent_for(model)
     weights = tf.constant(cfg.layer_weights or (1.0,) * len(cfg.layers), tf.float32)
     step_size = tf.constant(cfg.step_size, tf.float32)
     tile_size = tf.constant(cfg.tile_size, tf.int32)
-    total = cfg.total_steps
-    octaves = list(cfg.octave_exponents())
-
-    yield Frame(rgb, 0, total, f"octave 1/{len(octaves)}", {})
     x = tf.constant(rgb, tf.float32) / 127.5 - 1.0  # inception_v3.preprocess_input
     step, sec_per_step, measured = 0, None, False
     for o, exponent in enumerate(octaves):

@@ -23,7 +23,7 @@ def test_dream_streams_frames_then_files(client, photo_file):
     outputs = job.outputs()
     assert len(outputs) >= 3  # the input at step 0, intermediate frames, the final one
     statuses = [o[1] for o in outputs]
-    assert statuses[0].startswith("octave 1/2 · step 0/8")
+    assert statuses[0].startswith("starting · step 0/8")
     assert statuses[-1].endswith("done") and "step 8/8" in statuses[-1]
     final_image, _, png, gif = outputs[-1]
     assert final_image is not None
@@ -52,3 +52,21 @@ def test_invalid_upload_reads_well_and_server_keeps_serving(client, tmp_path, ph
     result = client.predict(handle_file(photo_file), **{**SMALL, "octaves": 1, "steps_per_octave": 1},
                             api_name="/dream")
     assert result[1].endswith("done")
+
+
+def test_cancel_frees_the_worker_for_the_next_run(client, photo_file):
+    """A cancelled run (Stop, closed tab) stops at its next frame and the next job runs."""
+    import time
+
+    long_run = client.submit(handle_file(photo_file), **{**SMALL, "octaves": 8, "steps_per_octave": 200, "max_dim": 400},
+                             api_name="/dream")
+    deadline = time.time() + 120
+    while len(long_run.outputs()) < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    assert len(long_run.outputs()) >= 2, "the long run should have streamed a frame"
+    long_run.cancel()
+    started = time.time()
+    result = client.predict(handle_file(photo_file), **{**SMALL, "octaves": 1, "steps_per_octave": 2},
+                            api_name="/dream")
+    assert result[1].endswith("done")
+    assert time.time() - started < 60  # uncancelled, the long run would hold the worker for many minutes
