@@ -276,7 +276,8 @@ class GanTrainer:
         """Train ``epochs`` more epochs from where the trainer stands.
 
         Args:
-            epochs: epochs to add (1 … 1000); an epoch is ``steps_per_epoch`` steps.
+            epochs: epochs to add (1 … 1000); an epoch is ``steps_per_epoch`` steps, and the
+                unfinished epoch of a stopped run counts as the first (the run ends at an epoch's end).
 
         Yields:
             One :class:`Frame` per step: the latest 4×4 preview grid (redrawn every

@@ -13,8 +13,8 @@ from genart.frames import Frame
 from genart.gan import (PRESETS, GanConfig, GanTrainer, discriminator_loss, generator_loss, make_discriminator,
                         make_generator, preset)
 
-# Tiny runs: 64 examples per epoch in batches of 32 → 2 steps per epoch.
-TINY = dict(batch_size=32, examples_per_epoch=64)
+# Tiny runs: 32 examples per epoch in batches of 16 → 2 steps per epoch.
+TINY = dict(batch_size=16, examples_per_epoch=32)
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_bad_data_and_epochs_are_clear_errors(digits):
 
 
 def test_one_step_changes_both_networks_with_finite_losses(digits):
-    trainer = GanTrainer(tiny(examples_per_epoch=32), digits)
+    trainer = GanTrainer(tiny(examples_per_epoch=16), digits)
     assert trainer.steps_per_epoch == 1
     before = [v.numpy().copy() for v in trainer.generator.trainable_variables + trainer.discriminator.trainable_variables]
     frames = list(trainer.train(1))
@@ -138,14 +138,14 @@ def test_one_step_changes_both_networks_with_finite_losses(digits):
 
 
 def test_discriminator_learns_in_a_few_steps(digits):
-    frames = list(GanTrainer(tiny(examples_per_epoch=32, learning_rate=2e-4), digits).train(4))
+    frames = list(GanTrainer(tiny(examples_per_epoch=16, learning_rate=2e-4), digits).train(4))
     d_losses = [f.metrics["disc_loss"] for f in frames]
     assert d_losses[-1] < d_losses[0] - 0.02
     assert frames[-1].metrics["D(x)"] > frames[0].metrics["D(x)"]
 
 
 def test_frame_contract_and_preview_cadence(digits):
-    trainer = GanTrainer(tiny(examples_per_epoch=96, preview_every=2), digits)  # 3 steps per epoch
+    trainer = GanTrainer(tiny(examples_per_epoch=48, preview_every=2), digits)  # 3 steps per epoch
     frames = list(trainer.train(2))
     assert [f.step for f in frames] == [1, 2, 3, 4, 5, 6]
     assert {f.total for f in frames} == {6} and [f.final for f in frames] == [False] * 5 + [True]
@@ -202,7 +202,7 @@ def test_restore_rejects_missing_or_mismatched_checkpoints(digits, tmp_path):
 
 
 def test_stopped_run_leaves_the_trainer_consistent_and_continue_resumes(digits):
-    trainer = GanTrainer(tiny(examples_per_epoch=128), digits)  # 4 steps per epoch
+    trainer = GanTrainer(tiny(examples_per_epoch=64), digits)  # 4 steps per epoch
     run = trainer.train(2)
     next(run), next(run)
     run.close()  # what Stop / a closed tab does to the stream
@@ -212,7 +212,7 @@ def test_stopped_run_leaves_the_trainer_consistent_and_continue_resumes(digits):
     frames = list(trainer.train(1))  # a newer run retires the abandoned one
     assert [f.step for f in frames] == [4] and frames[-1].final and frames[-1].stage == "epoch 1/1"
     assert list(abandoned) == [] and trainer.step == 4
-    reference = GanTrainer(tiny(examples_per_epoch=128), digits)
+    reference = GanTrainer(tiny(examples_per_epoch=64), digits)
     list(reference.train(1))
     for x, y in zip(trainer.generator.weights, reference.generator.weights):
         np.testing.assert_array_equal(x.numpy(), y.numpy())

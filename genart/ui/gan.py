@@ -32,6 +32,7 @@ UI_EPOCHS = 1
 STATE_TTL_S = 3600
 #: The loss plot is redrawn at most this often, with at most this many points per curve.
 PLOT_INTERVAL_S, PLOT_POINTS = 1.0, 400
+_NO_HISTORY = {"step": [], "gen_loss": [], "disc_loss": []}
 
 
 def _number(value, name: str):
@@ -132,7 +133,8 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
             batch_size = gr.Slider(16, 256, value=_DEFAULT.batch_size, step=16, label="Batch size",
                                    elem_id="gan-batch")
             epochs = gr.Slider(1, 50, value=UI_EPOCHS, step=1, label="Epochs", elem_id="gan-epochs",
-                               info="Epochs to add on Train or Continue (the tutorial trains 50).")
+                               info="Epochs to add on Train or Continue; a stopped, unfinished epoch counts as one. "
+                               "The tutorial trains 50.")
             examples = gr.Slider(100, MAX_EXAMPLES, value=MAX_EXAMPLES, step=100, label="Examples per epoch",
                                  elem_id="gan-examples", info="Drawn at random each epoch; the maximum means "
                                  "the whole training set. A full MNIST epoch takes minutes on 2 CPU cores.")
@@ -148,7 +150,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
                                   elem_id="gan-grid", height=360)
             status = gr.Textbox(label="Status", interactive=False, elem_id="gan-status",
                                 elem_classes=["genart-status"])
-            plot = gr.LinePlot(pd.DataFrame({"step": [], "loss": [], "network": []}), x="step", y="loss",
+            plot = gr.LinePlot(loss_table(_NO_HISTORY), x="step", y="loss",
                                color="network", label="Losses", elem_id="gan-loss", height=220)
             with gr.Row():
                 gif = gr.File(label="Time-lapse (GIF)", elem_id="gan-gif")
@@ -184,7 +186,8 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
         except Exception as exc:
             raise user_error(exc) from None
         close_trainer(trainer)
-        yield gr.skip(), "Building the networks and loading the data…", gr.skip(), gr.skip(), None, None, None, None
+        yield None, "Building the networks and loading the data…", loss_table(_NO_HISTORY), gr.skip(), \
+            None, None, None, None
         try:
             trainer = make_trainer(config)
         except Exception as exc:
@@ -201,7 +204,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
 
     def reset_gan(trainer=None):
         close_trainer(trainer)
-        return None, "", loss_table({"step": [], "gen_loss": [], "disc_loss": []}), "Reset: press **Train**.", \
+        return None, "", loss_table(_NO_HISTORY), "Reset: press **Train**.", \
             None, None, None, None
 
     def prepare_downloads(trainer=None):
