@@ -73,7 +73,7 @@ def stream(frames: Iterator[Frame], timelapse: Timelapse | None = None,
     :class:`gr.Error`; the backend generator is closed however the stream ends (Stop, a closed
     tab, an error), so its cleanup runs at once.
     """
-    start = last = time.perf_counter()
+    start, last = time.perf_counter(), float("-inf")  # the first frame always passes
     try:
         for frame in frames:
             if timelapse is not None:
