@@ -9,6 +9,7 @@ import gradio as gr
 from ..models import weights_label, weights_mode
 from .dream import build_dream_tab
 from .gan import build_gan_tab
+from .style import build_style_tab
 
 #: Queue length app-wide; further requests get Gradio's clean "queue is full" message.
 QUEUE_SIZE = 16
@@ -38,6 +39,8 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("DeepDream", id="dream"):
                 build_dream_tab()
+            with gr.Tab("Style transfer", id="style"):
+                build_style_tab()
             with gr.Tab("DCGAN", id="gan"):
                 build_gan_tab()
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)

@@ -1,0 +1,159 @@
+"""The style transfer tab: content and style uploads, loss weights, optimiser, watch the painting form."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Callable, Iterator
+
+import gradio as gr
+import pandas as pd
+
+from ..errors import InputError
+from ..export import Timelapse
+from ..style import FAST, INITS, OPTIMIZERS, TUTORIAL, StyleConfig, stylize
+from .common import HEAVY, UploadImage, downloads, status_line, stream, user_error
+from .dream import ASSETS, _number
+
+EXAMPLES = [[os.path.join(ASSETS, "style_landscape.png"), os.path.join(ASSETS, "style_strokes.png")]]
+
+#: The tab starts from the FAST preset at a size a 2-vCPU box paints in about a minute or two;
+#: the sliders reach the tutorial's 512 px and 1000 steps.
+UI_MAX_DIM = 256
+UI_STEPS = 60
+PRESETS = {
+    "Fast (Adam, quarter and half size first)": FAST,
+    "Tutorial (Adam, 1000 steps, 512 px)": TUTORIAL,
+}
+
+
+def make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim, optimizer, scales,
+                preserve_colors, style_scale, second_style_share, init, seed) -> StyleConfig:
+    """Control values → StyleConfig (validation lives in the config; weights come as log10).
+
+    ``second_style_share`` None means there is no second style image.
+    """
+    blend = None
+    if second_style_share is not None:
+        share = _number(second_style_share, "second_style_share")
+        if not 0 <= share <= 1:
+            raise InputError(f"second_style_share must be in [0, 1], got {share!r}.")
+        blend = (1.0 - share, share)
+    return StyleConfig(
+        style_weight=10.0 ** _number(log_style_weight, "log_style_weight"),
+        content_weight=10.0 ** _number(log_content_weight, "log_content_weight"),
+        tv_weight=_number(tv_weight, "tv_weight"),
+        steps=_number(steps, "steps"),
+        max_dim=_number(max_dim, "max_dim"),
+        optimizer=optimizer,
+        scales=_number(scales, "scales"),
+        preserve_colors=bool(preserve_colors),
+        style_scale=_number(style_scale, "style_scale"),
+        blend=blend,
+        init=init,
+        seed=_number(seed, "seed"),
+    )
+
+
+def _loss_table(history: list[dict]) -> pd.DataFrame:
+    """Long table (step, term, log10 loss) for the live plot; terms at 0 are left out."""
+    rows = [(h["step"], term, math.log10(h[term])) for h in history for term in ("style", "content", "tv")
+            if h[term] > 0]
+    return pd.DataFrame(rows, columns=["step", "term", "log10 loss"])
+
+
+def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
+    """Lay out the style transfer tab inside the current Blocks and wire its events to ``run``."""
+    ui = FAST
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=320):
+            with gr.Row():
+                content = UploadImage(label="Content image", type="filepath", sources=["upload", "clipboard"],
+                                      elem_id="style-content", height=220)
+                style = UploadImage(label="Style image", type="filepath", sources=["upload", "clipboard"],
+                                    elem_id="style-style", height=220)
+            gr.Examples(EXAMPLES, inputs=[content, style], label="Examples (drawn by assets/make_style_assets.py)",
+                        elem_id="style-examples")
+            preset = gr.Radio(list(PRESETS), value=next(iter(PRESETS)), label="Preset",
+                              info="Sets the optimiser, steps, size and scales below.", elem_id="style-preset")
+            with gr.Row():
+                log_style = gr.Slider(-4, 6, value=math.log10(ui.style_weight), step=0.1,
+                                      label="Style weight (log₁₀)", info="Tutorial: −2 (1e-2).")
+                log_content = gr.Slider(0, 8, value=math.log10(ui.content_weight), step=0.1,
+                                        label="Content weight (log₁₀)", info="Tutorial: 4 (1e4).")
+                tv = gr.Slider(0, 300, value=ui.tv_weight, step=1, label="TV weight",
+                               info="Smoothness; tutorial: 30.")
+            with gr.Row():
+                steps = gr.Slider(1, 1000, value=UI_STEPS, step=1, label="Steps", elem_id="style-steps",
+                                  info=f"The tutorial runs {TUTORIAL.steps}.")
+                max_dim = gr.Slider(64, 1024, value=UI_MAX_DIM, step=32, label="Max size (px)", elem_id="style-max-dim",
+                                    info=f"Tutorial: {TUTORIAL.max_dim}.")
+            with gr.Row():
+                optimizer = gr.Radio(list(OPTIMIZERS), value=ui.optimizer, label="Optimiser",
+                                     info="adam: the tutorial; lbfgs: the paper (L-BFGS-B).")
+                scales = gr.Slider(1, 4, value=ui.scales, step=1, label="Coarse-to-fine scales",
+                                   info="2 = half size first, then full size.")
+            with gr.Row():
+                preserve = gr.Checkbox(value=False, label="Keep the content's colours",
+                                       info="Transfer luminance only.")
+                style_scale = gr.Slider(0.25, 2.0, value=1.0, step=0.05, label="Style scale",
+                                        info="Style size relative to the content: bigger = larger brush marks.")
+            with gr.Accordion("Second style, start image, seed", open=False):
+                with gr.Row():
+                    style2 = UploadImage(label="Second style image (optional)", type="filepath",
+                                         sources=["upload", "clipboard"], elem_id="style-style2", height=160)
+                    share = gr.Slider(0, 1, value=0.5, step=0.05, label="Second style's share",
+                                      info="Its weight in the blended style target (used when uploaded).")
+                with gr.Row():
+                    init = gr.Radio(list(INITS), value="content", label="Start from",
+                                    info="'image' continues from the picture below (e.g. a previous result).")
+                    init_image = UploadImage(label="Start image", type="filepath", sources=["upload", "clipboard"],
+                                             elem_id="style-init", height=160)
+                seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (noise start)")
+            with gr.Row():
+                run_btn = gr.Button("Run", variant="primary", elem_id="style-run")
+                stop_btn = gr.Button("Stop", variant="stop", elem_id="style-stop")
+        with gr.Column(scale=3, min_width=320):
+            output = gr.Image(label="Stylised", format="jpeg", interactive=False, elem_id="style-output")
+            status = gr.Textbox(label="Status", interactive=False, elem_id="style-status",
+                                elem_classes=["genart-status"])
+            plot = gr.LinePlot(x="step", y="log10 loss", color="term", label="Loss terms (log₁₀, weighted)",
+                               height=220, elem_id="style-plot")
+            with gr.Row():
+                png = gr.File(label="Result (PNG)", elem_id="style-png")
+                gif = gr.File(label="Time-lapse (GIF)", elem_id="style-gif")
+
+    def apply_preset(name):
+        cfg = PRESETS[name]
+        fast = cfg is FAST
+        return (UI_STEPS if fast else cfg.steps, UI_MAX_DIM if fast else cfg.max_dim, cfg.optimizer, cfg.scales,
+                math.log10(cfg.style_weight), math.log10(cfg.content_weight), cfg.tv_weight)
+
+    def run_style(content, style, log_style_weight=math.log10(ui.style_weight),
+                  log_content_weight=math.log10(ui.content_weight), tv_weight=ui.tv_weight, steps=UI_STEPS,
+                  max_dim=UI_MAX_DIM, optimizer=ui.optimizer, scales=ui.scales, preserve_colors=False,
+                  style_scale=1.0, second_style=None, second_style_share=0.5, init="content", init_image=None,
+                  seed=0):
+        try:
+            cfg = make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim, optimizer, scales,
+                              preserve_colors, style_scale, second_style_share if second_style else None, init, seed)
+        except Exception as exc:
+            raise user_error(exc) from None
+        timelapse, history = Timelapse(), []
+        styles = [style, second_style] if second_style else style
+        frames = run(content, styles, cfg, init_image=init_image if init == "image" else None)
+        for tick in stream(frames, timelapse):
+            history.append({"step": tick.frame.step, **tick.frame.metrics})
+            files = downloads(tick.frame.image, timelapse, "style") if tick.frame.final else (None, None)
+            yield (tick.frame.image, status_line(tick), _loss_table(history), *files)
+
+    preset.change(apply_preset, inputs=[preset],
+                  outputs=[steps, max_dim, optimizer, scales, log_style, log_content, tv], api_name=False)
+    event = run_btn.click(
+        run_style,
+        inputs=[content, style, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
+                style_scale, style2, share, init, init_image, seed],
+        outputs=[output, status, plot, png, gif], api_name="stylize", concurrency_id=HEAVY, concurrency_limit=1,
+        show_progress="minimal",
+    )
+    stop_btn.click(None, cancels=[event], api_name=False)

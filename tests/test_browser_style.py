@@ -1,0 +1,40 @@
+"""The style transfer tab in a real browser (headless Debian Chromium via Playwright)."""
+
+import time
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _output_src(page):
+    img = page.locator("#style-output img")
+    return img.first.get_attribute("src") if img.count() else None
+
+
+def test_example_run_streams_plots_and_stops(page):
+    page.get_by_role("tab", name="Style transfer").click()
+    page.locator("#style-examples").get_by_role("gridcell").first.click()  # the landscape + strokes example
+    page.locator("#style-content img").first.wait_for()
+    page.locator("#style-style img").first.wait_for()
+    page.locator("#style-max-dim input[type=number]").fill("64")
+    page.locator("#style-steps input[type=number]").fill("500")
+    page.locator("#style-run").click()
+
+    seen = []
+    deadline = time.time() + 120
+    while len(seen) < 3 and time.time() < deadline:
+        src = _output_src(page)
+        if src and (not seen or src != seen[-1]):
+            seen.append(src)
+        time.sleep(0.2)
+    assert len(seen) >= 3, "the stylised image should change at least twice while the run streams"
+    status = page.locator("#style-status textarea")
+    assert "style" in status.input_value() and "total" in status.input_value()
+    page.locator("#style-plot canvas, #style-plot svg").first.wait_for()  # the live loss plot is drawn
+
+    page.locator("#style-stop").click()
+    time.sleep(3)  # after Stop nothing more arrives
+    frozen = status.input_value()
+    time.sleep(3)
+    assert status.input_value() == frozen and "done" not in frozen
