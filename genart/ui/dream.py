@@ -55,6 +55,9 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
             image = UploadImage(label="Input image", type="filepath", sources=["upload", "clipboard"],
                                 elem_id="dream-input", height=300)
             gr.Examples(EXAMPLES, inputs=[image], label="Examples (CC0 photos)")
+            with gr.Row():
+                run_btn = gr.Button("Run", variant="primary", elem_id="dream-run")
+                stop_btn = gr.Button("Stop", variant="stop", elem_id="dream-stop")
             layers = gr.CheckboxGroup(list(INCEPTION_LAYERS), value=list(_DEFAULT.layers),
                                       label="Layers to amplify", info="Low layers: strokes and textures; "
                                       "high layers: eyes, shells, animal parts.", elem_id="dream-layers")
@@ -70,16 +73,13 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
                                       info="0 = whole image at once; otherwise 160–1024.")
                 max_dim = gr.Slider(128, 1024, value=_DEFAULT.max_dim, step=4, label="Max size (px)")
             seed = gr.Number(value=_DEFAULT.seed, precision=0, minimum=0, label="Seed")
-            with gr.Row():
-                run_btn = gr.Button("Run", variant="primary", elem_id="dream-run")
-                stop_btn = gr.Button("Stop", variant="stop", elem_id="dream-stop")
         with gr.Column(scale=3, min_width=320):
             output = gr.Image(label="Dream", format="jpeg", interactive=False, elem_id="dream-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="dream-status",
                                 elem_classes=["genart-status"])
             with gr.Row():
-                png = gr.File(label="Result (PNG)", elem_id="dream-png")
-                gif = gr.File(label="Time-lapse (GIF)", elem_id="dream-gif")
+                png = gr.File(label="Result (PNG)", elem_id="dream-png", height=90)
+                gif = gr.File(label="Time-lapse (GIF)", elem_id="dream-gif", height=90)
 
     def run_dream(image, layers=list(_DEFAULT.layers), octaves=_DEFAULT.octaves,
                   octave_scale=_DEFAULT.octave_scale, steps_per_octave=UI_STEPS_PER_OCTAVE,
