@@ -30,7 +30,7 @@ def _wait_status(page, predicate, timeout=120.0) -> str:
 def test_gan_train_streams_stop_and_continue(page):
     page.get_by_role("tab", name="DCGAN").click()
     _set_number(page, "gan-batch", 16)
-    _set_number(page, "gan-examples", 320)  # 20 steps per epoch
+    _set_number(page, "gan-examples", 640)  # 40 steps per epoch
     _set_number(page, "gan-epochs", 5)
     page.locator("#gan-train").click()
 
@@ -43,7 +43,7 @@ def test_gan_train_streams_stop_and_continue(page):
         time.sleep(0.2)
     assert len(seen) >= 2, "the grid should be redrawn while training"
     running = _wait_status(page, lambda t: "s/step" in t and "left" in t)
-    assert STEP.search(running).group(2) == "100"  # 5 epochs × 20 steps
+    assert STEP.search(running).group(2) == "200"  # 5 epochs × 40 steps
     assert "This session's trainer" in page.locator("#gan-note").inner_text()
 
     page.locator("#gan-stop").click()
@@ -57,5 +57,5 @@ def test_gan_train_streams_stop_and_continue(page):
     page.locator("#gan-continue").click()
     final = _wait_status(page, lambda t: "done" in t, timeout=180)
     done, total = map(int, STEP.search(final).groups())
-    assert done == total and total % 20 == 0 and total >= stopped_at  # resumed, finished its epoch
+    assert done == total and total % 40 == 0 and total >= stopped_at  # resumed, finished its epoch
     page.locator("#gan-ckpt a, #gan-ckpt [download]").first.wait_for(timeout=30_000)
