@@ -1,6 +1,5 @@
 """The app driven through its API with gradio_client, in-process (random weights, tiny sizes)."""
 
-import numpy as np
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError

@@ -15,7 +15,7 @@ from typing import Iterator
 
 import gradio as gr
 
-from ..errors import GenartError
+from ..errors import GenartError, InputError
 from ..export import Timelapse, save_png
 from ..frames import Frame
 
@@ -26,6 +26,9 @@ log = logging.getLogger("genart")
 HEAVY = "genart-heavy"
 #: The fastest rate at which intermediate frames are sent to the browser (seconds between).
 MIN_FRAME_INTERVAL = 0.25
+
+#: The project's example inputs (assets/ at the top of the repository).
+ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "assets")
 
 _OUT_DIR = os.path.join(tempfile.gettempdir(), "genart-out")
 _OUT_MAX_AGE = 3600.0
@@ -45,6 +48,18 @@ class UploadImage(gr.Image):
         if payload is not None and getattr(payload, "path", None) and self.type == "filepath":
             return str(payload.path)
         return super().preprocess(payload)
+
+
+def as_number(value, name: str):
+    """A control's value as a number (an int when whole), or an InputError naming the control.
+
+    API calls bypass the sliders and may send anything; range checks live in the configs.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number; got {value!r}.") from None
+    return int(number) if number.is_integer() else number
 
 
 def user_error(exc: BaseException) -> gr.Error:

@@ -8,12 +8,10 @@ from typing import Callable, Iterator
 import gradio as gr
 
 from ..dream import DreamConfig, dream
-from ..errors import InputError
 from ..export import Timelapse
 from ..models import INCEPTION_LAYERS
-from .common import HEAVY, UploadImage, downloads, status_line, stream, user_error
+from .common import ASSETS, HEAVY, UploadImage, as_number, downloads, status_line, stream, user_error
 
-ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "assets")
 EXAMPLES = [os.path.join(ASSETS, name) for name in ("chelsea.jpg", "coffee.jpg")]
 
 _DEFAULT = DreamConfig()
@@ -22,29 +20,17 @@ _DEFAULT = DreamConfig()
 UI_STEPS_PER_OCTAVE = 20
 
 
-def _number(value, name: str):
-    """A control's value as a number (an int when whole), or an InputError naming the control.
-
-    API calls bypass the sliders and may send anything; range checks live in DreamConfig.
-    """
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number; got {value!r}.") from None
-    return int(number) if number.is_integer() else number
-
-
 def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed) -> DreamConfig:
     """Control values → DreamConfig (validation lives in the config)."""
     return DreamConfig(
         layers=tuple(layers or ()),
-        octaves=_number(octaves, "octaves"),
-        octave_scale=_number(octave_scale, "octave_scale"),
-        steps_per_octave=_number(steps_per_octave, "steps_per_octave"),
-        step_size=_number(step_size, "step_size"),
-        tile_size=_number(tile_size, "tile_size"),
-        max_dim=_number(max_dim, "max_dim"),
-        seed=_number(seed, "seed"),
+        octaves=as_number(octaves, "octaves"),
+        octave_scale=as_number(octave_scale, "octave_scale"),
+        steps_per_octave=as_number(steps_per_octave, "steps_per_octave"),
+        step_size=as_number(step_size, "step_size"),
+        tile_size=as_number(tile_size, "tile_size"),
+        max_dim=as_number(max_dim, "max_dim"),
+        seed=as_number(seed, "seed"),
     )
 
 

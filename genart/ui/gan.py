@@ -21,7 +21,7 @@ import pandas as pd
 from ..data import DATASET_LABELS, DATASETS
 from ..errors import InputError
 from ..gan import PRESETS, GanConfig, GanTrainer, preset
-from .common import HEAVY, out_path, stream, user_error
+from .common import HEAVY, as_number, out_path, stream, user_error
 
 _DEFAULT = GanConfig()
 #: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
@@ -35,21 +35,12 @@ PLOT_INTERVAL_S, PLOT_POINTS = 1.0, 400
 _NO_HISTORY = {"step": [], "gen_loss": [], "disc_loss": []}
 
 
-def _number(value, name: str):
-    """A control's value as a number (an int when whole), or an InputError naming the control."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number; got {value!r}.") from None
-    return int(number) if number.is_integer() else number
-
-
 def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch) -> GanConfig:
     """Control values → GanConfig (validation lives in the config); β1 comes from the preset."""
-    examples = _number(examples_per_epoch, "examples_per_epoch")
+    examples = as_number(examples_per_epoch, "examples_per_epoch")
     return preset(str(preset_name), dataset=str(dataset),
-                  learning_rate=_number(learning_rate, "learning_rate"),
-                  batch_size=_number(batch_size, "batch_size"),
+                  learning_rate=as_number(learning_rate, "learning_rate"),
+                  batch_size=as_number(batch_size, "batch_size"),
                   examples_per_epoch=None if examples == MAX_EXAMPLES else examples)
 
 
@@ -162,7 +153,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
     def drive(trainer: GanTrainer, epochs):
         """Train ``trainer`` and map its frames to (grid, status, plot, note, state, gif, keras, zip)."""
         try:
-            frames = trainer.train(_number(epochs, "epochs"))
+            frames = trainer.train(as_number(epochs, "epochs"))
         except Exception as exc:
             raise user_error(exc) from None
         last_image, last_plot = None, 0.0
@@ -181,7 +172,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
                   batch_size=_DEFAULT.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES, trainer=None):
         try:
             config = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch)
-            if not 1 <= _number(epochs, "epochs") <= 1000:
+            if not 1 <= as_number(epochs, "epochs") <= 1000:
                 raise InputError(f"epochs must be a whole number from 1 to 1000; got {epochs!r}.")
         except Exception as exc:
             raise user_error(exc) from None

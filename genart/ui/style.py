@@ -12,8 +12,7 @@ import pandas as pd
 from ..errors import InputError
 from ..export import Timelapse
 from ..style import FAST, INITS, OPTIMIZERS, TUTORIAL, StyleConfig, stylize
-from .common import HEAVY, UploadImage, downloads, status_line, stream, user_error
-from .dream import ASSETS, _number
+from .common import ASSETS, HEAVY, UploadImage, as_number, downloads, status_line, stream, user_error
 
 EXAMPLES = [[os.path.join(ASSETS, "style_landscape.png"), os.path.join(ASSETS, "style_strokes.png")]]
 
@@ -35,23 +34,23 @@ def make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim,
     """
     blend = None
     if second_style_share is not None:
-        share = _number(second_style_share, "second_style_share")
+        share = as_number(second_style_share, "second_style_share")
         if not 0 <= share <= 1:
             raise InputError(f"second_style_share must be in [0, 1], got {share!r}.")
         blend = (1.0 - share, share)
     return StyleConfig(
-        style_weight=10.0 ** _number(log_style_weight, "log_style_weight"),
-        content_weight=10.0 ** _number(log_content_weight, "log_content_weight"),
-        tv_weight=_number(tv_weight, "tv_weight"),
-        steps=_number(steps, "steps"),
-        max_dim=_number(max_dim, "max_dim"),
+        style_weight=10.0 ** as_number(log_style_weight, "log_style_weight"),
+        content_weight=10.0 ** as_number(log_content_weight, "log_content_weight"),
+        tv_weight=as_number(tv_weight, "tv_weight"),
+        steps=as_number(steps, "steps"),
+        max_dim=as_number(max_dim, "max_dim"),
         optimizer=optimizer,
-        scales=_number(scales, "scales"),
+        scales=as_number(scales, "scales"),
         preserve_colors=bool(preserve_colors),
-        style_scale=_number(style_scale, "style_scale"),
+        style_scale=as_number(style_scale, "style_scale"),
         blend=blend,
         init=init,
-        seed=_number(seed, "seed"),
+        seed=as_number(seed, "seed"),
     )
 
 
