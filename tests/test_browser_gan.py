@@ -59,3 +59,10 @@ def test_gan_train_streams_stop_and_continue(page):
     done, total = map(int, STEP.search(final).groups())
     assert done == total and total % 40 == 0 and total >= stopped_at  # resumed, finished its epoch
     page.locator("#gan-ckpt a, #gan-ckpt [download]").first.wait_for(timeout=30_000)
+
+    lines = page.locator('#gan-loss [aria-roledescription="line mark"]')
+    assert lines.count() == 2  # generator and discriminator curves
+    # numeric axes carry a handful of ticks; a plot that mistook the losses for categories
+    # (as Gradio does when a LinePlot starts from an empty table) labels every point instead
+    ticks = page.locator('#gan-loss [aria-roledescription="axis"] text').count()
+    assert ticks < 40, f"{ticks} axis labels for {total} steps: the loss plot's axes are not numeric"

@@ -31,7 +31,7 @@ def test_example_run_streams_plots_and_stops(page):
     assert len(seen) >= 3, "the stylised image should change at least twice while the run streams"
     status = page.locator("#style-status textarea")
     assert "style" in status.input_value() and "total" in status.input_value()
-    page.locator("#style-plot canvas, #style-plot svg").first.wait_for()  # the live loss plot is drawn
+    page.locator('#style-plot [aria-roledescription="line mark"]').first.wait_for()  # curves, not just axes
 
     page.locator("#style-stop").click()
     time.sleep(3)  # after Stop nothing more arrives

@@ -32,7 +32,8 @@ UI_EPOCHS = 1
 STATE_TTL_S = 3600
 #: The loss plot is redrawn at most this often, with at most this many points per curve.
 PLOT_INTERVAL_S, PLOT_POINTS = 1.0, 400
-_NO_HISTORY = {"step": [], "gen_loss": [], "disc_loss": []}
+#: Fixed colours, named in the plot's label (Gradio drops the legend of a plot that starts empty).
+PLOT_COLORS = {"generator": "#4c78a8", "discriminator": "#f58518"}
 
 
 def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch) -> GanConfig:
@@ -141,8 +142,9 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
                                   elem_id="gan-grid", height=360)
             status = gr.Textbox(label="Status", interactive=False, elem_id="gan-status",
                                 elem_classes=["genart-status"])
-            plot = gr.LinePlot(loss_table(_NO_HISTORY), x="step", y="loss",
-                               color="network", label="Losses", elem_id="gan-loss", height=220)
+            plot = gr.LinePlot(None, x="step", y="loss", color="network", color_map=PLOT_COLORS,
+                               label="Losses (blue: generator · orange: discriminator)", elem_id="gan-loss",
+                               height=220)
             with gr.Row():
                 gif = gr.File(label="Time-lapse (GIF)", elem_id="gan-gif")
                 keras_file = gr.File(label="Generator (.keras)", elem_id="gan-keras")
@@ -177,7 +179,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
         except Exception as exc:
             raise user_error(exc) from None
         close_trainer(trainer)
-        yield None, "Building the networks and loading the data…", loss_table(_NO_HISTORY), gr.skip(), \
+        yield None, "Building the networks and loading the data…", None, gr.skip(), \
             None, None, None, None
         try:
             trainer = make_trainer(config)
@@ -195,7 +197,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
 
     def reset_gan(trainer=None):
         close_trainer(trainer)
-        return None, "", loss_table(_NO_HISTORY), "Reset: press **Train**.", \
+        return None, "", None, "Reset: press **Train**.", \
             None, None, None, None
 
     def prepare_downloads(trainer=None):

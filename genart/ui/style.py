@@ -54,6 +54,10 @@ def make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim,
     )
 
 
+#: Fixed colours, named in the plot's label (Gradio drops the legend of a plot that starts empty).
+PLOT_COLORS = {"style": "#4c78a8", "content": "#f58518", "tv": "#54a24b"}
+
+
 def _loss_table(history: list[dict]) -> pd.DataFrame:
     """Long table (step, term, log10 loss) for the live plot; terms at 0 are left out."""
     rows = [(h["step"], term, math.log10(h[term])) for h in history for term in ("style", "content", "tv")
@@ -116,7 +120,8 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
             output = gr.Image(label="Stylised", format="jpeg", interactive=False, elem_id="style-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="style-status",
                                 elem_classes=["genart-status"])
-            plot = gr.LinePlot(x="step", y="log10 loss", color="term", label="Loss terms (log₁₀, weighted)",
+            plot = gr.LinePlot(x="step", y="log10 loss", color="term", color_map=PLOT_COLORS,
+                               label="Loss terms, log₁₀ weighted (blue: style · orange: content · green: TV)",
                                height=220, elem_id="style-plot")
             with gr.Row():
                 png = gr.File(label="Result (PNG)", elem_id="style-png")
