@@ -203,8 +203,8 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None) -
             (one tensor per layer, in order); None builds InceptionV3 through :mod:`genart.models`.
 
     Yields:
-        A first frame with the (resized) input at step 0 (stage "starting"), then a frame every ``preview_every``
-        steps (or about every 0.75 s), each shown at the input's size; the last one has
+        A first frame with the (resized) input at step 0 (stage "starting"), then a frame every
+        ``preview_every`` steps (or about every 0.75 s), each shown at the input's size; the last one has
         ``final=True`` and holds the result. Metrics: ``{"loss": …}``, the weighted sum of the
         layers' mean activations before the latest step.
 
