@@ -28,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import models
-from .errors import InputError
+from .errors import InputError, check_float, check_int
 from .frames import Frame
 from .images import ImageSource, load_image, to_uint8
 
@@ -82,18 +82,18 @@ class DreamConfig:
             if len(weights) != len(layers) or not all(math.isfinite(w) for w in weights):
                 raise InputError(f"layer_weights: give one finite number per layer ({len(layers)}).")
             object.__setattr__(self, "layer_weights", weights)
-        _check_int("octaves", self.octaves, 1, 10)
-        _check_float("octave_scale", self.octave_scale, 1.0, 2.0)
-        _check_int("steps_per_octave", self.steps_per_octave, 1, 1000)
-        _check_float("step_size", self.step_size, 1e-5, 0.5)
-        _check_int("tile_size", self.tile_size, 0, 2048)
+        check_int("octaves", self.octaves, 1, 10)
+        check_float("octave_scale", self.octave_scale, 1.0, 2.0)
+        check_int("steps_per_octave", self.steps_per_octave, 1, 1000)
+        check_float("step_size", self.step_size, 1e-5, 0.5)
+        check_int("tile_size", self.tile_size, 0, 2048)
         if 0 < self.tile_size < 2 * MIN_NET_SIDE + 10:
             raise InputError(f"tile_size must be 0 (no tiling) or between {2 * MIN_NET_SIDE + 10} and 2048 "
                              f"pixels; got {self.tile_size}.")
-        _check_int("max_dim", self.max_dim, 64, 2048)
+        check_int("max_dim", self.max_dim, 64, 2048)
         if self.preview_every is not None:
-            _check_int("preview_every", self.preview_every, 1, 1000)
-        _check_int("seed", self.seed, 0, 2**31 - 1)
+            check_int("preview_every", self.preview_every, 1, 1000)
+        check_int("seed", self.seed, 0, 2**31 - 1)
 
     @property
     def total_steps(self) -> int:
@@ -102,16 +102,6 @@ class DreamConfig:
     def octave_exponents(self) -> range:
         """Exponents n of ``octave_scale ** n``: five octaves give the tutorial's range(-2, 3)."""
         return range(-(self.octaves // 2), self.octaves - self.octaves // 2)
-
-
-def _check_int(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise InputError(f"{name} must be a whole number from {low} to {high}; got {value!r}.")
-
-
-def _check_float(name: str, value, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not low <= value <= high:
-        raise InputError(f"{name} must be a number from {low:g} to {high:g}; got {value!r}.")
 
 
 def octave_shape(base: tuple[int, int], scale: float, exponent: int) -> tuple[int, int]:

@@ -19,3 +19,20 @@ class WeightsUnavailable(GenartError, RuntimeError):
 
 class DataUnavailable(GenartError, RuntimeError):
     """A dataset could not be loaded (typically: offline and not in Keras' cache)."""
+
+
+def check_int(name: str, value, low: int, high: int) -> None:
+    """Raise InputError naming ``name`` unless ``value`` is a whole number (not a bool) in [low, high]."""
+    import numpy as np
+
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+        raise InputError(f"{name} must be a whole number from {low} to {high}; got {value!r}.")
+
+
+def check_float(name: str, value, low: float, high: float) -> None:
+    """Raise InputError naming ``name`` unless ``value`` is a real number (not a bool) in [low, high]."""
+    import numpy as np
+
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+            or not low <= float(value) <= high:
+        raise InputError(f"{name} must be a number from {low:g} to {high:g}; got {value!r}.")

@@ -32,7 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from .data import DATASETS, load_digits
-from .errors import InputError
+from .errors import InputError, check_float, check_int
 from .export import Timelapse
 from .frames import Frame
 from .images import grid, to_uint8
@@ -74,28 +74,17 @@ class GanConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check_int("batch_size", self.batch_size, 2, 1024)
-        _check_float("learning_rate", self.learning_rate, 1e-6, 0.1)
-        _check_float("beta_1", self.beta_1, 0.0, 0.999)
-        _check_int("noise_dim", self.noise_dim, 1, 1024)
+        check_int("batch_size", self.batch_size, 2, 1024)
+        check_float("learning_rate", self.learning_rate, 1e-6, 0.1)
+        check_float("beta_1", self.beta_1, 0.0, 0.999)
+        check_int("noise_dim", self.noise_dim, 1, 1024)
         if self.dataset not in DATASETS:
             raise InputError(f"dataset must be one of {', '.join(DATASETS)}, not {self.dataset!r}.")
         if self.examples_per_epoch is not None:
-            _check_int("examples_per_epoch", self.examples_per_epoch, 1, 10_000_000)
+            check_int("examples_per_epoch", self.examples_per_epoch, 1, 10_000_000)
         if self.preview_every is not None:
-            _check_int("preview_every", self.preview_every, 1, 100_000)
-        _check_int("seed", self.seed, 0, 2**31 - 1)
-
-
-def _check_int(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise InputError(f"{name} must be a whole number from {low} to {high}; got {value!r}.")
-
-
-def _check_float(name: str, value, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not low <= float(value) <= high:
-        raise InputError(f"{name} must be a number from {low:g} to {high:g}; got {value!r}.")
+            check_int("preview_every", self.preview_every, 1, 100_000)
+        check_int("seed", self.seed, 0, 2**31 - 1)
 
 
 #: Named configs: the tutorial's optimiser, and the DCGAN paper's (Radford et al., section 4).
@@ -287,7 +276,7 @@ class GanTrainer:
             ``eta_s``. The last frame has ``final=True``. A newer ``train`` call on the same
             trainer ends this one at its next step.
         """
-        _check_int("epochs", epochs, 1, MAX_EPOCHS)
+        check_int("epochs", epochs, 1, MAX_EPOCHS)
         with self._lock:
             if self._closed:
                 raise InputError("This trainer has been closed; start a new one.")
