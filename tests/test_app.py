@@ -17,16 +17,17 @@ def photo_file(tmp_path, photo):
 
 
 def test_dream_streams_frames_then_files(client, photo_file):
-    # big enough that frames come more than the UI's 0.25 s throttle apart
-    job = client.submit(handle_file(photo_file), **{**SMALL, "steps_per_octave": 6, "max_dim": 320},
-                        api_name="/dream")
+    # long enough (seconds, even with the step already traced by earlier tests) that several
+    # frames pass the UI's 0.25 s throttle
+    job = client.submit(handle_file(photo_file), **{**SMALL, "layers": ["mixed5"], "steps_per_octave": 10,
+                                                    "max_dim": 320}, api_name="/dream")
     job.result(timeout=300)
     outputs = job.outputs()
     assert len(outputs) >= 3  # the input at step 0, intermediate frames, the final one
     statuses = [o[1] for o in outputs]
-    assert statuses[0].startswith("starting · step 0/12")
+    assert statuses[0].startswith("starting · step 0/20")
     assert any(s.startswith("octave 1/2 · step ") for s in statuses)
-    assert statuses[-1].endswith("done") and "step 12/12" in statuses[-1]
+    assert statuses[-1].endswith("done") and "step 20/20" in statuses[-1]
     final_image, _, png, gif = outputs[-1]
     assert final_image is not None
     assert png["path"].endswith(".png") and gif["path"].endswith(".gif")
