@@ -33,7 +33,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, check_int
 from .frames import Frame
 from .images import ImageSource, load_image, resize, to_uint8
 
@@ -116,9 +116,9 @@ class StyleConfig:
         _check("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
         _check("beta_1", self.beta_1, 0.0, 0.999)
         _check("epsilon", self.epsilon, 0.0, 10.0, low_open=True)
-        _check("steps", self.steps, 1, 10_000)
-        _check("max_dim", self.max_dim, MIN_SCALE_SIDE, 2048)
-        _check("scales", self.scales, 1, 4)
+        check_int("steps", self.steps, 1, 10_000)
+        check_int("max_dim", self.max_dim, MIN_SCALE_SIDE, 2048)
+        check_int("scales", self.scales, 1, 4)
         if self.init not in INITS:
             raise InputError(f"init must be one of {', '.join(INITS)}; got {self.init!r}.")
         if self.blend is not None:
@@ -137,8 +137,8 @@ class StyleConfig:
                                  f"unknown: {', '.join(map(str, bad)) or 'none given'}.")
             object.__setattr__(self, name, layers)
         if self.preview_every is not None:
-            _check("preview_every", self.preview_every, 1, 10_000)
-        _check("seed", self.seed, 0, 2**31 - 1)
+            check_int("preview_every", self.preview_every, 1, 10_000)
+        check_int("seed", self.seed, 0, 2**31 - 1)
         for name in ("steps", "max_dim", "scales", "seed"):
             object.__setattr__(self, name, int(getattr(self, name)))
 

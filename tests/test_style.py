@@ -239,14 +239,16 @@ def test_closing_an_lbfgs_run_stops_scipy(model, content, style):
     ("style_weight", -1.0, r"style_weight must be in \[0, 1e\+09\]"),
     ("tv_weight", float("nan"), "tv_weight must be in"),
     ("optimizer", "sgd", "optimizer must be one of adam, lbfgs"),
-    ("steps", 0, r"steps must be in \[1, 10000\]"),
-    ("max_dim", 8, r"max_dim must be in \[32, 2048\]"),
-    ("scales", 9, r"scales must be in \[1, 4\]"),
+    ("steps", 0, "steps must be a whole number from 1 to 10000"),
+    ("steps", 2.5, "steps must be a whole number from 1 to 10000; got 2.5"),
+    ("max_dim", 8, "max_dim must be a whole number from 32 to 2048"),
+    ("scales", 9, "scales must be a whole number from 1 to 4"),
+    ("seed", -1, "seed must be a whole number"),
     ("init", "zeros", "init must be one of content, noise, image"),
     ("blend", (0.0, 0.0), "blend needs at least one weight above 0"),
     ("style_scale", 10.0, r"style_scale must be in \[0.1, 4\]"),
     ("style_layers", ("block9_conv1",), "unknown: block9_conv1"),
-    ("preview_every", 0, "preview_every must be in"),
+    ("preview_every", 0, "preview_every must be a whole number"),
 ])
 def test_config_errors_name_the_field_and_range(field, value, match):
     with pytest.raises(InputError, match=match):
