@@ -9,7 +9,7 @@ import pytest
 from genart.errors import InputError
 from genart.export import Timelapse
 from genart.frames import Frame
-from genart.ui.common import Tick, status_line, stream
+from genart.ui.common import Tick, heavy_limit, run_budget, status_line, stream
 
 IMG = np.zeros((8, 8, 3), np.uint8)
 
@@ -63,3 +63,44 @@ def test_status_line():
     assert status_line(tick) == "octave 2/5 · step 40/100 · loss 1.23 · tv 1.23e+05 · 12.3 s"
     done = Tick(Frame(IMG, 100, 100, "octave 5/5", {}, final=True), 60)
     assert status_line(done).endswith("60.0 s · done")
+
+
+def test_the_time_limit_ends_a_run_with_its_latest_frame_as_the_final_one():
+    closed = []
+    tl = Timelapse(max_frames=100)
+    ticks = list(stream(_frames(1000, 0.01, closed), timelapse=tl, min_interval=0.1, budget=0.3))
+    last = ticks[-1]
+    assert last.frame.final and sum(t.frame.final for t in ticks) == 1
+    assert 10 <= last.frame.step < 100  # about 0.3 s of 0.01 s steps, far from the planned 1000
+    assert last.note == "stopped at this server's limit of 0.3 s per run"
+    assert status_line(last).endswith("stopped at this server's limit of 0.3 s per run")
+    assert closed == [True]  # the backend's cleanup ran
+    assert len(tl) == last.frame.step + 1  # the time-lapse got every frame, up to the last one
+
+
+def test_a_run_that_finishes_within_the_time_limit_is_untouched():
+    ticks = list(stream(_frames(5, 0, []), min_interval=0, budget=60))
+    assert [t.frame.step for t in ticks] == [0, 1, 2, 3, 4, 5] and ticks[-1].note == ""
+
+
+@pytest.mark.parametrize("env, space, expected", [
+    ({}, None, None), ({}, "user/genart", 600.0), ({"GENART_MAX_RUN_SECONDS": "90"}, None, 90.0),
+    ({"GENART_MAX_RUN_SECONDS": "0"}, "user/genart", None), ({"GENART_MAX_RUN_SECONDS": "soon"}, None, None),
+])
+def test_run_budget_comes_from_the_environment(monkeypatch, env, space, expected):
+    monkeypatch.delenv("GENART_MAX_RUN_SECONDS", raising=False)
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    if space:
+        monkeypatch.setenv("SPACE_ID", space)
+    assert run_budget() == expected
+
+
+def test_heavy_limit_defaults_to_one(monkeypatch):
+    monkeypatch.delenv("GENART_HEAVY_LIMIT", raising=False)
+    assert heavy_limit() == 1
+    monkeypatch.setenv("GENART_HEAVY_LIMIT", "3")
+    assert heavy_limit() == 3
+    monkeypatch.setenv("GENART_HEAVY_LIMIT", "0")
+    assert heavy_limit() == 1

@@ -6,6 +6,7 @@ generator to :func:`stream`, and map each :class:`~genart.frames.Frame` to compo
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import tempfile
@@ -21,9 +22,14 @@ from ..frames import Frame
 
 log = logging.getLogger("genart")
 
-#: All heavy events (dream, stylize, GAN training) share this concurrency group, limit 1:
-#: on 2 vCPUs two runs at once are each slower than one after the other.
+#: All heavy events (dream, stylize, GAN training) share this concurrency group, limit 1 by
+#: default: on 2 vCPUs two runs at once are each slower than one after the other
+#: (``benchmarks/load.py`` measures it). GENART_HEAVY_LIMIT raises it on bigger machines.
 HEAVY = "genart-heavy"
+#: On Hugging Face Spaces a run ends (keeping its result so far) after this many seconds, so one
+#: visitor cannot hold the shared worker for hours; GENART_MAX_RUN_SECONDS overrides it
+#: (0 = no limit, the default elsewhere).
+SPACES_RUN_SECONDS = 600
 #: The fastest rate at which intermediate frames are sent to the browser (seconds between).
 MIN_FRAME_INTERVAL = 0.25
 
@@ -50,6 +56,29 @@ class UploadImage(gr.Image):
         return super().preprocess(payload)
 
 
+def _env_number(name: str, default: float, low: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        log.warning("ignoring %s=%r: not a number", name, raw)
+        return default
+    return value if value >= low else default
+
+
+def heavy_limit() -> int:
+    """How many heavy runs may compute at once (GENART_HEAVY_LIMIT, default 1)."""
+    return int(_env_number("GENART_HEAVY_LIMIT", 1, 1))
+
+
+def run_budget() -> float | None:
+    """Seconds one run may last (GENART_MAX_RUN_SECONDS; 600 on Spaces, else unlimited); None = no limit."""
+    seconds = _env_number("GENART_MAX_RUN_SECONDS", SPACES_RUN_SECONDS if os.environ.get("SPACE_ID") else 0, 0)
+    return seconds or None
+
+
 def as_number(value, name: str):
     """A control's value as a number (an int when whole), or an InputError naming the control.
 
@@ -74,29 +103,43 @@ def user_error(exc: BaseException) -> gr.Error:
 
 @dataclass
 class Tick:
-    """A frame to show, with the seconds elapsed since the run started."""
+    """A frame to show, with the seconds elapsed since the run started.
+
+    ``note`` is set when the run ended early (the per-run time limit) and says so.
+    """
 
     frame: Frame
     elapsed: float
+    note: str = ""
 
 
 def stream(frames: Iterator[Frame], timelapse: Timelapse | None = None,
-           min_interval: float = MIN_FRAME_INTERVAL) -> Iterator[Tick]:
+           min_interval: float = MIN_FRAME_INTERVAL, budget: float | None = ...) -> Iterator[Tick]:
     """Iterate a backend generator, passing on at most one frame per ``min_interval`` seconds.
 
-    The final frame always passes. Every frame is offered to ``timelapse``. Errors become
-    :class:`gr.Error`; the backend generator is closed however the stream ends (Stop, a closed
-    tab, an error), so its cleanup runs at once.
+    The final frame always passes. Every frame is offered to ``timelapse``. After ``budget``
+    seconds (default: :func:`run_budget`) the run ends early: the latest frame is passed on as
+    the final one, with a note. Errors become :class:`gr.Error`; the backend generator is closed
+    however the stream ends (Stop, a closed tab, an error, the time limit), so its cleanup runs
+    at once.
     """
+    if budget is ...:
+        budget = run_budget()
     start, last = time.perf_counter(), float("-inf")  # the first frame always passes
     try:
         for frame in frames:
+            now = time.perf_counter()
+            over = budget is not None and not frame.final and now - start >= budget
+            if over:
+                frame = dataclasses.replace(frame, final=True)
             if timelapse is not None:
                 timelapse.add(frame.image, force=frame.final)
-            now = time.perf_counter()
             if frame.final or now - last >= min_interval:
                 last = now
-                yield Tick(frame, now - start)
+                note = f"stopped at this server's limit of {_minutes(budget)} per run" if over else ""
+                yield Tick(frame, now - start, note)
+            if over:
+                return
     except gr.Error:
         raise
     except Exception as exc:
@@ -114,8 +157,12 @@ def status_line(tick: Tick) -> str:
     parts += [f"{k} {_fmt(v)}" for k, v in f.metrics.items()]
     parts.append(f"{tick.elapsed:.1f} s")
     if f.final:
-        parts.append("done")
+        parts.append(tick.note or "done")
     return " · ".join(parts)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 
 
 def _fmt(v: float) -> str:

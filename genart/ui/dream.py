@@ -10,7 +10,8 @@ import gradio as gr
 from ..dream import DreamConfig, dream
 from ..export import Timelapse
 from ..models import INCEPTION_LAYERS
-from .common import ASSETS, HEAVY, UploadImage, as_number, downloads, status_line, stream, user_error
+from .common import (ASSETS, HEAVY, UploadImage, as_number, downloads, heavy_limit, status_line, stream,
+                     user_error)
 
 EXAMPLES = [os.path.join(ASSETS, name) for name in ("chelsea.jpg", "coffee.jpg")]
 
@@ -82,7 +83,7 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
 
     event = run_btn.click(
         run_dream, inputs=[image, layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed],
-        outputs=[output, status, png, gif], api_name="dream", concurrency_id=HEAVY, concurrency_limit=1,
-        show_progress="minimal",
+        outputs=[output, status, png, gif], api_name="dream", concurrency_id=HEAVY,
+        concurrency_limit=heavy_limit(), show_progress="minimal",
     )
     stop_btn.click(None, cancels=[event], api_name=False)

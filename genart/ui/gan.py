@@ -21,7 +21,7 @@ import pandas as pd
 from ..data import DATASET_LABELS, DATASETS
 from ..errors import InputError
 from ..gan import PRESETS, GanConfig, GanTrainer, preset
-from .common import HEAVY, as_number, out_path, stream, user_error
+from .common import HEAVY, as_number, heavy_limit, out_path, stream, user_error
 
 _DEFAULT = GanConfig()
 #: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
@@ -53,16 +53,16 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {seconds:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def status_text(frame, elapsed: float) -> str:
+def status_text(frame, elapsed: float, note: str = "") -> str:
     """``"epoch 1/3 · step 40/705 · G 0.91 · D 1.21 · D(x) 0.58 · D(G(z)) 0.41 · 1.02 s/step · 11 min 19 s left"``."""
     m = frame.metrics
     parts = [frame.stage, f"step {frame.step}/{frame.total}", f"G {m['gen_loss']:.3f}", f"D {m['disc_loss']:.3f}",
              f"D(x) {m['D(x)']:.2f}", f"D(G(z)) {m['D(G(z))']:.2f}"]
     if "sec_per_step" in m:
         parts.append(f"{m['sec_per_step']:.2f} s/step")
-        parts.append("done" if frame.final else f"{_duration(m['eta_s'])} left")
+        parts.append((note or "done") if frame.final else f"{_duration(m['eta_s'])} left")
     elif frame.final:
-        parts.append("done")
+        parts.append(note or "done")
     parts.append(f"{elapsed:.0f} s")
     return " · ".join(parts)
 
@@ -168,7 +168,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
                 table, last_plot = loss_table(trainer.history()), now
             files = write_downloads(trainer) if frame.final else (gr.skip(),) * 3
             note_text = describe(trainer) if frame.final else gr.skip()
-            yield image, status_text(frame, tick.elapsed), table, note_text, trainer, *files
+            yield image, status_text(frame, tick.elapsed, tick.note), table, note_text, trainer, *files
 
     def train_gan(dataset=_DEFAULT.dataset, preset_name="tutorial", learning_rate=_DEFAULT.learning_rate,
                   batch_size=_DEFAULT.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES, trainer=None):
@@ -212,7 +212,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
         return PRESETS[name].learning_rate if name in PRESETS else gr.skip()
 
     outputs = [grid_image, status, plot, note, trainer_state, gif, keras_file, ckpt_zip]
-    heavy = dict(concurrency_id=HEAVY, concurrency_limit=1, show_progress_on=[status])
+    heavy = dict(concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress_on=[status])
     train_event = train_btn.click(
         train_gan, inputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples, trainer_state],
         outputs=outputs, api_name="train_gan", **heavy)

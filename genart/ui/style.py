@@ -12,7 +12,8 @@ import pandas as pd
 from ..errors import InputError
 from ..export import Timelapse
 from ..style import FAST, INITS, OPTIMIZERS, TUTORIAL, StyleConfig, stylize
-from .common import ASSETS, HEAVY, UploadImage, as_number, downloads, status_line, stream, user_error
+from .common import (ASSETS, HEAVY, UploadImage, as_number, downloads, heavy_limit, status_line, stream,
+                     user_error)
 
 EXAMPLES = [[os.path.join(ASSETS, "style_landscape.png"), os.path.join(ASSETS, "style_strokes.png")]]
 
@@ -157,7 +158,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
         run_style,
         inputs=[content, style, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
                 style_scale, style2, share, init, init_image, seed],
-        outputs=[output, status, plot, png, gif], api_name="stylize", concurrency_id=HEAVY, concurrency_limit=1,
-        show_progress="minimal",
+        outputs=[output, status, plot, png, gif], api_name="stylize", concurrency_id=HEAVY,
+        concurrency_limit=heavy_limit(), show_progress="minimal",
     )
     stop_btn.click(None, cancels=[event], api_name=False)
