@@ -35,6 +35,9 @@ WEIGHT_FILES = {
     "VGG19": "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
 }
 
+#: DeepDream layer sets kept built and compiled at once (a public server sees many combinations).
+MAX_LAYER_SETS = 6
+
 _lock = threading.RLock()
 _cache: dict[tuple, object] = {}
 
@@ -94,6 +97,8 @@ def dream_extractor(layers: Sequence[str], weights: str | None = None):
     """InceptionV3 cut at ``layers``: a batch in [-1, 1] → one activation tensor per layer.
 
     Batch normalisation is folded into the preceding convolutions (same function, fewer ops).
+    Every layer set is a view of one folded network, so its weights exist once however many
+    layer sets visitors choose; the most recent :data:`MAX_LAYER_SETS` views are kept.
     """
     import keras
 
@@ -101,10 +106,20 @@ def dream_extractor(layers: Sequence[str], weights: str | None = None):
     layers = tuple(layers)
     key = ("dream", layers, weights)
     with _lock:
-        if key not in _cache:
+        if key in _cache:
+            _cache[key] = _cache.pop(key)  # most recently used last
+            return _cache[key]
+        folded_key = ("dream-folded", weights)
+        if folded_key not in _cache:  # one output per "mixed" layer; views pick theirs
             base = base_model("InceptionV3", weights)
-            outs = [base.get_layer(n).output for n in layers]
-            _cache[key] = fold_batchnorm(keras.Model(base.input, outs, name="dream_extractor"))
+            every = keras.Model(base.input, [base.get_layer(n).output for n in INCEPTION_LAYERS])
+            _cache[folded_key] = fold_batchnorm(every)
+        folded = _cache[folded_key]
+        outputs = [folded.outputs[INCEPTION_LAYERS.index(n)] for n in layers]
+        _cache[key] = keras.Model(folded.input, outputs, name="dream_extractor")
+        views = [k for k in _cache if k[0] == "dream"]
+        for old in views[:-MAX_LAYER_SETS]:
+            del _cache[old]  # its compiled step goes with it (genart.dream keeps them by weak reference)
         return _cache[key]
 
 

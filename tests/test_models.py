@@ -46,6 +46,28 @@ def test_extractors_are_cached_per_layer_set():
     assert b is not a and len(b.outputs) == 1
 
 
+def test_layer_sets_share_one_network_and_the_cache_is_bounded():
+    """Visitors choosing many layer combinations must not multiply InceptionV3's 22 M weights."""
+    import gc
+    import weakref
+
+    def first_kernel(model):
+        return next(layer.kernel for layer in model.layers if getattr(layer, "kernel", None) is not None)
+
+    first = models.dream_extractor(("mixed1",), weights="random")
+    kernel = first_kernel(first)
+    gone = weakref.ref(first)
+    views = [models.dream_extractor(tuple(f"mixed{i}" for i in range(k, k + 2)), weights="random")
+             for k in range(models.MAX_LAYER_SETS + 2)]
+    assert all(first_kernel(v) is kernel for v in views)  # the same weights, not copies
+    assert sum(1 for key in models._cache if key[0] == "dream") == models.MAX_LAYER_SETS
+    del first, views
+    gc.collect()
+    assert gone() is None  # the least recently used view was let go
+    again = models.dream_extractor(("mixed1",), weights="random")
+    assert first_kernel(again) is kernel
+
+
 def test_random_weights_are_seeded():
     m = keras.applications.InceptionV3(include_top=False, weights=None)
     models.seed_weights(m, models.RANDOM_SEED)
