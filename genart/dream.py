@@ -116,10 +116,11 @@ class _Ascent(tf.Module):
 
     def __init__(self, model):
         super().__init__(name="deepdream_ascent")
-        self.model = model
+        # Weakly: the compiled step lives as long as its model does (see _ascents), no longer.
+        self._model = weakref.ref(model)
 
     def _loss(self, tile, layer_weights):
-        acts = self.model(tile[None], training=False)
+        acts = self._model()(tile[None], training=False)
         if not isinstance(acts, (list, tuple)):
             acts = [acts]
         return tf.add_n([layer_weights[i] * tf.reduce_mean(a) for i, a in enumerate(acts)])

@@ -163,3 +163,24 @@ def test_config_validation_names_the_field(kwargs, field):
 def test_bad_image_is_an_input_error(model):
     with pytest.raises(InputError, match="not an image"):
         next(dream(b"this is not a picture", DreamConfig(layers=LAYERS), model=model))
+
+
+def test_compiled_steps_go_with_their_evicted_layer_sets(photo):
+    """A public server sees many layer combinations: their compiled steps must not pile up."""
+    import gc
+    import weakref
+
+    from genart import dream as dream_module
+
+    refs = []
+    for k in range(models.MAX_LAYER_SETS + 3):
+        layers = (f"mixed{k % 11}", f"mixed{(k + 4) % 11}")
+        model = models.dream_extractor(layers, weights="random")
+        frames = list(dream(photo, DreamConfig(layers=layers, octaves=1, steps_per_octave=1, tile_size=0,
+                                               max_dim=80), model))
+        assert frames[-1].final and model in dream_module._ascents
+        refs.append(weakref.ref(model))
+    del model
+    gc.collect()
+    assert [r() is None for r in refs] == [True] * 3 + [False] * models.MAX_LAYER_SETS
+    assert sum(1 for r in refs if r() in dream_module._ascents) == models.MAX_LAYER_SETS
