@@ -144,6 +144,20 @@ def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Ten
 _build_lock = threading.Lock()  # Keras layer naming is process-global; build one trainer at a time
 
 
+#: A loaded dataset's images as one tensor that every trainer shares (47 MB for MNIST).
+_shared_images: dict[tuple[str, str], tf.Tensor] = {}
+
+
+def _images_tensor(data: np.ndarray, shared_key: tuple[str, str] | None) -> tf.Tensor:
+    """``data`` as a uint8 N×28×28×1 tensor; the same tensor for every trainer of a loaded dataset."""
+    if shared_key is None:
+        return tf.constant(data[..., None])
+    with _build_lock:
+        if shared_key not in _shared_images:
+            _shared_images[shared_key] = tf.constant(data[..., None])
+        return _shared_images[shared_key]
+
+
 class GanTrainer:
     """Both DCGAN networks with their optimisers, counters, loss history and preview grids.
 
@@ -163,9 +177,11 @@ class GanTrainer:
             DataUnavailable: the dataset cannot be loaded.
         """
         self.config = config
+        shared_key = None
         if data is None:
             digits = load_digits(config.dataset)
             data, self.data_source, self.data_note = digits.images, digits.source, digits.note
+            shared_key = (config.dataset, digits.source)
         else:
             self.data_source, self.data_note = "given", ""
         data = np.asarray(data)
@@ -174,7 +190,7 @@ class GanTrainer:
         self.num_examples = len(data)
         self.examples_per_epoch = min(config.examples_per_epoch or self.num_examples, self.num_examples)
         self.steps_per_epoch = math.ceil(self.examples_per_epoch / config.batch_size)
-        self._images = tf.constant(data[..., None])  # uint8 N×28×28×1; scaled inside the step
+        self._images = _images_tensor(data, shared_key)  # uint8 N×28×28×1; scaled inside the step
 
         with _build_lock:
             self.generator = make_generator(config.noise_dim)

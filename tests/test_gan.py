@@ -240,3 +240,13 @@ def test_closed_trainer_refuses_to_train(digits):
     assert list(run) == []
     with pytest.raises(InputError, match="closed"):
         trainer.train(1)
+
+
+def test_trainers_of_a_loaded_dataset_share_one_copy_of_its_images(digits):
+    """Every visitor's trainer would otherwise hold its own 47 MB copy of MNIST."""
+    a, b = GanTrainer(tiny(examples_per_epoch=16)), GanTrainer(tiny(examples_per_epoch=16, seed=3))
+    assert a._images is b._images and a.num_examples == b.num_examples
+    given = GanTrainer(tiny(), digits)
+    assert given._images is not a._images and given.num_examples == len(digits)
+    for trainer in (a, b, given):
+        trainer.close()
