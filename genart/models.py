@@ -15,6 +15,7 @@ concurrent requests share one build). Callers never modify the returned models.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Sequence
@@ -76,8 +77,10 @@ def _build(name: str, weights: str):
     try:
         return ctor(include_top=False, weights="imagenet")
     except Exception as exc:  # Keras raises a bare Exception on a failed download
+        # The reason (URL, errno) goes to the operator's log, not into the visitor's message.
+        logging.getLogger("genart").warning("loading the ImageNet weights for %s failed: %r", name, exc)
         raise WeightsUnavailable(
-            f"Could not load the ImageNet weights for {name} ({type(exc).__name__}: {exc}). "
+            f"Could not load the ImageNet weights for {name} (is this machine offline?). "
             f"Put {WEIGHT_FILES[name]} into {keras_cache_dir()} (Keras downloads it there when online), "
             f"or set {WEIGHTS_ENV}=random to run the same network untrained."
         ) from None

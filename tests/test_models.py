@@ -25,7 +25,7 @@ def test_labels_never_pass_random_weights_off_as_pretrained():
     assert "imagenet" in models.weights_label("imagenet").lower()
 
 
-def test_offline_download_failure_says_what_to_do(monkeypatch, tmp_path):
+def test_offline_download_failure_says_what_to_do(monkeypatch, tmp_path, caplog):
     def offline(*args, **kwargs):
         raise urllib.error.URLError("Name or service not known")
 
@@ -37,6 +37,8 @@ def test_offline_download_failure_says_what_to_do(monkeypatch, tmp_path):
     assert models.WEIGHT_FILES["InceptionV3"] in message
     assert str(tmp_path) in message  # where to put the file: Keras' cache under KERAS_HOME
     assert "GENART_WEIGHTS=random" in message
+    assert "Name or service" not in message and "http" not in message  # the details go to the log
+    assert "Name or service not known" in caplog.text
 
 
 def test_extractors_are_cached_per_layer_set():
