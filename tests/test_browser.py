@@ -37,3 +37,21 @@ def test_dream_upload_run_streams_and_stop(page, tmp_path, photo):
     frozen = status.input_value()
     time.sleep(3)
     assert status.input_value() == frozen and "done" not in frozen
+
+
+def test_the_page_contacts_only_its_own_server(browser, app_server):
+    """No fonts, scripts or telemetry from elsewhere: a visitor's browser talks to this server alone."""
+    from urllib.parse import urlsplit
+
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    hosts = []
+    page.on("request", lambda request: hosts.append(urlsplit(request.url).netloc))
+    try:
+        page.goto(app_server)
+        for tab in ("Style transfer", "DCGAN", "DeepDream"):
+            page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(2000)
+    finally:
+        ctx.close()
+    assert hosts and set(hosts) == {urlsplit(app_server).netloc}, sorted(set(hosts))
