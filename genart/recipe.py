@@ -61,14 +61,15 @@ def algorithm_name(algorithm: str) -> str:
     return ALGORITHMS[algorithm][2] if algorithm in ALGORITHMS else repr(algorithm)
 
 
-def image_digest(image) -> str:
+def image_digest(image, what: str = "image") -> str:
     """``"sha256:"`` + the first 16 hex digits of the SHA-256 of an image's decoded RGB pixels and size.
 
-    ``image`` is anything :func:`genart.images.load_image` accepts; it is decoded at full size.
+    ``image`` is anything :func:`genart.images.load_image` accepts; it is decoded at full size
+    (``what`` names it in an error).
     """
     from .images import load_image
 
-    rgb = np.ascontiguousarray(load_image(image, min_side=1))
+    rgb = np.ascontiguousarray(load_image(image, what=what, min_side=1))
     digest = hashlib.sha256(f"{rgb.shape[0]}x{rgb.shape[1]}:".encode())
     digest.update(rgb.tobytes())
     return "sha256:" + digest.hexdigest()[:16]
