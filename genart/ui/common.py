@@ -150,8 +150,8 @@ def downloads(image, timelapse: Timelapse | None, stem: str, recipe: dict | None
 # --- recipes: a drop zone per tab that restores its controls -----------------------------------------
 
 def recipe_drop(tab: str) -> gr.File:
-    """A compact "Recipe" accordion holding a drop zone for a genart PNG or JSON recipe (elem_id ``<tab>-recipe``)."""
-    with gr.Accordion("Recipe", open=False):
+    """A compact "Recipe" accordion (``#<tab>-recipe-box``) with a drop zone for a genart PNG or JSON recipe (``#<tab>-recipe``)."""
+    with gr.Accordion("Recipe", open=False, elem_id=f"{tab}-recipe-box"):
         return gr.File(label="Drop a PNG made by genart (or a JSON recipe) to restore these settings",
                        file_types=[".png", ".json"], type="filepath", height=90, elem_id=f"{tab}-recipe")
 
