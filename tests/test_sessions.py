@@ -161,3 +161,14 @@ def test_two_sessions_see_only_their_own_pictures(app_server, tmp_path):
     with pytest.raises(AppError, match="Nothing to download yet"):
         session(app_server).predict(api_name="/gan_downloads")
 
+
+
+def test_a_dream_ended_by_the_time_limit_keeps_its_picture_and_says_so_in_its_recipe(client, photo_file, monkeypatch):
+    from genart.recipe import read_recipe
+
+    monkeypatch.setenv("GENART_MAX_RUN_SECONDS", "3")
+    image, status, png, gif = client.predict(handle_file(photo_file), **LONG, api_name="/dream")
+    assert status.endswith("stopped at this server's limit of 3 s per run"), status
+    recipe = read_recipe(png["path"], "dream")
+    assert 0 < recipe["run"]["stopped_at_step"] < recipe["run"]["planned_steps"] == 1600
+    assert recipe["config"]["steps_per_octave"] == 200 and gif["path"].endswith(".gif")

@@ -19,6 +19,7 @@ import gradio as gr
 from ..errors import GenartError, InputError
 from ..export import Timelapse, save_png
 from ..frames import Frame
+from ..recipe import config_from_recipe, png_text, read_recipe
 
 log = logging.getLogger("genart")
 
@@ -150,6 +151,13 @@ def stream(frames: Iterator[Frame], timelapse: Timelapse | None = None,
             close()
 
 
+def run_facts(tick: Tick) -> dict | None:
+    """What a recipe must add about a run that ended early: the step its picture shows."""
+    if not tick.note:
+        return None
+    return {"stopped_at_step": tick.frame.step, "planned_steps": tick.frame.total, "stopped_because": tick.note}
+
+
 def status_line(tick: Tick) -> str:
     """``"octave 2/5 · step 140/500 · loss 1.234 · 12.3 s"`` (and "done" on the final frame)."""
     f = tick.frame
@@ -185,8 +193,50 @@ def out_path(name: str) -> str:
     return path
 
 
-def downloads(image, timelapse: Timelapse | None, stem: str) -> tuple[str, str | None]:
-    """Write the final PNG (and the time-lapse GIF when there are frames); returns their paths."""
-    png = save_png(out_path(f"{stem}.png"), image)
+def downloads(image, timelapse: Timelapse | None, stem: str, recipe: dict | None = None) -> tuple[str, str | None]:
+    """Write the final PNG, carrying ``recipe`` when given (and the time-lapse GIF when there are
+    frames); returns their paths."""
+    png = save_png(out_path(f"{stem}.png"), image, text=png_text(recipe) if recipe else None)
     gif = timelapse.save_gif(out_path(f"{stem}.gif")) if timelapse is not None and len(timelapse) else None
     return png, gif
+
+
+# --- recipes: a drop zone per tab that restores its controls -----------------------------------------
+
+def recipe_drop(tab: str) -> gr.File:
+    """A compact "Recipe" accordion (``#<tab>-recipe-box``) with a drop zone for a genart PNG or JSON recipe (``#<tab>-recipe``)."""
+    with gr.Accordion("Recipe", open=False, elem_id=f"{tab}-recipe-box"):
+        return gr.File(label="Drop a PNG made by genart (or a JSON recipe) to restore these settings",
+                       file_types=[".png", ".json"], type="filepath", height=90, elem_id=f"{tab}-recipe")
+
+
+def load_recipe(path, algorithm: str):
+    """(recipe, config) from a dropped file, or a gr.Error with a sentence saying what is wrong."""
+    if not path:
+        raise gr.Error("Drop a PNG made by genart or a JSON recipe.", print_exception=False)
+    try:
+        recipe = read_recipe(str(path), algorithm)
+        return recipe, config_from_recipe(recipe)
+    except Exception as exc:
+        raise user_error(exc) from None
+
+
+def slider_value(slider: gr.Slider, value):
+    """An update setting ``slider`` to ``value``, widening its range when the value lies outside it."""
+    return gr.update(value=value, minimum=min(slider.minimum, value), maximum=max(slider.maximum, value))
+
+
+def restored_note(recipe: dict, not_shown: list[str]) -> None:
+    """Tell the user the settings were restored, which inputs made the picture, and what the tab cannot show."""
+    inputs = "; ".join(f"{name} {', '.join(v) if isinstance(v, list) else v}"
+                       for name, v in (recipe.get("inputs") or {}).items())
+    weights = f" with {recipe['weights']} weights" if recipe.get("weights") else ""
+    gr.Info(f"Settings restored from a genart {recipe.get('genart', '?')} recipe{weights}."
+            + (f" It was made from: {inputs}." if inputs else ""))
+    if not_shown:
+        gr.Warning(f"This tab has no control for {', '.join(not_shown)}; runs here use the tab's values.")
+
+
+def differing(config, default, names) -> list[str]:
+    """The ``names`` whose value in ``config`` differs from ``default`` (settings a tab cannot show)."""
+    return [f"{name}={getattr(config, name)!r}" for name in names if getattr(config, name) != getattr(default, name)]

@@ -9,9 +9,10 @@ import gradio as gr
 
 from ..dream import DreamConfig, dream
 from ..export import Timelapse
-from ..models import INCEPTION_LAYERS
-from .common import (ASSETS, HEAVY, UploadImage, as_number, downloads, heavy_limit, status_line, stream,
-                     user_error)
+from ..models import INCEPTION_LAYERS, weights_mode
+from ..recipe import make_recipe
+from .common import (ASSETS, HEAVY, UploadImage, as_number, differing, downloads, heavy_limit, load_recipe,
+                     recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error)
 
 EXAMPLES = [os.path.join(ASSETS, name) for name in ("chelsea.jpg", "coffee.jpg")]
 
@@ -33,6 +34,21 @@ def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile
         max_dim=as_number(max_dim, "max_dim"),
         seed=as_number(seed, "seed"),
     )
+
+
+def build_recipe_restore(layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed) -> None:
+    """The "Recipe" drop zone (``#dream-recipe``): a genart PNG or JSON recipe sets every control (/dream_recipe)."""
+    drop = recipe_drop("dream")
+
+    def restore(path):
+        recipe, cfg = load_recipe(path, "dream")
+        restored_note(recipe, differing(cfg, _DEFAULT, ("layer_weights", "preview_every")))
+        return (list(cfg.layers), slider_value(octaves, cfg.octaves), slider_value(octave_scale, cfg.octave_scale),
+                slider_value(steps, cfg.steps_per_octave), slider_value(step_size, cfg.step_size),
+                slider_value(tile_size, cfg.tile_size), slider_value(max_dim, cfg.max_dim), cfg.seed)
+
+    drop.upload(restore, inputs=[drop], outputs=[layers, octaves, octave_scale, steps, step_size, tile_size,
+                                                 max_dim, seed], api_name="dream_recipe")
 
 
 def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
@@ -60,6 +76,7 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
                                       info="0 = whole image at once; otherwise 160–1024.")
                 max_dim = gr.Slider(128, 1024, value=_DEFAULT.max_dim, step=4, label="Max size (px)")
             seed = gr.Number(value=_DEFAULT.seed, precision=0, minimum=0, label="Seed")
+            build_recipe_restore(layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed)
         with gr.Column(scale=3, min_width=320):
             output = gr.Image(label="Dream", format="jpeg", interactive=False, elem_id="dream-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="dream-status",
@@ -78,7 +95,10 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
             raise user_error(exc) from None
         timelapse = Timelapse()
         for tick in stream(run(image, cfg), timelapse):
-            files = downloads(tick.frame.image, timelapse, "dream") if tick.frame.final else (None, None)
+            files = (downloads(tick.frame.image, timelapse, "dream",
+                               make_recipe("dream", cfg, weights=weights_mode(), inputs={"image": image},
+                                           run=run_facts(tick)))
+                     if tick.frame.final else (None, None))
             yield (tick.frame.image, status_line(tick), *files)
 
     event = run_btn.click(

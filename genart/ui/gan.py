@@ -8,6 +8,7 @@ to the session's trainer with the settings it was built with; Stop ends a run be
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
@@ -20,8 +21,11 @@ import pandas as pd
 
 from ..data import DATASET_LABELS, DATASETS
 from ..errors import InputError
+from ..export import save_png
 from ..gan import PRESETS, GanConfig, GanTrainer, preset
-from .common import HEAVY, as_number, heavy_limit, out_path, stream, user_error
+from ..recipe import png_text, trainer_recipe
+from .common import (HEAVY, as_number, heavy_limit, load_recipe, out_path, recipe_drop, restored_note, slider_value,
+                     stream, user_error)
 
 _DEFAULT = GanConfig()
 #: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
@@ -106,6 +110,39 @@ def write_downloads(trainer: GanTrainer) -> tuple[str, str, str]:
     return gif, generator, archive
 
 
+def write_grid_png(trainer: GanTrainer | None) -> str | None:
+    """The current 4×4 sample grid as a PNG carrying the trainer's recipe (None without a trainer)."""
+    if trainer is None:
+        return None
+    return save_png(out_path("gan-samples.png"), trainer.grid(), text=png_text(trainer_recipe(trainer)))
+
+
+def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples) -> None:
+    """The "Recipe" drop zone (``#gan-recipe``): a genart PNG or JSON recipe sets every control (/gan_recipe).
+
+    The preset is the one with the recipe's β1 (the tab takes β1 from the preset); epochs are
+    those the recipe's trainer had trained.
+    """
+    drop = recipe_drop("gan")
+
+    def restore(path):
+        recipe, cfg = load_recipe(path, "gan")
+        names = [name for name, p in PRESETS.items() if p.beta_1 == cfg.beta_1]
+        name = next((n for n in names if PRESETS[n].learning_rate == cfg.learning_rate), names[0] if names else None)
+        not_shown = [] if name else [f"beta_1={cfg.beta_1:g}"]
+        not_shown += [f"{f}={getattr(cfg, f)!r}" for f in ("noise_dim", "preview_every", "seed")
+                      if getattr(cfg, f) != getattr(_DEFAULT, f)]
+        restored_note(recipe, not_shown)
+        trained = (recipe.get("run") or {}).get("epochs")
+        known = isinstance(trained, (int, float)) and not isinstance(trained, bool) and 0 < trained <= 1000
+        return (cfg.dataset, name or gr.skip(), cfg.learning_rate, slider_value(batch_size, cfg.batch_size),
+                slider_value(epochs, max(1, math.ceil(trained))) if known else gr.skip(),
+                slider_value(examples, cfg.examples_per_epoch or MAX_EXAMPLES))
+
+    drop.upload(restore, inputs=[drop], outputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples],
+                api_name="gan_recipe")
+
+
 def close_trainer(trainer: GanTrainer | None) -> None:
     """gr.State delete_callback: free a session's trainer."""
     if trainer is not None:
@@ -135,6 +172,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
                 continue_btn = gr.Button("Continue", elem_id="gan-continue")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="gan-stop")
                 reset_btn = gr.Button("Reset", elem_id="gan-reset")
+            build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples)
         with gr.Column(scale=3, min_width=320):
             note = gr.Markdown("Press **Train**: the 4×4 grid shows what the generator draws from 16 fixed "
                                "noise vectors, updated every few seconds.", label="Trainer", elem_id="gan-note")
@@ -149,6 +187,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
                 gif = gr.File(label="Time-lapse (GIF)", elem_id="gan-gif")
                 keras_file = gr.File(label="Generator (.keras)", elem_id="gan-keras")
                 ckpt_zip = gr.File(label="Checkpoint (zip)", elem_id="gan-ckpt")
+            samples_png = gr.File(label="Samples (PNG, with its recipe)", elem_id="gan-png")
             save_btn = gr.Button("Prepare downloads now", size="sm", elem_id="gan-save")
     trainer_state = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=close_trainer)
 
@@ -219,8 +258,14 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
     continue_event = continue_btn.click(continue_gan, inputs=[epochs, trainer_state], outputs=outputs,
                                         api_name="continue_gan", **heavy)
     stop_btn.click(None, cancels=[train_event, continue_event], api_name=False)
-    reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs, cancels=[train_event, continue_event],
-                    api_name="reset_gan")
-    save_btn.click(prepare_downloads, inputs=[trainer_state], outputs=[gif, keras_file, ckpt_zip],
-                   api_name="gan_downloads", show_progress="minimal")
-    preset_name.change(show_preset, inputs=[preset_name], outputs=[learning_rate], api_name=False)
+    reset_event = reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs,
+                                  cancels=[train_event, continue_event], api_name="reset_gan")
+    save_event = save_btn.click(prepare_downloads, inputs=[trainer_state], outputs=[gif, keras_file, ckpt_zip],
+                                api_name="gan_downloads", show_progress="minimal")
+    # The samples PNG follows every event that changes or saves the trainer (a separate step, so the
+    # endpoints above keep their outputs); /gan_png also gives it on its own.
+    for n, event in enumerate((save_event, train_event, continue_event, reset_event)):
+        event.then(write_grid_png, inputs=[trainer_state], outputs=[samples_png],
+                   api_name="gan_png" if n == 0 else False, show_progress="hidden")
+    # .input, not .change: a restored recipe sets the preset and its own learning rate together
+    preset_name.input(show_preset, inputs=[preset_name], outputs=[learning_rate], api_name=False)

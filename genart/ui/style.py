@@ -11,9 +11,11 @@ import pandas as pd
 
 from ..errors import InputError
 from ..export import Timelapse
+from ..models import weights_mode
+from ..recipe import make_recipe
 from ..style import FAST, INITS, OPTIMIZERS, TUTORIAL, StyleConfig, stylize
-from .common import (ASSETS, HEAVY, UploadImage, as_number, downloads, heavy_limit, status_line, stream,
-                     user_error)
+from .common import (ASSETS, HEAVY, UploadImage, as_number, differing, downloads, heavy_limit, load_recipe,
+                     recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error)
 
 EXAMPLES = [[os.path.join(ASSETS, "style_landscape.png"), os.path.join(ASSETS, "style_strokes.png")]]
 
@@ -66,6 +68,39 @@ def _loss_table(history: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["step", "term", "log10 loss"])
 
 
+def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale,
+                         share, init, seed) -> None:
+    """The "Recipe" drop zone (``#style-recipe``): a genart PNG or JSON recipe sets every control (/style_recipe).
+
+    Weights go to the log₁₀ sliders; a two-style blend sets the second style's share. The preset
+    radio is left alone (the restored values are what count).
+    """
+    drop = recipe_drop("style")
+
+    def log_weight(slider, weight):
+        if weight <= 0:  # a log slider cannot show 0: its lowest value is the closest
+            gr.Warning(f"A weight of 0 cannot be set on the log₁₀ slider; set to 1e{slider.minimum:g}.")
+            return gr.update(value=slider.minimum)
+        return slider_value(slider, math.log10(weight))
+
+    def restore(path):
+        recipe, cfg = load_recipe(path, "style")
+        blend = cfg.blend or ()
+        not_shown = differing(cfg, TUTORIAL, ("learning_rate", "beta_1", "epsilon", "content_layers",
+                                              "style_layers", "preview_every"))
+        if len(blend) > 2:
+            not_shown.append(f"blend={blend!r} (this tab mixes two styles)")
+        share_value = blend[1] / sum(blend) if len(blend) == 2 else 0.5
+        restored_note(recipe, not_shown)
+        return (log_weight(log_style, cfg.style_weight), log_weight(log_content, cfg.content_weight),
+                slider_value(tv, cfg.tv_weight), slider_value(steps, cfg.steps), slider_value(max_dim, cfg.max_dim),
+                cfg.optimizer, slider_value(scales, cfg.scales), cfg.preserve_colors,
+                slider_value(style_scale, cfg.style_scale), share_value, cfg.init, cfg.seed)
+
+    drop.upload(restore, inputs=[drop], outputs=[log_style, log_content, tv, steps, max_dim, optimizer, scales,
+                                                 preserve, style_scale, share, init, seed], api_name="style_recipe")
+
+
 def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
     """Lay out the style transfer tab inside the current Blocks and wire its events to ``run``."""
     ui = FAST
@@ -114,6 +149,8 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
                     init_image = UploadImage(label="Start image", type="filepath", sources=["upload", "clipboard"],
                                              elem_id="style-init", height=160)
                 seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (noise start)")
+            build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale,
+                                 share, init, seed)
             with gr.Row():
                 run_btn = gr.Button("Run", variant="primary", elem_id="style-run")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="style-stop")
@@ -149,7 +186,11 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
         frames = run(content, styles, cfg, init_image=init_image if init == "image" else None)
         for tick in stream(frames, timelapse):
             history.append({"step": tick.frame.step, **tick.frame.metrics})
-            files = downloads(tick.frame.image, timelapse, "style") if tick.frame.final else (None, None)
+            files = (downloads(tick.frame.image, timelapse, "style", make_recipe(
+                "style", cfg, weights=weights_mode(),
+                inputs={"content": content, "styles": [style, second_style] if second_style else [style],
+                        "init_image": init_image if init == "image" else None}, run=run_facts(tick)))
+                     if tick.frame.final else (None, None))
             yield (tick.frame.image, status_line(tick), _loss_table(history), *files)
 
     preset.change(apply_preset, inputs=[preset],
