@@ -137,6 +137,36 @@ def test_one_step_changes_both_networks_with_finite_losses(digits):
     assert frame.image.dtype == np.uint8 and frame.image.shape == (4 * (4 * 30 + 2), 4 * (4 * 30 + 2), 3)
 
 
+def test_train_step_equals_the_tutorials_step_with_keras_adam(digits):
+    """Our step writes Adam out (Keras' apply_gradients leaks memory when traced per trainer); it must
+    still be the tutorial's train_step: same losses, same Keras Adam update, step after step."""
+    config = tiny(learning_rate=2e-4, beta_1=0.5)
+    ours, ref = GanTrainer(config, digits), GanTrainer(config, digits)  # seeded: identical networks
+    batches = list(ours._batches(0, 3))
+    for step, batch in enumerate(batches):
+        ours._train_step(batch, tf.constant(step, tf.int64))
+        images = tf.cast(batch, tf.float32) / 127.5 - 1.0
+        noise = tf.random.stateless_normal([len(batch), config.noise_dim], seed=tf.constant([config.seed, step], tf.int64))
+        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:  # the tutorial's train_step, eagerly
+            generated_images = ref.generator(noise, training=True)
+            real_output = ref.discriminator(images, training=True)
+            fake_output = ref.discriminator(generated_images, training=True)
+            gen_loss = generator_loss(fake_output)
+            disc_loss = discriminator_loss(real_output, fake_output)
+        ref.generator_optimizer.apply_gradients(zip(gen_tape.gradient(gen_loss, ref.generator.trainable_variables),
+                                                    ref.generator.trainable_variables))
+        ref.discriminator_optimizer.apply_gradients(zip(
+            disc_tape.gradient(disc_loss, ref.discriminator.trainable_variables), ref.discriminator.trainable_variables))
+    def state(t):
+        return (t.generator.weights + t.discriminator.weights + t.generator_optimizer.variables
+                + t.discriminator_optimizer.variables)
+
+    assert len(state(ours)) == len(state(ref)) > 40
+    for a, b in zip(state(ours), state(ref)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=2e-5, atol=1e-6, err_msg=a.path)
+    assert int(ours.generator_optimizer.iterations) == int(ref.generator_optimizer.iterations) == 3
+
+
 def test_discriminator_learns_in_a_few_steps(digits):
     frames = list(GanTrainer(tiny(examples_per_epoch=16, learning_rate=2e-4), digits).train(4))
     d_losses = [f.metrics["disc_loss"] for f in frames]
