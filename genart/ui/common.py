@@ -16,6 +16,7 @@ from typing import Iterator
 import gradio as gr
 
 from ..errors import GenartError, InputError
+from ..estimate import LONG_S, busy, describe, left_text
 from ..export import Timelapse, save_png
 from ..frames import Frame
 
@@ -24,6 +25,8 @@ log = logging.getLogger("genart")
 #: All heavy events (dream, stylize, GAN training) share this concurrency group, limit 1:
 #: on 2 vCPUs two runs at once are each slower than one after the other.
 HEAVY = "genart-heavy"
+#: Estimate events have their own group, limit 1: they never wait for a heavy run, nor pile up.
+ESTIMATE = "genart-estimate"
 #: The fastest rate at which intermediate frames are sent to the browser (seconds between).
 MIN_FRAME_INTERVAL = 0.25
 
@@ -107,14 +110,16 @@ def stream(frames: Iterator[Frame], timelapse: Timelapse | None = None,
             close()
 
 
-def status_line(tick: Tick) -> str:
-    """``"octave 2/5 · step 140/500 · loss 1.234 · 12.3 s"`` (and "done" on the final frame)."""
+def status_line(tick: Tick, remaining: float | None = None) -> str:
+    """``"octave 2/5 · step 140/500 · loss 1.234 · 12.3 s · ~1 min 05 s left"`` ("done" on the final frame)."""
     f = tick.frame
     parts = [f.stage, f"step {f.step}/{f.total}"]
     parts += [f"{k} {_fmt(v)}" for k, v in f.metrics.items()]
     parts.append(f"{tick.elapsed:.1f} s")
     if f.final:
         parts.append("done")
+    elif remaining is not None:
+        parts.append(left_text(remaining))
     return " · ".join(parts)
 
 
@@ -143,3 +148,31 @@ def downloads(image, timelapse: Timelapse | None, stem: str) -> tuple[str, str |
     png = save_png(out_path(f"{stem}.png"), image)
     gif = timelapse.save_gif(out_path(f"{stem}.gif")) if timelapse is not None and len(timelapse) else None
     return png, gif
+
+
+def estimate_line(estimate_fn, suggest_fn=None) -> str:
+    """The tab's one-line estimate: ``estimate_fn(measure)`` (measuring only while no run is busy),
+    and past ten minutes (``LONG_S``) the cheaper setting ``suggest_fn(budget_s)`` finds."""
+    try:
+        measure = not busy()
+        est = estimate_fn(measure)
+        suggestion = suggest_fn(LONG_S) if suggest_fn is not None and (est.seconds or 0) > LONG_S else None
+    except GenartError as exc:
+        return f"**Estimate:** {exc}"
+    except Exception:
+        log.exception("estimate failed")
+        return "**Estimate:** not available (see the server log)."
+    text = f"**Estimate:** {describe(est, suggestion, LONG_S)}"
+    if est.seconds is None and not measure:
+        text += " It is measured when the current run has finished."
+    return text
+
+
+def wire_estimate(fn, inputs: list, output, after=(), api_name: str | bool = False) -> None:
+    """Run ``fn(*inputs) -> str`` into ``output`` on page load, on any change of ``inputs`` (the last
+    change wins) and after each event in ``after`` (a finished run is a fresh measurement)."""
+    opts = dict(outputs=output, trigger_mode="always_last", concurrency_id=ESTIMATE, concurrency_limit=1,
+                show_progress="hidden")
+    gr.on(None, fn, inputs=inputs, api_name=api_name, **opts)
+    for event in after:
+        event.then(fn, inputs=inputs, api_name=False, **opts)
