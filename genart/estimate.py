@@ -192,7 +192,7 @@ def _make(key: tuple, segments: list[tuple[str, int, int, float]], detail: str, 
     """Fill in seconds per step for [(label, steps, pixels, setup_steps)], measuring the extremes if asked."""
     sizes = sorted({p for _, _, p, _ in segments})
     if measure is not None:
-        wanted = [p for p in (sizes[-1], sizes[0]) if not _timings.has(key, p)]
+        wanted = [p for p in dict.fromkeys((sizes[0], sizes[-1])) if not _timings.has(key, p)]  # small first: it warms up
         if wanted:
             with _measure_lock:
                 for p in wanted:
@@ -244,7 +244,7 @@ def estimate_dream(cfg, image_shape: tuple[int, int] | None = None, *, model=Non
         cfg: the run's :class:`~genart.dream.DreamConfig`.
         image_shape: (height, width) of the input before resizing; None: 4:3 with the long side ``max_dim``.
         model: the model the run will use; None: the cached extractor of ``cfg.layers`` (built if needed).
-        measure: time the compiled step at sizes not measured yet (about three steps each); False
+        measure: time the compiled step at sizes not measured yet (five steps each); False
             uses cached timings only.
     """
     import tensorflow as tf
@@ -266,10 +266,10 @@ def estimate_dream(cfg, image_shape: tuple[int, int] | None = None, *, model=Non
                 tf.constant([0, 0], tf.int32), tf.ones([len(cfg.layers)], tf.float32))
         ascent(x, tf.constant(1), *args)  # the first call at a size is slower (and may trace)
         times = []
-        for _ in range(2):  # the faster of two steps: one busy moment on a shared CPU does not stick
+        for _ in range(2):  # the faster of two calls: one busy moment on a shared CPU does not stick
             start = time.perf_counter()
-            ascent(x, tf.constant(1), *args)[1].numpy()
-            times.append(time.perf_counter() - start)
+            ascent(x, tf.constant(2), *args)[1].numpy()  # two steps a call: runs call it with many
+            times.append((time.perf_counter() - start) / 2)
         return min(times)
 
     detail = (f"{cfg.octaves} octave{'s' if cfg.octaves > 1 else ''} × {cfg.steps_per_octave} steps, "
@@ -320,8 +320,8 @@ def estimate_style(cfg, content_shape: tuple[int, int] | None = None, n_styles: 
                 start = now
         finally:
             steps.close()
-        # Adam: the first step at a size is slower; L-BFGS: keep it, its first line searches are real cost
-        return float(np.mean(times[1:] if cfg.optimizer == "adam" else times))
+        # Adam: the fastest after the first (slower at a new size); L-BFGS: the mean, line searches included
+        return float(min(times[1:]) if cfg.optimizer == "adam" else np.mean(times))
 
     sizes = f"{plan[0][0][1]}×{plan[0][0][0]}" + (f" to {hw[1]}×{hw[0]} px" if len(plan) > 1 else " px")
     detail = f"{cfg.optimizer}, {cfg.steps} steps" + (f" over {len(plan)} scales" if len(plan) > 1 else "") + f", {sizes}"
@@ -343,6 +343,7 @@ def _probe(cfg):
         probe = GanTrainer(GanConfig(batch_size=cfg.batch_size, noise_dim=cfg.noise_dim),
                            data=np.zeros((cfg.batch_size, 28, 28), np.uint8))
         probe._train_step(np.zeros((cfg.batch_size, 28, 28, 1), np.uint8), probe._step).numpy()  # traces
+        probe.grid()  # a run draws its first preview grid at once (tracing the sampler)
         _gan_start_s[cfg.noise_dim] = time.perf_counter() - start
         _probes[cfg.noise_dim] = probe
     return _probes[cfg.noise_dim]
