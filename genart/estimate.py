@@ -192,7 +192,8 @@ def _make(key: tuple, segments: list[tuple[str, int, int, float]], detail: str, 
     """Fill in seconds per step for [(label, steps, pixels, setup_steps)], measuring the extremes if asked."""
     sizes = sorted({p for _, _, p, _ in segments})
     if measure is not None:
-        wanted = [p for p in dict.fromkeys((sizes[0], sizes[-1])) if not _timings.has(key, p)]  # small first: it warms up
+        # the smallest size first: measuring it also warms up what the larger one would pay for
+        wanted = [p for p in dict.fromkeys((sizes[0], sizes[-1])) if not _timings.has(key, p)]
         if wanted:
             with _measure_lock:
                 for p in wanted:
@@ -272,8 +273,8 @@ def estimate_dream(cfg, image_shape: tuple[int, int] | None = None, *, model=Non
             times.append((time.perf_counter() - start) / 2)
         return min(times)
 
-    detail = (f"{cfg.octaves} octave{'s' if cfg.octaves > 1 else ''} × {cfg.steps_per_octave} steps, "
-              f"{shapes[0][1]}×{shapes[0][0]}" + (f" to {shapes[-1][1]}×{shapes[-1][0]} px" if len(shapes) > 1 else " px"))
+    sizes = f"{shapes[0][1]}×{shapes[0][0]}" + (f" to {shapes[-1][1]}×{shapes[-1][0]}" if len(shapes) > 1 else "")
+    detail = f"{cfg.octaves} octave{'s' if cfg.octaves > 1 else ''} × {cfg.steps_per_octave} steps, {sizes} px"
     return _make(key, segments, detail, measure_at if measure else None)
 
 
@@ -323,8 +324,9 @@ def estimate_style(cfg, content_shape: tuple[int, int] | None = None, n_styles: 
         # Adam: the fastest after the first (slower at a new size); L-BFGS: the mean, line searches included
         return float(min(times[1:]) if cfg.optimizer == "adam" else np.mean(times))
 
-    sizes = f"{plan[0][0][1]}×{plan[0][0][0]}" + (f" to {hw[1]}×{hw[0]} px" if len(plan) > 1 else " px")
-    detail = f"{cfg.optimizer}, {cfg.steps} steps" + (f" over {len(plan)} scales" if len(plan) > 1 else "") + f", {sizes}"
+    sizes = f"{plan[0][0][1]}×{plan[0][0][0]}" + (f" to {hw[1]}×{hw[0]}" if len(plan) > 1 else "")
+    scales = f" over {len(plan)} scales" if len(plan) > 1 else ""
+    detail = f"{cfg.optimizer}, {cfg.steps} steps{scales}, {sizes} px"
     return _make(key, segments, detail, measure_at if measure else None)
 
 
@@ -599,6 +601,7 @@ def describe(est: Estimate, suggestion: Suggestion | None = None, budget_s: floa
     """One line: the estimate, and past ``budget_s`` the cheaper setting that would fit."""
     text = est.text
     if est.seconds is not None and est.seconds > budget_s:
-        text += f" — over {format_duration(budget_s)}. "
+        limit = f"{budget_s / 60:g} min" if budget_s >= 60 else f"{budget_s:g} s"
+        text += f" — over {limit}. "
         text += f"To fit: {suggestion.text}." if suggestion else "Even much smaller settings would not fit."
     return text
