@@ -109,6 +109,36 @@ def test_without_measuring_nothing_is_measured_and_it_says_so():
     assert E.working_hw((60, 80), 160) == (60, 80)  # never enlarged
 
 
+def test_measuring_reuses_the_runs_cached_network_and_step(photo):
+    from genart import dream as dream_module
+    from genart import models
+
+    before = set(models._cache)
+    E.estimate_dream(DreamConfig(**{**_fields(DREAM), "layers": ("mixed1",)}), photo.shape[:2])
+    assert set(models._cache) - before <= {("base", "InceptionV3", "random"), ("dream", ("mixed1",), "random")}
+    assert models.dream_extractor(("mixed1",)) in dream_module._ascents  # the step a run will call
+
+
+def test_estimates_do_not_measure_while_a_run_is_going():
+    from genart.ui.common import estimate_line
+
+    asked = []
+
+    def fake(measure):
+        asked.append(measure)
+        return E.estimate_dream(DREAM, None, measure=False)
+
+    E.clear_cache()
+    img = np.zeros((4, 4, 3), np.uint8)
+    run = E.Tracker(_plan()).wrap(iter([Frame(img, 0, 20, "x", {}), Frame(img, 20, 20, "x", {}, final=True)]))
+    next(run)  # a run is going
+    line = estimate_line(fake)
+    assert asked == [False] and "not measured yet" in line and "when the current run has finished" in line
+    list(run)
+    estimate_line(fake)
+    assert asked == [False, True]
+
+
 # --- remaining time -----------------------------------------------------------------------------------
 
 def _plan(rates=(0.01, 0.04), steps=(10, 10)):
