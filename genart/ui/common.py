@@ -17,6 +17,7 @@ from typing import Iterator
 import gradio as gr
 
 from ..errors import GenartError, InputError
+from ..estimate import LONG_S, busy, describe, left_text
 from ..export import Timelapse, save_png
 from ..frames import Frame
 from ..recipe import config_from_recipe, png_text, read_recipe
@@ -31,6 +32,8 @@ HEAVY = "genart-heavy"
 #: visitor cannot hold the shared worker for hours; GENART_MAX_RUN_SECONDS overrides it
 #: (0 = no limit, the default elsewhere).
 SPACES_RUN_SECONDS = 600
+#: Estimate events have their own group, limit 1: they never wait for a heavy run, nor pile up.
+ESTIMATE = "genart-estimate"
 #: The fastest rate at which intermediate frames are sent to the browser (seconds between).
 MIN_FRAME_INTERVAL = 0.25
 
@@ -158,14 +161,16 @@ def run_facts(tick: Tick) -> dict | None:
     return {"stopped_at_step": tick.frame.step, "planned_steps": tick.frame.total, "stopped_because": tick.note}
 
 
-def status_line(tick: Tick) -> str:
-    """``"octave 2/5 · step 140/500 · loss 1.234 · 12.3 s"`` (and "done" on the final frame)."""
+def status_line(tick: Tick, remaining: float | None = None) -> str:
+    """``"octave 2/5 · step 140/500 · loss 1.234 · 12.3 s · ~1 min 05 s left"`` ("done" on the final frame)."""
     f = tick.frame
     parts = [f.stage, f"step {f.step}/{f.total}"]
     parts += [f"{k} {_fmt(v)}" for k, v in f.metrics.items()]
     parts.append(f"{tick.elapsed:.1f} s")
     if f.final:
         parts.append(tick.note or "done")
+    elif remaining is not None:
+        parts.append(left_text(remaining))
     return " · ".join(parts)
 
 
@@ -240,3 +245,31 @@ def restored_note(recipe: dict, not_shown: list[str]) -> None:
 def differing(config, default, names) -> list[str]:
     """The ``names`` whose value in ``config`` differs from ``default`` (settings a tab cannot show)."""
     return [f"{name}={getattr(config, name)!r}" for name in names if getattr(config, name) != getattr(default, name)]
+
+
+def estimate_line(estimate_fn, suggest_fn=None) -> str:
+    """The tab's one-line estimate: ``estimate_fn(measure)`` (measuring only while no run is busy),
+    and past ten minutes (``LONG_S``) the cheaper setting ``suggest_fn(budget_s)`` finds."""
+    try:
+        measure = not busy()
+        est = estimate_fn(measure)
+        suggestion = suggest_fn(LONG_S) if suggest_fn is not None and (est.seconds or 0) > LONG_S else None
+    except GenartError as exc:
+        return f"**Estimate:** {exc}"
+    except Exception:
+        log.exception("estimate failed")
+        return "**Estimate:** not available (see the server log)."
+    text = f"**Estimate:** {describe(est, suggestion, LONG_S)}"
+    if est.seconds is None and not measure:
+        text += " It is measured when the current run has finished."
+    return text
+
+
+def wire_estimate(fn, inputs: list, output, after=(), api_name: str | bool = False) -> None:
+    """Run ``fn(*inputs) -> str`` into ``output`` on page load, on any change of ``inputs`` (the last
+    change wins) and after each event in ``after`` (a finished run is a fresh measurement)."""
+    opts = dict(outputs=output, trigger_mode="always_last", concurrency_id=ESTIMATE, concurrency_limit=1,
+                show_progress="hidden")
+    gr.on(None, fn, inputs=inputs, api_name=api_name, **opts)
+    for event in after:
+        event.then(fn, inputs=inputs, api_name=False, **opts)

@@ -7,12 +7,14 @@ from typing import Callable, Iterator
 
 import gradio as gr
 
+from .. import estimate
 from ..dream import DreamConfig, dream
 from ..export import Timelapse
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
-from .common import (ASSETS, HEAVY, UploadImage, as_number, differing, downloads, heavy_limit, load_recipe,
-                     recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error)
+from .common import (ASSETS, HEAVY, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
+                     load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error,
+                     wire_estimate)
 
 EXAMPLES = [os.path.join(ASSETS, name) for name in ("chelsea.jpg", "coffee.jpg")]
 
@@ -61,6 +63,7 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
             with gr.Row():
                 run_btn = gr.Button("Run", variant="primary", elem_id="dream-run")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="dream-stop")
+            estimate_md = gr.Markdown(elem_id="dream-estimate")
             layers = gr.CheckboxGroup(list(INCEPTION_LAYERS), value=list(_DEFAULT.layers),
                                       label="Layers to amplify", info="Low layers: strokes and textures; "
                                       "high layers: eyes, shells, animal parts.", elem_id="dream-layers")
@@ -94,12 +97,13 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
         except Exception as exc:
             raise user_error(exc) from None
         timelapse = Timelapse()
-        for tick in stream(run(image, cfg), timelapse):
+        tracker = estimate.Tracker(estimate.estimate_dream(cfg, estimate.image_hw(image), measure=False))
+        for tick in stream(tracker.wrap(run(image, cfg)), timelapse):
             files = (downloads(tick.frame.image, timelapse, "dream",
                                make_recipe("dream", cfg, weights=weights_mode(), inputs={"image": image},
                                            run=run_facts(tick)))
                      if tick.frame.final else (None, None))
-            yield (tick.frame.image, status_line(tick), *files)
+            yield (tick.frame.image, status_line(tick, tracker.remaining()), *files)
 
     event = run_btn.click(
         run_dream, inputs=[image, layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed],
@@ -107,3 +111,15 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
         concurrency_limit=heavy_limit(), show_progress="minimal",
     )
     stop_btn.click(None, cancels=[event], api_name=False)
+
+    def estimate_text(image, layers, octaves, octave_scale, steps_per_octave, tile_size, max_dim):
+        """The estimate line for these settings (the uploaded image's aspect, else 4:3)."""
+        def cfg():
+            return make_config(layers, octaves, octave_scale, steps_per_octave, _DEFAULT.step_size, tile_size,
+                               max_dim, _DEFAULT.seed)
+        shape = estimate.image_hw(image)
+        return estimate_line(lambda measure: estimate.estimate_dream(cfg(), shape, measure=measure),
+                             lambda budget: estimate.suggest_cheaper(cfg(), shape, budget_s=budget))
+
+    wire_estimate(estimate_text, [image, layers, octaves, octave_scale, steps, tile_size, max_dim], estimate_md,
+                  after=[event], api_name="dream_estimate")

@@ -19,13 +19,14 @@ from typing import Callable
 import gradio as gr
 import pandas as pd
 
-from ..data import DATASET_LABELS, DATASETS
+from .. import estimate
+from ..data import DATASET_LABELS, DATASETS, load_digits
 from ..errors import InputError
 from ..export import save_png
 from ..gan import PRESETS, GanConfig, GanTrainer, preset
 from ..recipe import png_text, trainer_recipe
-from .common import (HEAVY, as_number, heavy_limit, load_recipe, out_path, recipe_drop, restored_note, slider_value,
-                     stream, user_error)
+from .common import (HEAVY, as_number, estimate_line, heavy_limit, load_recipe, out_path, recipe_drop, restored_note,
+                     slider_value, stream, user_error, wire_estimate)
 
 _DEFAULT = GanConfig()
 #: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
@@ -172,6 +173,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
                 continue_btn = gr.Button("Continue", elem_id="gan-continue")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="gan-stop")
                 reset_btn = gr.Button("Reset", elem_id="gan-reset")
+            estimate_md = gr.Markdown(elem_id="gan-estimate")
             build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples)
         with gr.Column(scale=3, min_width=320):
             note = gr.Markdown("Press **Train**: the 4×4 grid shows what the generator draws from 16 fixed "
@@ -198,7 +200,9 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
         except Exception as exc:
             raise user_error(exc) from None
         last_image, last_plot = None, 0.0
-        for tick in stream(frames):
+        tracker = estimate.Tracker(estimate.estimate_gan(trainer.config, as_number(epochs, "epochs"),
+                                                         trainer.num_examples, fresh=False, measure=False))
+        for tick in stream(tracker.wrap(frames)):
             frame, now = tick.frame, time.perf_counter()
             image = frame.image if frame.image is not last_image else gr.skip()
             last_image = frame.image
@@ -269,3 +273,18 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
                    api_name="gan_png" if n == 0 else False, show_progress="hidden")
     # .input, not .change: a restored recipe sets the preset and its own learning rate together
     preset_name.input(show_preset, inputs=[preset_name], outputs=[learning_rate], api_name=False)
+
+    def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examples_per_epoch):
+        """The estimate line for Train with these settings."""
+        def cfg():
+            return make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch)
+
+        def run_estimate(measure):
+            return estimate.estimate_gan(cfg(), as_number(epochs, "epochs"), len(load_digits(str(dataset))),
+                                         measure=measure)
+
+        return estimate_line(run_estimate, lambda budget: estimate.suggest_cheaper(
+            cfg(), as_number(epochs, "epochs"), len(load_digits(str(dataset))), budget_s=budget))
+
+    wire_estimate(estimate_text, [dataset, preset_name, learning_rate, batch_size, epochs, examples], estimate_md,
+                  after=[train_event, continue_event], api_name="gan_estimate")

@@ -9,13 +9,15 @@ from typing import Callable, Iterator
 import gradio as gr
 import pandas as pd
 
+from .. import estimate
 from ..errors import InputError
 from ..export import Timelapse
 from ..models import weights_mode
 from ..recipe import make_recipe
 from ..style import FAST, INITS, OPTIMIZERS, TUTORIAL, StyleConfig, stylize
-from .common import (ASSETS, HEAVY, UploadImage, as_number, differing, downloads, heavy_limit, load_recipe,
-                     recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error)
+from .common import (ASSETS, HEAVY, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
+                     load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error,
+                     wire_estimate)
 
 EXAMPLES = [[os.path.join(ASSETS, "style_landscape.png"), os.path.join(ASSETS, "style_strokes.png")]]
 
@@ -154,6 +156,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
             with gr.Row():
                 run_btn = gr.Button("Run", variant="primary", elem_id="style-run")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="style-stop")
+            estimate_md = gr.Markdown(elem_id="style-estimate")
         with gr.Column(scale=3, min_width=320):
             output = gr.Image(label="Stylised", format="jpeg", interactive=False, elem_id="style-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="style-status",
@@ -184,14 +187,16 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
         timelapse, history = Timelapse(), []
         styles = [style, second_style] if second_style else style
         frames = run(content, styles, cfg, init_image=init_image if init == "image" else None)
-        for tick in stream(frames, timelapse):
+        tracker = estimate.Tracker(estimate.estimate_style(cfg, estimate.image_hw(content), 1 + bool(second_style),
+                                                           measure=False))
+        for tick in stream(tracker.wrap(frames), timelapse):
             history.append({"step": tick.frame.step, **tick.frame.metrics})
             files = (downloads(tick.frame.image, timelapse, "style", make_recipe(
                 "style", cfg, weights=weights_mode(),
                 inputs={"content": content, "styles": [style, second_style] if second_style else [style],
                         "init_image": init_image if init == "image" else None}, run=run_facts(tick)))
                      if tick.frame.final else (None, None))
-            yield (tick.frame.image, status_line(tick), _loss_table(history), *files)
+            yield (tick.frame.image, status_line(tick, tracker.remaining()), _loss_table(history), *files)
 
     preset.change(apply_preset, inputs=[preset],
                   outputs=[steps, max_dim, optimizer, scales, log_style, log_content, tv], api_name=False)
@@ -203,3 +208,15 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
         concurrency_limit=heavy_limit(), show_progress="minimal",
     )
     stop_btn.click(None, cancels=[event], api_name=False)
+
+    def estimate_text(content, second_style, steps, max_dim, optimizer, scales, style_scale):
+        """The estimate line for these settings (the content's aspect, else 4:3)."""
+        def cfg():
+            return make_config(math.log10(ui.style_weight), math.log10(ui.content_weight), ui.tv_weight, steps,
+                               max_dim, optimizer, scales, False, style_scale, None, "content", 0)
+        shape, n_styles = estimate.image_hw(content), 1 + bool(second_style)
+        return estimate_line(lambda measure: estimate.estimate_style(cfg(), shape, n_styles, measure=measure),
+                             lambda budget: estimate.suggest_cheaper(cfg(), shape, n_styles, budget_s=budget))
+
+    wire_estimate(estimate_text, [content, style2, steps, max_dim, optimizer, scales, style_scale], estimate_md,
+                  after=[event], api_name="style_estimate")
