@@ -41,8 +41,9 @@ class Timelapse:
             self._frames = self._frames[::2]
             self._stride *= 2
 
-    def save_gif(self, path: str | os.PathLike, seconds: float = 4.0) -> str:
-        """Write the kept frames as a looping GIF lasting about ``seconds``; returns the path."""
+    def save_gif(self, path: str | os.PathLike, seconds: float = 4.0, scale: int = 1) -> str:
+        """Write the kept frames as a looping GIF lasting about ``seconds``, each pixel enlarged to
+        ``scale``×``scale`` (nearest: pixel art stays sharp); returns the path."""
         import imageio.v3 as iio
 
         if not self._frames:
@@ -50,6 +51,8 @@ class Timelapse:
         size = self._frames[-1].shape[:2]
         frames = [f if f.shape[:2] == size else np.asarray(Image.fromarray(f).resize(size[::-1], Image.LANCZOS))
                   for f in self._frames]
+        if scale > 1:
+            frames = [np.repeat(np.repeat(f, scale, 0), scale, 1) for f in frames]
         per_frame_ms = max(40, int(1000 * seconds / len(frames)))
         durations = [per_frame_ms] * (len(frames) - 1) + [1500]  # linger on the result
         # Pillow wants a plain number, not a one-item list, for a single frame.

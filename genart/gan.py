@@ -236,7 +236,8 @@ class GanTrainer:
         self._run_id = 0
         self._closed = False
         self._history: dict[str, list] = {"step": [], "gen_loss": [], "disc_loss": []}
-        self._timelapse = Timelapse(max_frames=60, max_dim=GRID_SCALE * (GRID_COLS * (SIDE + 2) + 2))
+        # Grids are kept at 1× (45 KB each, not 700 KB) and enlarged when the GIF is written.
+        self._timelapse = Timelapse(max_frames=60, max_dim=GRID_COLS * (SIDE + 2) + 2)
         self._grid: np.ndarray | None = None
         self.sec_per_step: float | None = None  # measured, moving average
 
@@ -344,8 +345,9 @@ class GanTrainer:
                     every = self.config.preview_every or max(1, round(PREVIEW_SECONDS / (self.sec_per_step or PREVIEW_SECONDS)))
                     final = step == last
                     if final or step % spe == 0 or last_preview < 0 or step - last_preview >= every:
-                        self._grid = self._render_grid()
-                        self._timelapse.add(self._grid, force=final)
+                        small = self._render_grid(scale=1)
+                        self._grid = np.repeat(np.repeat(small, GRID_SCALE, 0), GRID_SCALE, 1)
+                        self._timelapse.add(small, force=final)
                         last_preview = step
                     metrics = {"gen_loss": g_loss, "disc_loss": d_loss, "D(x)": d_real, "D(G(z))": d_fake}
                     if self.sec_per_step is not None:
@@ -357,9 +359,9 @@ class GanTrainer:
             del batches  # stop the prefetching pipeline now, not at garbage collection
 
     # -- looking at it, saving it -------------------------------------------------------------------
-    def _render_grid(self) -> np.ndarray:
+    def _render_grid(self, scale: int = GRID_SCALE) -> np.ndarray:
         samples = to_uint8(self._sample(self._preview_noise).numpy()[..., 0], -1.0, 1.0)
-        return grid(samples, GRID_COLS, pad=2, scale=GRID_SCALE)
+        return grid(samples, GRID_COLS, pad=2, scale=scale)
 
     def grid(self) -> np.ndarray:
         """The current 4×4 grid of the fixed preview noise (uint8 H×W×3)."""
@@ -422,8 +424,8 @@ class GanTrainer:
         """Write the preview grids drawn so far as an animated GIF (the current grid if none yet)."""
         with self._lock:
             if not len(self._timelapse):
-                self._timelapse.add(self._render_grid(), force=True)
-            return self._timelapse.save_gif(path)
+                self._timelapse.add(self._render_grid(scale=1), force=True)
+            return self._timelapse.save_gif(path, scale=GRID_SCALE)
 
     def close(self) -> None:
         """End any pending run and release the data; the trainer cannot train afterwards."""

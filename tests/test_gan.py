@@ -258,7 +258,10 @@ def test_export_generator_and_timelapse(digits, tmp_path):
     z = tf.random.normal([3, 100])
     np.testing.assert_allclose(loaded(z, training=False), trainer.generator(z, training=False), atol=1e-6)
     gif = iio.imread(trainer.timelapse(tmp_path / "t.gif"), index=None)
-    assert gif.shape[0] == 4 and gif.shape[1] > 100
+    grid = trainer.grid()
+    assert gif.shape[0] == 4 and gif.shape[1:3] == grid.shape[:2] == (488, 488)  # kept at 1×, written at 4×
+    assert np.abs(gif[-1][..., :3].astype(int) - grid.astype(int)).mean() < 2  # the last frame is the grid now
+    assert len(trainer._timelapse) == 4 and trainer._timelapse._frames[0].shape == (122, 122, 3)
     with pytest.raises(InputError, match=".keras"):
         trainer.export_generator(tmp_path / "g.h5")
 
