@@ -283,3 +283,21 @@ def test_trainers_of_a_loaded_dataset_share_one_copy_of_its_images(digits):
     assert given._images is not a._images and given.num_examples == len(digits)
     for trainer in (a, b, given):
         trainer.close()
+
+
+def test_close_frees_the_networks_at_once_and_refuses_further_use(digits, tmp_path):
+    """A server replaces trainers all day: a closed one must give its memory back now, not at some later
+    garbage collection (Keras models and tf.functions sit in reference cycles)."""
+    import weakref
+
+    trainer = GanTrainer(tiny(), digits)
+    list(trainer.train(1))
+    generator, step_fn = weakref.ref(trainer.generator), weakref.ref(trainer._train_step)
+    trainer.close()
+    assert generator() is None and step_fn() is None
+    assert trainer.step == 2 and trainer.history()["step"] == [1, 2]  # what it did stays readable
+    for use in (trainer.grid, lambda: trainer.save(tmp_path), lambda: trainer.timelapse(tmp_path / "t.gif"),
+                lambda: trainer.export_generator(tmp_path / "g.keras"), lambda: trainer.train(1)):
+        with pytest.raises(InputError, match="closed"):
+            use()
+    trainer.close()  # twice is fine
