@@ -451,6 +451,11 @@ class GanTrainer:
             self._timelapse = None
         gc.collect()
 
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran: the trainer's networks are gone."""
+        return self._closed
+
     def _require_open(self) -> None:
         if self._closed:
             raise InputError("This trainer has been closed; start a new one.")

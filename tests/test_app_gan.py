@@ -80,3 +80,39 @@ def test_bad_settings_are_readable_errors(client):
         client.predict("mnist", "tutorial", 5.0, 64, 1, 128, api_name="/train_gan")
     with pytest.raises(Exception, match="Nothing to download"):
         client.predict(api_name="/gan_downloads")
+
+
+def test_past_the_servers_trainer_limit_the_least_recently_used_one_is_closed(app_server, monkeypatch):
+    from genart.ui.gan import POOL
+
+    monkeypatch.setattr(POOL, "limit", 1)
+    a, b = session(app_server), session(app_server)
+    a.predict("mnist", "tutorial", 1e-4, 64, 1, 128, api_name="/train_gan")
+    b.predict("mnist", "tutorial", 1e-4, 64, 1, 128, api_name="/train_gan")  # A's idle trainer makes room
+    assert len(POOL) == 1
+    with pytest.raises(Exception, match="closed to make room for other visitors .this server keeps 1 at most.; "
+                                        "press Train"):
+        a.predict(1, api_name="/continue_gan")
+    assert "done" in b.predict(1, api_name="/continue_gan")[1]  # B's trainer is the one kept
+    assert "done" in a.predict("mnist", "tutorial", 1e-4, 64, 1, 128, api_name="/train_gan")[1]
+
+
+def test_the_pool_never_closes_a_training_trainer():
+    from genart.ui.gan import TrainerPool
+
+    class Fake:
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    pool = TrainerPool(limit=2)
+    first, second, third, fourth = Fake(), Fake(), Fake(), Fake()
+    pool.add(first)
+    pool.add(second)
+    with pool.using(first):  # first is training (and now the most recently used)
+        pool.add(third)
+        assert not first.closed and second.closed and not third.closed
+        pool.add(fourth)  # over the limit again: third is idle and oldest-but-busy first is spared
+        assert not first.closed and third.closed and not fourth.closed
+    assert len(pool) == 2

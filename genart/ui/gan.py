@@ -8,12 +8,16 @@ to the session's trainer with the settings it was built with; Stop ends a run be
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
 import tempfile
+import threading
 import time
+import weakref
 import zipfile
+from collections import OrderedDict
 from typing import Callable
 
 import gradio as gr
@@ -150,6 +154,63 @@ def close_trainer(trainer: GanTrainer | None) -> None:
         trainer.close()
 
 
+class TrainerPool:
+    """The trainers alive on this server, least recently used first.
+
+    Each visitor's trainer holds about 60 MB (networks, Adam's moments, compiled steps) for as
+    long as its session lasts. Past ``limit`` live trainers, the least recently used one that is
+    not training is closed; its session is told so when it next presses Continue.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._live: OrderedDict[int, weakref.ref] = OrderedDict()
+        self._busy: set[int] = set()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(1 for ref in self._live.values() if (t := ref()) is not None and not t.closed)
+
+    def add(self, trainer: GanTrainer) -> None:
+        """Count a new trainer in (as the most recently used), closing the oldest idle ones past the limit."""
+        with self._lock:
+            self._live[id(trainer)] = weakref.ref(trainer)
+            evict = []
+            for key, ref in list(self._live.items()):
+                t = ref()
+                if t is None or t.closed:
+                    del self._live[key]
+            over = len(self._live) - self.limit
+            for key, ref in list(self._live.items()):
+                if over <= 0:
+                    break
+                if key not in self._busy and ref() is not trainer:
+                    evict.append(ref())
+                    del self._live[key]
+                    over -= 1
+        for t in evict:
+            t.close()
+
+    @contextlib.contextmanager
+    def using(self, trainer: GanTrainer):
+        """Mark ``trainer`` as training (never closed meanwhile) and as the most recently used."""
+        key = id(trainer)
+        with self._lock:
+            if key in self._live:
+                self._live.move_to_end(key)
+            self._busy.add(key)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy.discard(key)
+
+
+#: Live trainers kept server-wide (about 60 MB each); GENART_MAX_TRAINERS overrides it.
+POOL = TrainerPool(int(os.environ.get("GENART_MAX_TRAINERS", "12") or 12))
+
+
 def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) -> None:
     """Lay out the DCGAN tab inside the current Blocks and wire its events to ``make_trainer``."""
     with gr.Row(equal_height=False):
@@ -199,10 +260,15 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
             frames = trainer.train(as_number(epochs, "epochs"))
         except Exception as exc:
             raise user_error(exc) from None
-        last_image, last_plot = None, 0.0
         tracker = estimate.Tracker(estimate.estimate_gan(trainer.config, as_number(epochs, "epochs"),
                                                          trainer.num_examples, fresh=False, measure=False))
-        for tick in stream(tracker.wrap(frames)):
+        with POOL.using(trainer):
+            yield from updates(trainer, stream(tracker.wrap(frames)))
+
+    def updates(trainer, ticks):
+        """Ticks of ``trainer``'s run → (grid, status, plot, note, state, gif, keras, zip) updates."""
+        last_image, last_plot = None, 0.0
+        for tick in ticks:
             frame, now = tick.frame, time.perf_counter()
             image = frame.image if frame.image is not last_image else gr.skip()
             last_image = frame.image
@@ -228,12 +294,16 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
             trainer = make_trainer(config)
         except Exception as exc:
             raise user_error(exc) from None
+        POOL.add(trainer)
         yield gr.skip(), "Tracing the train step…", gr.skip(), describe(trainer), trainer, *(gr.skip(),) * 3
         yield from drive(trainer, epochs)
 
     def continue_gan(epochs=UI_EPOCHS, trainer=None):
         if trainer is None:
             raise gr.Error("Nothing to continue in this session yet: press Train first.", print_exception=False)
+        if trainer.closed:
+            raise gr.Error(f"This session's trainer was closed to make room for other visitors (this server keeps "
+                           f"{POOL.limit} at most); press Train to start a new one.", print_exception=False)
         yield gr.skip(), f"Continuing from step {trainer.step}…", gr.skip(), describe(trainer), trainer, \
             *(gr.skip(),) * 3
         yield from drive(trainer, epochs)
