@@ -37,6 +37,7 @@ DREAM = dict(layers=["mixed3"], octaves=2, octave_scale=1.3, steps_per_octave=5,
              max_dim=160, seed=0)
 STYLE = dict(steps=10, max_dim=128, scales=1)
 GAN = ("mnist", "tutorial", 1e-4, 64, 1, 640)  # 10 steps of batch 64
+TABS = ("dream", "style", "gan")
 
 
 @dataclass
@@ -115,15 +116,14 @@ def one_run(client, tab: str, files: dict[str, str]):
     return client.submit(*GAN, api_name="/train_gan")
 
 
-def visitor(url: str, index: int, deadline: float, files: dict[str, str], tally: Tally) -> None:
+def visitor(url: str, index: int, deadline: float, files: dict[str, str], tally: Tally, tabs: list[str]) -> None:
     from gradio_client import Client
     from gradio_client.utils import Status
 
     client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
-    tabs = ["dream", "style", "gan"]
     k = index
     while time.time() < deadline:
-        tab = tabs[k % 3]
+        tab = tabs[k % len(tabs)]
         k += 1
         submitted = time.time()
         job = one_run(client, tab, files)
@@ -168,6 +168,7 @@ def main(argv=None) -> int:
     parser.add_argument("--weights", choices=["random", "imagenet"], default="random")
     parser.add_argument("--heavy-limit", type=int, default=1, help="GENART_HEAVY_LIMIT for the server (default 1)")
     parser.add_argument("--run-seconds", type=float, default=600, help="GENART_MAX_RUN_SECONDS (default 600)")
+    parser.add_argument("--tabs", nargs="+", choices=TABS, default=list(TABS), help="tabs the visitors use (all)")
     args = parser.parse_args(argv)
 
     from gradio_client import Client
@@ -181,14 +182,15 @@ def main(argv=None) -> int:
             rss_start = rss_mb(server.pid)
             warm = Client(url, verbose=False, analytics_enabled=False, download_files=False)
             t0 = time.time()
-            for tab in ("dream", "style", "gan"):
+            for tab in args.tabs:
                 one_run(warm, tab, files).result()
             warm_s = time.time() - t0
             rss_warm = rss_mb(server.pid)
 
             tally = Tally()
             deadline = time.time() + args.duration
-            threads = [threading.Thread(target=visitor, args=(url, i, deadline, files, tally), daemon=True)
+            threads = [threading.Thread(target=visitor, args=(url, i, deadline, files, tally, args.tabs),
+                                        daemon=True)
                        for i in range(args.sessions)]
             for t in threads:
                 t.start()
@@ -211,7 +213,7 @@ def main(argv=None) -> int:
 
     done = sum(tally.completed.values())
     print(f"genart load test: {args.sessions} sessions for {args.duration:g} s, weights={args.weights}, "
-          f"heavy limit {args.heavy_limit}, {os.cpu_count()} CPUs")
+          f"heavy limit {args.heavy_limit}, {os.cpu_count()} CPUs, tabs {' '.join(args.tabs)}")
     print("| measure | value |\n|---|---|")
     print(f"| runs completed (dream / style / gan) | {done} ({tally.completed['dream']} / "
           f"{tally.completed['style']} / {tally.completed['gan']}) |")
