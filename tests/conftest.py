@@ -32,6 +32,20 @@ def photo() -> np.ndarray:
     return np.stack([r, g, b], axis=2).clip(0, 255).astype(np.uint8)
 
 
+@pytest.fixture()
+def style_files(tmp_path, photo) -> tuple[str, str]:
+    """Paths of a content picture (``photo``) and a 64×64 striped style picture, made here."""
+    from PIL import Image
+
+    content = tmp_path / "content.png"
+    Image.fromarray(photo).save(content)
+    yy, xx = np.mgrid[0:64, 0:64]
+    stripes = (((xx + yy) // 5) % 2 * 200 + 30).astype(np.uint8)
+    style = tmp_path / "style.png"
+    Image.fromarray(np.stack([stripes, 255 - stripes, stripes // 2], axis=2)).save(style)
+    return str(content), str(style)
+
+
 @pytest.fixture(scope="session")
 def app_server():
     """The whole app launched in-process once per test session; yields its local URL."""

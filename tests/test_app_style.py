@@ -1,27 +1,14 @@
 """The style transfer tab driven through its API (/stylize) with gradio_client, in-process."""
 
-import numpy as np
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
-from PIL import Image
 
 SMALL = dict(steps=3, max_dim=64, optimizer="adam", scales=1)
 
 
-@pytest.fixture()
-def files(tmp_path, photo):
-    content = tmp_path / "content.png"
-    Image.fromarray(photo).save(content)
-    yy, xx = np.mgrid[0:64, 0:64]
-    stripes = (((xx + yy) // 5) % 2 * 200 + 30).astype(np.uint8)
-    style = tmp_path / "style.png"
-    Image.fromarray(np.stack([stripes, 255 - stripes, stripes // 2], axis=2)).save(style)
-    return str(content), str(style)
-
-
-def test_stylize_streams_frames_plot_then_files(client, files):
-    content, style = files
+def test_stylize_streams_frames_plot_then_files(client, style_files):
+    content, style = style_files
     job = client.submit(handle_file(content), handle_file(style), **{**SMALL, "steps": 4}, api_name="/stylize")
     job.result(timeout=300)
     outputs = job.outputs()
@@ -45,8 +32,8 @@ def test_endpoint_takes_content_then_style_and_defaults_the_rest(client):
     assert all(p["parameter_has_default"] for p in params[2:])
 
 
-def test_errors_read_well_and_server_keeps_serving(client, tmp_path, files):
-    content, style = files
+def test_errors_read_well_and_server_keeps_serving(client, tmp_path, style_files):
+    content, style = style_files
     fake = tmp_path / "notes.png"
     fake.write_text("a text file renamed to .png")
     with pytest.raises(AppError, match="style image is not an image format"):

@@ -21,17 +21,6 @@ SMALL_DREAM = ["--layers", "mixed2", "--octaves", "2", "--steps-per-octave", "2"
                "--max-dim", "64"]
 
 
-@pytest.fixture()
-def files(tmp_path, photo):
-    content = tmp_path / "photo.png"
-    Image.fromarray(photo).save(content)
-    yy, xx = np.mgrid[0:64, 0:64]
-    stripes = (((xx + yy) // 5) % 2 * 200 + 30).astype(np.uint8)
-    style = tmp_path / "style.png"
-    Image.fromarray(np.stack([stripes, 255 - stripes, stripes // 2], axis=2)).save(style)
-    return str(content), str(style)
-
-
 def stderr_lines(capsys):
     return [line for line in capsys.readouterr().err.splitlines() if line.strip()]
 
@@ -60,40 +49,40 @@ def test_help_runs_as_a_module():
     assert "--preset {tutorial,fast}" in text and "--recipe FILE" in text
 
 
-def test_dream_writes_png_with_recipe_gif_and_shows_progress(tmp_path, files, capsys):
+def test_dream_writes_png_with_recipe_gif_and_shows_progress(tmp_path, style_files, capsys):
     out = tmp_path / "out.png"
-    assert main(["dream", files[0], *SMALL_DREAM, "--seed", "5", "-o", str(out), "--gif", "--weights", "random"]) == 0
+    assert main(["dream", style_files[0], *SMALL_DREAM, "--seed", "5", "-o", str(out), "--gif", "--weights", "random"]) == 0
     captured = capsys.readouterr()
     assert captured.out.split() == [str(out), str(tmp_path / "out.gif")]
     assert "octave 2/2" in captured.err and "4/4" in captured.err and "loss" in captured.err  # the tqdm bar
     assert "genart: note: Random, untrained weights" in captured.err
     recipe = read_recipe(str(out), "dream")
-    assert recipe["weights"] == "random" and recipe["inputs"] == {"image": image_digest(files[0])}
+    assert recipe["weights"] == "random" and recipe["inputs"] == {"image": image_digest(style_files[0])}
     assert recipe["config"] == {**dataclasses.asdict(DreamConfig()), "layers": ["mixed2"], "octaves": 2,
                                 "steps_per_octave": 2, "tile_size": 0, "max_dim": 64, "seed": 5}
     assert Image.open(tmp_path / "out.gif").n_frames >= 2
 
 
-def test_recipe_restores_settings_and_options_override_it(tmp_path, files, capsys):
+def test_recipe_restores_settings_and_options_override_it(tmp_path, style_files, capsys):
     first, second = tmp_path / "first.png", tmp_path / "second.png"
-    assert main(["dream", files[0], *SMALL_DREAM, "--step-size", "0.03", "--seed", "8", "-o", str(first), "-q"]) == 0
-    assert main(["dream", files[0], "--recipe", str(first), "--octaves", "1", "-o", str(second), "-q"]) == 0
+    assert main(["dream", style_files[0], *SMALL_DREAM, "--step-size", "0.03", "--seed", "8", "-o", str(first), "-q"]) == 0
+    assert main(["dream", style_files[0], "--recipe", str(first), "--octaves", "1", "-o", str(second), "-q"]) == 0
     assert "octave" not in capsys.readouterr().err  # --quiet: no bar
     a, b = read_recipe(str(first))["config"], read_recipe(str(second))["config"]
     assert b == {**a, "octaves": 1} and b["step_size"] == 0.03 and b["seed"] == 8
     # the same recipe, nothing overridden: the same picture
     third = tmp_path / "third.png"
-    assert main(["dream", files[0], "--recipe", str(first), "-o", str(third), "-q"]) == 0
+    assert main(["dream", style_files[0], "--recipe", str(first), "-o", str(third), "-q"]) == 0
     assert np.array_equal(np.asarray(Image.open(first)), np.asarray(Image.open(third)))
     # another input than the recipe's: said on stderr
     other = tmp_path / "other.png"
-    Image.fromarray(np.asarray(Image.open(files[0]))[:, ::-1]).save(other)
+    Image.fromarray(np.asarray(Image.open(style_files[0]))[:, ::-1]).save(other)
     assert main(["dream", str(other), "--recipe", str(first), "-o", str(third), "-q"]) == 0
     assert "the image differs from the recipe's" in capsys.readouterr().err
 
 
-def test_style_with_two_styles_preset_and_json_recipe(tmp_path, files, capsys):
-    content, style = files
+def test_style_with_two_styles_preset_and_json_recipe(tmp_path, style_files, capsys):
+    content, style = style_files
     out = tmp_path / "painted.png"
     assert main(["style", content, style, style, "--preset", "fast", "--steps", "3", "--max-dim", "64",
                  "--blend", "1", "3", "--preserve-colors", "-o", str(out), "-q"]) == 0
@@ -138,10 +127,10 @@ def test_gan_trains_writes_grid_gif_checkpoint_and_recipe_epochs(tmp_path, capsy
     (["gan", "--dataset", "cifar"], 1, "dataset must be one of mnist, fashion_mnist"),
     (["paint"], 2, "invalid choice: 'paint'"),
 ])
-def test_bad_input_exits_non_zero_with_one_line(tmp_path, files, capsys, argv, status, message):
+def test_bad_input_exits_non_zero_with_one_line(tmp_path, style_files, capsys, argv, status, message):
     junk = tmp_path / "junk.txt"
     junk.write_text("not a picture, not a recipe")
-    argv = [a.format(content=files[0], style=files[1], junk=junk) for a in argv]
+    argv = [a.format(content=style_files[0], style=style_files[1], junk=junk) for a in argv]
     if message is None:  # a valid run, as a control for the cases around it
         assert main([*argv, "-o", str(tmp_path / "ok.png"), "--steps-per-octave", "1", "-q"]) == 0
         return

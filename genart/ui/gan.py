@@ -54,14 +54,6 @@ def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_ep
                   examples_per_epoch=None if examples == MAX_EXAMPLES else examples)
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    return f"{minutes} min {seconds:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
-
-
 def status_text(frame, elapsed: float, note: str = "") -> str:
     """``"epoch 1/3 · step 40/705 · G 0.91 · D 1.21 · D(x) 0.58 · D(G(z)) 0.41 · 1.02 s/step · 11 min 19 s left"``."""
     m = frame.metrics
@@ -69,7 +61,7 @@ def status_text(frame, elapsed: float, note: str = "") -> str:
              f"D(x) {m['D(x)']:.2f}", f"D(G(z)) {m['D(G(z))']:.2f}"]
     if "sec_per_step" in m:
         parts.append(f"{m['sec_per_step']:.2f} s/step")
-        parts.append((note or "done") if frame.final else f"{_duration(m['eta_s'])} left")
+        parts.append((note or "done") if frame.final else f"{estimate.format_duration(m['eta_s'])} left")
     elif frame.final:
         parts.append(note or "done")
     parts.append(f"{elapsed:.0f} s")
