@@ -60,7 +60,8 @@ class UploadImage(gr.Image):
         return super().preprocess(payload)
 
 
-def _env_number(name: str, default: float, low: float) -> float:
+def env_number(name: str, default: float, low: float) -> float:
+    """The number in environment variable ``name``; ``default`` when unset, not a number or below ``low``."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -74,12 +75,12 @@ def _env_number(name: str, default: float, low: float) -> float:
 
 def heavy_limit() -> int:
     """How many heavy runs may compute at once (GENART_HEAVY_LIMIT, default 1)."""
-    return int(_env_number("GENART_HEAVY_LIMIT", 1, 1))
+    return int(env_number("GENART_HEAVY_LIMIT", 1, 1))
 
 
 def run_budget() -> float | None:
     """Seconds one run may last (GENART_MAX_RUN_SECONDS; 600 on Spaces, else unlimited); None = no limit."""
-    seconds = _env_number("GENART_MAX_RUN_SECONDS", SPACES_RUN_SECONDS if os.environ.get("SPACE_ID") else 0, 0)
+    seconds = env_number("GENART_MAX_RUN_SECONDS", SPACES_RUN_SECONDS if os.environ.get("SPACE_ID") else 0, 0)
     return seconds or None
 
 

@@ -29,8 +29,8 @@ from ..errors import InputError
 from ..export import save_png
 from ..gan import PRESETS, GanConfig, GanTrainer, preset
 from ..recipe import png_text, trainer_recipe
-from .common import (HEAVY, as_number, estimate_line, heavy_limit, load_recipe, out_path, recipe_drop, restored_note,
-                     slider_value, stream, user_error, wire_estimate)
+from .common import (HEAVY, as_number, env_number, estimate_line, heavy_limit, load_recipe, out_path, recipe_drop,
+                     restored_note, slider_value, stream, user_error, wire_estimate)
 
 _DEFAULT = GanConfig()
 #: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
@@ -177,8 +177,9 @@ class TrainerPool:
             for key, ref in list(self._live.items()):
                 if over <= 0:
                     break
-                if key not in self._busy and ref() is not trainer:
-                    evict.append(ref())
+                t = ref()
+                if key not in self._busy and t is not None and t is not trainer:
+                    evict.append(t)
                     del self._live[key]
                     over -= 1
         for t in evict:
@@ -200,7 +201,7 @@ class TrainerPool:
 
 
 #: Live trainers kept server-wide (about 60 MB each); GENART_MAX_TRAINERS overrides it.
-POOL = TrainerPool(int(os.environ.get("GENART_MAX_TRAINERS", "12") or 12))
+POOL = TrainerPool(int(env_number("GENART_MAX_TRAINERS", 12, 1)))
 
 
 def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) -> None:

@@ -185,7 +185,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
         except Exception as exc:
             raise user_error(exc) from None
         timelapse, history = Timelapse(), []
-        styles = [style, second_style] if second_style else style
+        styles = [style, second_style] if second_style else [style]
         frames = run(content, styles, cfg, init_image=init_image if init == "image" else None)
         tracker = estimate.Tracker(estimate.estimate_style(cfg, estimate.image_hw(content), 1 + bool(second_style),
                                                            measure=False))
@@ -193,7 +193,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
             history.append({"step": tick.frame.step, **tick.frame.metrics})
             files = (downloads(tick.frame.image, timelapse, "style", make_recipe(
                 "style", cfg, weights=weights_mode(),
-                inputs={"content": content, "styles": [style, second_style] if second_style else [style],
+                inputs={"content": content, "styles": styles,
                         "init_image": init_image if init == "image" else None}, run=run_facts(tick)))
                      if tick.frame.final else (None, None))
             yield (tick.frame.image, status_line(tick, tracker.remaining()), _loss_table(history), *files)
