@@ -298,7 +298,7 @@ def estimate_style(cfg, content_shape: tuple[int, int] | None = None, n_styles: 
     hw = working_hw(content_shape, cfg.max_dim)
     plan = style._scales(hw, cfg)
     # start-up of a scale: the first call at the size and the targets (forward passes)
-    setup = 1.0 + 0.5 * (1 + n_styles * cfg.style_scale ** 2) 
+    setup = 1.0 + 0.5 * (1 + n_styles * cfg.style_scale ** 2)
     segments = [(f"{h}×{w}", n, h * w, setup) for (h, w), n in plan]
     mkey = ("custom", id(model)) if model is not None else (cfg.style_layers, cfg.content_layers, models.weights_mode())
     key = ("style", mkey, cfg.optimizer)
