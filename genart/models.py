@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from typing import Sequence
 
 import numpy as np
@@ -209,3 +210,38 @@ def fold_batchnorm(model):
             bias = bias + np.asarray(conv.bias) * scale
         new.get_layer(conv_name).set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
     return new
+
+
+_precision_clones: "weakref.WeakKeyDictionary[object, dict[str, object]]" = weakref.WeakKeyDictionary()
+
+
+def with_precision(model, policy):
+    """``model`` computing in ``policy``'s dtype (a :class:`genart.precision.Policy` or its dtype name).
+
+    float32 returns ``model`` itself. Otherwise a clone of the same architecture whose layers use
+    Keras' ``mixed_*`` policy (variables stay float32, copied from ``model``), with every output
+    cast back to float32 so that losses and gradients outside the network stay float32. Clones
+    are cached per model (weakly: they go when the model goes) and built once under the lock.
+    """
+    import keras
+
+    dtype = getattr(policy, "dtype", policy)
+    if dtype == "float32":
+        return model
+    name = f"mixed_{dtype}"
+    with _lock:
+        per_model = _precision_clones.setdefault(model, {})
+        if name not in per_model:
+            def clone(layer):
+                config = layer.get_config()
+                config["dtype"] = keras.DTypePolicy(name)
+                return layer.__class__.from_config(config)
+
+            mixed = keras.models.clone_model(model, clone_function=clone)
+            mixed.set_weights(model.get_weights())
+            outs = mixed.outputs if isinstance(mixed.outputs, (list, tuple)) else [mixed.outputs]
+            cast = [keras.layers.Activation("linear", dtype="float32", name=f"as_float32_{i}")(o)
+                    for i, o in enumerate(outs)]
+            per_model[name] = keras.Model(mixed.inputs, cast if len(cast) > 1 else cast[0],
+                                          name=f"{model.name}_{dtype}")
+        return per_model[name]

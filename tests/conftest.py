@@ -2,12 +2,15 @@
 
 Tests never touch the network: pretrained weights are replaced by seeded random weights of
 the same architecture (GENART_WEIGHTS=random) and data comes from the tests or from assets/.
+``auto`` precision means float32 here (GENART_PRECISION), so every machine computes the same
+pixels; the precision tests choose bfloat16 and mock the hardware themselves.
 """
 
 import os
 
 os.environ["GENART_WEIGHTS"] = "random"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["GENART_PRECISION"] = "float32"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import shutil

@@ -33,9 +33,9 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .errors import InputError, check_int
-from .frames import Frame
-from .images import ImageSource, load_image, resize, to_uint8
+from ..errors import InputError, check_int
+from ..frames import Frame
+from ..images import ImageSource, load_image, resize, to_uint8
 
 #: The tutorial's layers: one content layer deep in the network, five style layers from shallow to deep.
 CONTENT_LAYERS = ("block5_conv2",)
@@ -403,7 +403,7 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
         init_rgb = to_uint8(_gray(init_rgb / np.float32(255.0))) if init_rgb is not None else None
 
     if model is None:
-        from .models import vgg19_extractor
+        from ..models import vgg19_extractor
 
         model = vgg19_extractor(cfg.style_layers, cfg.content_layers)
     if len(model.outputs) != len(cfg.style_layers) + len(cfg.content_layers):

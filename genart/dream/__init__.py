@@ -27,10 +27,10 @@ from typing import Iterator, Sequence
 import numpy as np
 import tensorflow as tf
 
-from . import models
-from .errors import InputError, check_float, check_int
-from .frames import Frame
-from .images import ImageSource, load_image, to_uint8
+from .. import models
+from ..errors import InputError, check_float, check_int
+from ..frames import Frame
+from ..images import ImageSource, load_image, to_uint8
 
 #: InceptionV3's smallest workable input side (Keras' documented minimum).
 MIN_NET_SIDE = 75

@@ -32,12 +32,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .data import DATASETS, load_digits
-from .errors import InputError, check_float, check_int
-from .export import Timelapse
-from .frames import Frame
-from .images import grid, to_uint8
-from .models import seed_weights
+from ..data import DATASETS, load_digits
+from ..errors import InputError, check_float, check_int
+from ..export import Timelapse
+from ..frames import Frame
+from ..images import grid, to_uint8
+from ..models import seed_weights
 
 #: Side of the generated (and training) images.
 SIDE = 28
