@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from genart import estimate as E
+from genart import plans
 from genart.dream import DreamConfig, dream
 from genart.frames import Frame
 from genart.gan import GanConfig, GanTrainer
@@ -105,17 +106,18 @@ def test_without_measuring_nothing_is_measured_and_it_says_so():
     est = E.estimate_dream(DREAM, None, measure=False)
     assert est.seconds is None and "not measured yet" in est.text
     assert est.plan[-1].pixels == 156 * 208  # no image: 4:3 with the long side max_dim; octave 3 is 1.3×
-    assert E.working_hw(None, 160) == (120, 160) and E.working_hw((1000, 500), 160) == (160, 80)
-    assert E.working_hw((60, 80), 160) == (60, 80)  # never enlarged
+    assert plans.working_hw(None, 160) == (120, 160) and plans.working_hw((1000, 500), 160) == (160, 80)
+    assert plans.working_hw((60, 80), 160) == (60, 80)  # never enlarged
 
 
 def test_measuring_reuses_the_runs_cached_network_and_step(photo):
-    from genart import dream as dream_module
+    from genart.dream import ascent as dream_module
     from genart import models
 
     before = set(models._cache)
     E.estimate_dream(DreamConfig(**{**_fields(DREAM), "layers": ("mixed1",)}), photo.shape[:2])
-    assert set(models._cache) - before <= {("base", "InceptionV3", "random"), ("dream", ("mixed1",), "random")}
+    assert set(models._cache) - before <= {("base", "InceptionV3", "random"), ("dream", ("mixed1",), "random", "float32"),
+                                         ("dream-folded", "random", "float32")}
     assert models.dream_extractor(("mixed1",)) in dream_module._ascents  # the step a run will call
 
 
@@ -142,7 +144,7 @@ def test_estimates_do_not_measure_while_a_run_is_going():
 # --- remaining time -----------------------------------------------------------------------------------
 
 def _plan(rates=(0.01, 0.04), steps=(10, 10)):
-    segs = tuple(E.Segment(f"octave {i + 1}", n, 1000 * (i + 1), r) for i, (n, r) in enumerate(zip(steps, rates)))
+    segs = tuple(E.TimedSegment(f"octave {i + 1}", n, 1000 * (i + 1), r) for i, (n, r) in enumerate(zip(steps, rates)))
     return E.Estimate(sum(s.sec_per_step * (s.steps + s.setup_steps) for s in segs), "", segs, ("test",))
 
 
