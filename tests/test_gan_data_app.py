@@ -48,7 +48,7 @@ def test_two_sessions_train_on_their_own_uploads_and_never_see_each_others(app_s
     # each session's samples carry its own pictures' digest, and its checkpoint its own data
     for client, digest in ((a, digest_a), (b, digest_b)):
         recipe = read_recipe(client.predict(api_name="/gan_png")["path"], "gan")
-        assert recipe["inputs"] == {"pictures": digest} and recipe["config"]["dataset"] == "own"
+        assert recipe["inputs"] == {"dataset": digest} and recipe["config"]["dataset"] == "own"
         assert recipe["run"]["data"] == "own" and recipe["run"]["examples"] == 64
     with zipfile.ZipFile(ckpt["path"]) as zf:
         meta = json.loads(zf.read("genart_gan.json"))
@@ -59,7 +59,7 @@ def test_two_sessions_train_on_their_own_uploads_and_never_see_each_others(app_s
     _, status, _, note, *_ = a.predict(1, api_name="/continue_gan")
     assert STEP.search(status).group(3, 4) == ("4", "4") and "your pictures" in note
     recipe = read_recipe(a.predict(api_name="/gan_png")["path"], "gan")
-    assert recipe["inputs"] == {"pictures": digest_a} and recipe["run"]["steps"] == 4
+    assert recipe["inputs"] == {"dataset": digest_a} and recipe["run"]["steps"] == 4
 
 
 def test_grey_uploads_and_the_colour_control(client, tmp_path):

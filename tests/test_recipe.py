@@ -187,7 +187,7 @@ def test_gan_tab_restores_dataset_preset_rate_batch_epochs_examples(client, tmp_
     values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/gan_recipe")]
     assert values == ["fashion_mnist", "dcgan-paper", 3e-4, 64, 3, 1200, "auto"]
     own = GanConfig(dataset="own", colour="grey")
-    path.write_text(json.dumps(make_recipe("gan", own, inputs={"pictures": "sha256:0123456789abcdef"})))
+    path.write_text(json.dumps(make_recipe("gan", own, inputs={"dataset": "sha256:0123456789abcdef"})))
     values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/gan_recipe")]
     assert values[0] == "own" and values[-1] == "grey"
 

@@ -62,8 +62,9 @@ class GanConfig:
         learning_rate: Adam learning rate of both networks.
         beta_1: Adam's first-moment decay (Keras' default 0.9 in the tutorial; 0.5 in the DCGAN paper).
         noise_dim: length of the generator's input noise vector.
-        dataset: ``"mnist"``, ``"fashion_mnist"`` or ``"own"`` (a visitor's pictures, given to the
-            trainer as data); ignored for mnist/fashion_mnist when the trainer is given data.
+        dataset: ``"mnist"``, ``"fashion_mnist"`` or ``"own"`` (your pictures, given to the trainer as
+            data; on the command line, a folder or .zip of pictures); ignored for mnist/fashion_mnist
+            when the trainer is given data.
         colour: own pictures only: ``auto`` (grey when every picture is grey), ``colour`` or ``grey``.
         examples_per_epoch: examples drawn (shuffled) per epoch; None = the whole training set.
         preview_every: steps between preview grids; None adapts to about one grid per 2.5 s.
