@@ -31,6 +31,7 @@ from ..gan import PRESETS, GanConfig, GanTrainer, preset
 from ..recipe import png_text, trainer_recipe
 from .common import (HEAVY, as_number, env_number, estimate_line, heavy_limit, load_recipe, out_path, recipe_drop,
                      restored_note, slider_value, stream, user_error, wire_estimate)
+from .gan_play import build_play
 
 _DEFAULT = GanConfig()
 #: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
@@ -42,7 +43,10 @@ STATE_TTL_S = 3600
 #: The loss plot is redrawn at most this often, with at most this many points per curve.
 PLOT_INTERVAL_S, PLOT_POINTS = 1.0, 400
 #: Fixed colours, named in the plot's label (Gradio drops the legend of a plot that starts empty).
-PLOT_COLORS = {"generator": "#4c78a8", "discriminator": "#f58518"}
+PLOT_COLORS = {"generator": "#4c78a8", "discriminator": "#f58518", "D(x)": "#54a24b", "D(G(z))": "#e45756"}
+#: The plot's series: the two losses, and D's mean probability of "real" for real and generated images.
+PLOT_SERIES = (("gen_loss", "generator"), ("disc_loss", "discriminator"), ("real_score", "D(x)"),
+               ("fake_score", "D(G(z))"))
 
 
 def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch) -> GanConfig:
@@ -82,13 +86,16 @@ def describe(trainer: GanTrainer) -> str:
 
 
 def loss_table(history: dict) -> pd.DataFrame:
-    """Long-format G/D losses (step, loss, network), thinned to about PLOT_POINTS steps."""
+    """Long-format training view (step, value, series): both losses, D(x) and D(G(z)), thinned to about
+    PLOT_POINTS steps. Losses and D's scores share one axis: both live around 0 … 1.5, and the
+    game reads best in one picture (D(x) and D(G(z)) drifting towards each other as G catches up).
+    A series a restored older checkpoint lacks is left out."""
     steps = history["step"]
     stride = max(1, -(-len(steps) // PLOT_POINTS))
     keep = list(range(len(steps) - 1, -1, -stride))[::-1]
-    rows = [(steps[i], history[key][i], name) for key, name in (("gen_loss", "generator"), ("disc_loss", "discriminator"))
-            for i in keep]
-    return pd.DataFrame(rows, columns=["step", "loss", "network"])
+    rows = [(steps[i], history[key][i], name) for key, name in PLOT_SERIES
+            if len(history.get(key, ())) == len(steps) for i in keep]
+    return pd.DataFrame(rows, columns=["step", "value", "series"])
 
 
 def write_downloads(trainer: GanTrainer) -> tuple[str, str, str]:
@@ -236,9 +243,10 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
                                   elem_id="gan-grid", height=360)
             status = gr.Textbox(label="Status", interactive=False, elem_id="gan-status",
                                 elem_classes=["genart-status"])
-            plot = gr.LinePlot(None, x="step", y="loss", color="network", color_map=PLOT_COLORS,
-                               label="Losses (blue: generator · orange: discriminator)", elem_id="gan-loss",
-                               height=220)
+            plot = gr.LinePlot(None, x="step", y="value", color="series", color_map=PLOT_COLORS,
+                               label="Losses (blue: generator · orange: discriminator) and the discriminator's "
+                               "scores (green: D(x), real images · red: D(G(z)), generated ones)",
+                               elem_id="gan-loss", height=240)
             with gr.Row():
                 gif = gr.File(label="Time-lapse (GIF)", elem_id="gan-gif")
                 keras_file = gr.File(label="Generator (.keras)", elem_id="gan-keras")
@@ -246,6 +254,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
             samples_png = gr.File(label="Samples (PNG, with its recipe)", elem_id="gan-png")
             save_btn = gr.Button("Prepare downloads now", size="sm", elem_id="gan-save")
     trainer_state = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=close_trainer)
+    play_events = build_play(trainer_state)
 
     def drive(trainer: GanTrainer, epochs):
         """Train ``trainer`` and map its frames to (grid, status, plot, note, state, gif, keras, zip)."""
@@ -324,7 +333,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
         outputs=outputs, api_name="train_gan", **heavy)
     continue_event = continue_btn.click(continue_gan, inputs=[epochs, trainer_state], outputs=outputs,
                                         api_name="continue_gan", **heavy)
-    stop_btn.click(None, cancels=[train_event, continue_event], api_name=False)
+    stop_btn.click(None, cancels=[train_event, continue_event, *play_events], api_name=False)
     reset_event = reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs,
                                   cancels=[train_event, continue_event], api_name="reset_gan")
     save_event = save_btn.click(prepare_downloads, inputs=[trainer_state], outputs=[gif, keras_file, ckpt_zip],
