@@ -1,5 +1,9 @@
 """The DCGAN tab: train the tutorial's GAN live, one trainer per browser session.
 
+The data is MNIST, Fashion-MNIST or the visitor's own pictures: a zip uploaded here, decoded on
+Train by :func:`genart.imagesets.load_image_set` (32×32, grey or colour) and trained with the
+32-px networks; trainers on the same pictures share one copy of them.
+
 The trainer lives in this session's ``gr.State`` (built on Train, closed on Reset, when the session
 ends or after an hour unused). Train starts over with the controls' settings; Continue adds epochs
 to the session's trainer with the settings it was built with; Stop ends a run between two steps
@@ -24,10 +28,11 @@ import gradio as gr
 import pandas as pd
 
 from .. import estimate
-from ..data import DATASET_LABELS, DATASETS, load_digits
+from ..data import DATASET_LABELS, DATASETS, OWN, load_digits
 from ..errors import InputError
 from ..export import save_png
-from ..gan import PRESETS, GanConfig, GanTrainer, preset
+from ..gan import COLOURS, PRESETS, GanConfig, GanTrainer, preset
+from ..imagesets import MIN_IMAGES, count_files, load_image_set, max_images
 from ..recipe import png_text, trainer_recipe
 from .common import (HEAVY, as_number, env_number, estimate_line, heavy_limit, load_recipe, out_path, recipe_drop,
                      restored_note, slider_value, stream, user_error, wire_estimate)
@@ -49,13 +54,22 @@ PLOT_SERIES = (("gen_loss", "generator"), ("disc_loss", "discriminator"), ("real
                ("fake_score", "D(G(z))"))
 
 
-def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch) -> GanConfig:
+def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour="auto") -> GanConfig:
     """Control values → GanConfig (validation lives in the config); β1 comes from the preset."""
     examples = as_number(examples_per_epoch, "examples_per_epoch")
-    return preset(str(preset_name), dataset=str(dataset),
+    return preset(str(preset_name), dataset=str(dataset), colour=str(colour),
                   learning_rate=as_number(learning_rate, "learning_rate"),
                   batch_size=as_number(batch_size, "batch_size"),
                   examples_per_epoch=None if examples == MAX_EXAMPLES else examples)
+
+
+def load_pictures(dataset, zip_path, colour):
+    """The uploaded zip as an ImageSet when the dataset is "own" (None otherwise)."""
+    if dataset != OWN:
+        return None
+    if not zip_path:
+        raise InputError(f"Upload a zip of your pictures first (at least {MIN_IMAGES}, at most {max_images():,}).")
+    return load_image_set(zip_path, str(colour))
 
 
 def status_text(frame, elapsed: float, note: str = "") -> str:
@@ -77,6 +91,9 @@ def describe(trainer: GanTrainer) -> str:
     c = trainer.config
     data = f"{DATASET_LABELS[c.dataset]}, {trainer.num_examples:,} images" if trainer.data_source != "given" \
         else f"{trainer.num_examples:,} given images"
+    if c.dataset == OWN:
+        h, w, channels = trainer.image_shape
+        data = f"your pictures, {trainer.num_examples:,} at {w}×{h} {'grey' if channels == 1 else 'colour'}"
     text = (f"**This session's trainer:** {data} · Adam lr {c.learning_rate:g}, β1 {c.beta_1:g} · batch {c.batch_size}"
             f" · {trainer.examples_per_epoch:,} examples ({trainer.steps_per_epoch} steps) per epoch · "
             f"{trainer.epoch:.2f} epochs trained. Continue keeps these settings; Train starts over with the controls'.")
@@ -121,11 +138,12 @@ def write_grid_png(trainer: GanTrainer | None) -> str | None:
     return save_png(out_path("gan-samples.png"), trainer.grid(), text=png_text(trainer_recipe(trainer)))
 
 
-def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples) -> None:
+def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples, colour) -> None:
     """The "Recipe" drop zone (``#gan-recipe``): a genart PNG or JSON recipe sets every control (/gan_recipe).
 
     The preset is the one with the recipe's β1 (the tab takes β1 from the preset); epochs are
-    those the recipe's trainer had trained.
+    those the recipe's trainer had trained. Own pictures are not in a recipe (only their digest):
+    the visitor uploads them again.
     """
     drop = recipe_drop("gan")
 
@@ -141,9 +159,10 @@ def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs
         known = isinstance(trained, (int, float)) and not isinstance(trained, bool) and 0 < trained <= 1000
         return (cfg.dataset, name or gr.skip(), cfg.learning_rate, slider_value(batch_size, cfg.batch_size),
                 slider_value(epochs, max(1, math.ceil(trained))) if known else gr.skip(),
-                slider_value(examples, cfg.examples_per_epoch or MAX_EXAMPLES))
+                slider_value(examples, cfg.examples_per_epoch or MAX_EXAMPLES), cfg.colour)
 
-    drop.upload(restore, inputs=[drop], outputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples],
+    drop.upload(restore, inputs=[drop],
+                outputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples, colour],
                 api_name="gan_recipe")
 
 
@@ -211,12 +230,19 @@ class TrainerPool:
 POOL = TrainerPool(int(env_number("GENART_MAX_TRAINERS", 12, 1)))
 
 
-def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) -> None:
-    """Lay out the DCGAN tab inside the current Blocks and wire its events to ``make_trainer``."""
+def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
+    """Lay out the DCGAN tab inside the current Blocks and wire its events to ``make_trainer``
+    (called as ``make_trainer(config)``, or ``make_trainer(config, data=pictures)`` for own pictures)."""
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
-            dataset = gr.Radio([(DATASET_LABELS[name], name) for name in DATASETS], value=_DEFAULT.dataset,
+            dataset = gr.Radio([(DATASET_LABELS[name], name) for name in DATASETS + (OWN,)], value=_DEFAULT.dataset,
                                label="Dataset", elem_id="gan-dataset")
+            with gr.Group(visible=_DEFAULT.dataset == OWN, elem_id="gan-own") as own_group:
+                own_zip = gr.File(label=f"Your pictures: a .zip of {MIN_IMAGES} to {max_images():,} images",
+                                  file_types=[".zip"], type="filepath", elem_id="gan-own-zip")
+                colour = gr.Radio(list(COLOURS), value=_DEFAULT.colour, label="Colour", elem_id="gan-colour",
+                                  info="auto: grey when every picture is grey. Pictures are centre-cropped to "
+                                  "32×32 and train a DCGAN one stage deeper than the tutorial's.")
             preset_name = gr.Radio(list(PRESETS), value="tutorial", label="Preset", elem_id="gan-preset",
                                    info="tutorial: Adam 1e-4, β1 0.9 · dcgan-paper: Adam 2e-4, β1 0.5")
             learning_rate = gr.Number(value=_DEFAULT.learning_rate, label="Learning rate", step=1e-5,
@@ -235,7 +261,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="gan-stop")
                 reset_btn = gr.Button("Reset", elem_id="gan-reset")
             estimate_md = gr.Markdown(elem_id="gan-estimate")
-            build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples)
+            build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples, colour)
         with gr.Column(scale=3, min_width=320):
             note = gr.Markdown("Press **Train**: the 4×4 grid shows what the generator draws from 16 fixed "
                                "noise vectors, updated every few seconds.", label="Trainer", elem_id="gan-note")
@@ -282,9 +308,10 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
             yield image, status_text(frame, tick.elapsed, tick.note), table, note_text, trainer, *files
 
     def train_gan(dataset=_DEFAULT.dataset, preset_name="tutorial", learning_rate=_DEFAULT.learning_rate,
-                  batch_size=_DEFAULT.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES, trainer=None):
+                  batch_size=_DEFAULT.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES,
+                  own_zip=None, colour=_DEFAULT.colour, trainer=None):
         try:
-            config = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch)
+            config = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
             if not 1 <= as_number(epochs, "epochs") <= 1000:
                 raise InputError(f"epochs must be a whole number from 1 to 1000; got {epochs!r}.")
         except Exception as exc:
@@ -293,7 +320,9 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
         yield None, "Building the networks and loading the data…", None, gr.skip(), \
             None, None, None, None
         try:
-            trainer = make_trainer(config)
+            pictures = load_pictures(config.dataset, own_zip, config.colour)
+            trainer = make_trainer(config) if pictures is None else make_trainer(config, data=pictures)
+            del pictures  # the trainer holds the one copy it needs
         except Exception as exc:
             raise user_error(exc) from None
         POOL.add(trainer)
@@ -329,8 +358,8 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
     outputs = [grid_image, status, plot, note, trainer_state, gif, keras_file, ckpt_zip]
     heavy = dict(concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress_on=[status])
     train_event = train_btn.click(
-        train_gan, inputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples, trainer_state],
-        outputs=outputs, api_name="train_gan", **heavy)
+        train_gan, inputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples, own_zip, colour,
+                           trainer_state], outputs=outputs, api_name="train_gan", **heavy)
     continue_event = continue_btn.click(continue_gan, inputs=[epochs, trainer_state], outputs=outputs,
                                         api_name="continue_gan", **heavy)
     stop_btn.click(None, cancels=[train_event, continue_event, *play_events], api_name=False)
@@ -343,20 +372,29 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
     for n, event in enumerate((save_event, train_event, continue_event, reset_event)):
         event.then(write_grid_png, inputs=[trainer_state], outputs=[samples_png],
                    api_name="gan_png" if n == 0 else False, show_progress="hidden")
+    dataset.change(lambda name: gr.update(visible=name == OWN), inputs=[dataset], outputs=[own_group], api_name=False,
+                   show_progress="hidden")
     # .input, not .change: a restored recipe sets the preset and its own learning rate together
     preset_name.input(show_preset, inputs=[preset_name], outputs=[learning_rate], api_name=False)
 
-    def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examples_per_epoch):
-        """The estimate line for Train with these settings."""
+    def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examples_per_epoch, own_zip=None,
+                      colour=_DEFAULT.colour):
+        """The estimate line for Train with these settings (own pictures: counted, not decoded)."""
         def cfg():
-            return make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch)
+            return make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
+
+        def num_examples():
+            if dataset != OWN:
+                return len(load_digits(str(dataset)))
+            if not own_zip or count_files(own_zip) < MIN_IMAGES:
+                raise InputError(f"upload a zip of at least {MIN_IMAGES} pictures to see how long training takes.")
+            return count_files(own_zip)
 
         def run_estimate(measure):
-            return estimate.estimate_gan(cfg(), as_number(epochs, "epochs"), len(load_digits(str(dataset))),
-                                         measure=measure)
+            return estimate.estimate_gan(cfg(), as_number(epochs, "epochs"), num_examples(), measure=measure)
 
         return estimate_line(run_estimate, lambda budget: estimate.suggest_cheaper(
-            cfg(), as_number(epochs, "epochs"), len(load_digits(str(dataset))), budget_s=budget))
+            cfg(), as_number(epochs, "epochs"), num_examples(), budget_s=budget))
 
-    wire_estimate(estimate_text, [dataset, preset_name, learning_rate, batch_size, epochs, examples], estimate_md,
-                  after=[train_event, continue_event], api_name="gan_estimate")
+    wire_estimate(estimate_text, [dataset, preset_name, learning_rate, batch_size, epochs, examples, own_zip, colour],
+                  estimate_md, after=[train_event, continue_event], api_name="gan_estimate")
