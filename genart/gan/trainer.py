@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .. import precision
 from ..data import OWN, load_digits
 from ..errors import InputError, check_int
 from ..export import Timelapse
@@ -142,9 +143,12 @@ class GanTrainer:
         self.steps_per_epoch = math.ceil(self.examples_per_epoch / config.batch_size)
         self._images = _images_tensor(data, shared_key)  # uint8 N×H×W×C; scaled inside the step
 
+        # The networks compute in the resolved precision (Keras' mixed policy: variables, images,
+        # logits, losses and Adam's state stay float32); see "bfloat16" in genart.gan's docstring.
+        self.precision = precision.resolve(config.precision)
         with _build_lock:
             self.generator, self.discriminator = build(self.architecture, config.noise_dim, self.image_shape[2],
-                                                       seed=config.seed)
+                                                       seed=config.seed, dtype=self.precision.keras_policy)
             seed_weights(self.generator, config.seed)
             seed_weights(self.discriminator, config.seed + 1)
             self.generator_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
