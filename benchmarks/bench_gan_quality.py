@@ -81,12 +81,12 @@ def real_threshold(predict, held_images: np.ndarray, held_labels: np.ndarray, se
 class Contender:
     """One preset's trainer, advanced a block of steps at a time, timed and scored."""
 
-    def __init__(self, name, config, images, noise_seed=7):
+    def __init__(self, name, config, images, noise_seed=7, simulated=False):
         from genart.gan import GanTrainer
 
         self.name, self.config = name, config
         start = time.perf_counter()
-        self.trainer = GanTrainer(config, images)
+        self.trainer = simulated_trainer(config, images) if simulated else GanTrainer(config, images)
         self.frames = self.trainer.train(epochs=1000)
         self.seconds = time.perf_counter() - start  # building and tracing count: a visitor waits for them
         self.noise = np.random.default_rng(noise_seed).standard_normal((SET_SIZE, config.noise_dim)).astype(np.float32)
@@ -109,6 +109,117 @@ class Contender:
         return self.reached is not None
 
 
+# --- bfloat16, simulated: this machine has no native bfloat16 -------------------------------------
+# Emulated bfloat16 convolutions run about 20× slower than float32 here (batch 64: 37–50 s a step
+# against 1.8–3.5 s), too slow to train hundreds of steps. What bfloat16 changes about *learning* is
+# rounding, and that can be reproduced exactly at float32 speed: Keras' mixed_bfloat16 rounds each
+# layer's input and kernel to bfloat16, multiplies (a product of two bfloat16 numbers is exact in
+# float32), accumulates in float32 (as the native kernels do) and rounds the output to bfloat16; in
+# the backward pass the gradients leaving each layer are bfloat16 too. ``--simulate-bf16`` trains
+# the same networks with those roundings (``q`` below) at every layer of every network but the
+# float32 last ones, which is how genart's mixed networks are built. ``check_simulation`` compares
+# it once with a real mixed_bfloat16 network of the same weights.
+def _q(x):
+    """Round to bfloat16 and back; the gradient is rounded the same way."""
+    import tensorflow as tf
+
+    @tf.custom_gradient
+    def q(v):
+        return tf.cast(tf.cast(v, tf.bfloat16), tf.float32), lambda dy: tf.cast(tf.cast(dy, tf.bfloat16), tf.float32)
+
+    return q(tf.convert_to_tensor(x))
+
+
+def simulated_call(model, x, training: bool):
+    """``model(x, training)`` with mixed_bfloat16's roundings, computed in float32."""
+    import keras
+    import tensorflow as tf
+
+    L = keras.layers
+    for i, layer in enumerate(model.layers):
+        last = i == len(model.layers) - 1
+        x = _q(x)
+        if isinstance(layer, (L.Conv2DTranspose, L.Conv2D, L.Dense)):
+            kernel = layer.kernel if last else _q(layer.kernel)
+            if isinstance(layer, L.Conv2DTranspose):
+                s = layer.strides[0]
+                shape = tf.stack([tf.shape(x)[0], tf.shape(x)[1] * s, tf.shape(x)[2] * s, layer.filters])
+                y = tf.nn.conv2d_transpose(x, kernel, shape, s, "SAME")
+            elif isinstance(layer, L.Conv2D):
+                y = tf.nn.conv2d(x, kernel, layer.strides[0], "SAME")
+            else:
+                y = tf.matmul(x, kernel)
+            if layer.use_bias:
+                y = y + (layer.bias if last else _q(layer.bias))
+            y = layer.activation(y)
+        else:
+            y = layer(x, training=training)
+        x = y if last else _q(y)
+    return x
+
+
+def simulated_trainer(config, images):
+    """A GanTrainer (float32 networks) whose step and sampler compute with bfloat16's roundings."""
+    import tensorflow as tf
+
+    from genart.gan import GanTrainer
+    from genart.gan.trainer import adam_update, discriminator_loss, generator_loss
+
+    class SimulatedBf16Trainer(GanTrainer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            gen = self.generator
+            self._sample = tf.function(lambda z: simulated_call(gen, z, False),
+                                       input_signature=[tf.TensorSpec([None, self.config.noise_dim], tf.float32)])
+
+        def _compile_step(self):
+            gen, disc = self.generator, self.discriminator
+            g_opt, d_opt = self.generator_optimizer, self.discriminator_optimizer
+            noise_dim, seed = self.config.noise_dim, self.config.seed
+
+            @tf.function(input_signature=[tf.TensorSpec([None, *self.image_shape], tf.uint8),
+                                          tf.TensorSpec([], tf.int64)])
+            def train_step(batch, step):
+                real = tf.cast(batch, tf.float32) / 127.5 - 1.0
+                noise = tf.random.stateless_normal([tf.shape(real)[0], noise_dim],
+                                                   seed=tf.stack([tf.cast(seed, tf.int64), step]))
+                with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+                    fakes = simulated_call(gen, noise, True)
+                    real_logits = simulated_call(disc, real, True)
+                    fake_logits = simulated_call(disc, fakes, True)
+                    g_loss, d_loss = generator_loss(fake_logits), discriminator_loss(real_logits, fake_logits)
+                adam_update(g_opt, g_tape.gradient(g_loss, gen.trainable_variables), gen.trainable_variables)
+                adam_update(d_opt, d_tape.gradient(d_loss, disc.trainable_variables), disc.trainable_variables)
+                return tf.stack([g_loss, d_loss, tf.reduce_mean(tf.sigmoid(real_logits)),
+                                 tf.reduce_mean(tf.sigmoid(fake_logits))])
+
+            return train_step
+
+    return SimulatedBf16Trainer(config, images)
+
+
+def check_simulation(images) -> str:
+    """Generator outputs of one set of weights: float32, simulated and real mixed_bfloat16 (mean |Δ|)."""
+    import dataclasses
+
+    import tensorflow as tf
+
+    from genart.gan import GanConfig, GanTrainer
+
+    cfg = GanConfig(batch_size=16, examples_per_epoch=64, precision="float32")
+    f32 = GanTrainer(cfg, images)
+    for _ in f32.train(1):  # a few steps, so batch norm's statistics are no longer the initial ones
+        pass
+    real = GanTrainer(dataclasses.replace(cfg, precision="bfloat16"), images)
+    real.generator.set_weights(f32.generator.get_weights())
+    z = tf.random.stateless_normal([16, cfg.noise_dim], [0, 9])
+    a, b = f32.generator(z, training=False).numpy(), real.generator(z, training=False).numpy()
+    c = simulated_call(f32.generator, z, False).numpy()
+    f32.close(), real.close()
+    return (f"generator output, mean |Δ| in [-1, 1] units: float32 vs real bfloat16 {abs(a - b).mean():.4f}, "
+            f"simulated vs real bfloat16 {abs(c - b).mean():.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="*", default=["tutorial", "dcgan-paper", "fast"])
@@ -117,6 +228,8 @@ def main() -> None:
     parser.add_argument("--block", type=int, default=10, help="steps per turn and between checks")
     parser.add_argument("--max-steps", type=int, default=1500)
     parser.add_argument("--max-seconds", type=float, default=900.0)
+    parser.add_argument("--simulate-bf16", action="store_true",
+                        help="run every preset twice: float32 and with bfloat16's roundings (see simulated_call)")
     parser.add_argument("--trace", action="store_true", help="print every check")
     args = parser.parse_args()
 
@@ -143,6 +256,10 @@ def main() -> None:
     if args.precision:
         configs = {f"{name} ({args.precision})": preset_with(c, args.precision) for name, c in configs.items()}
     runners = [Contender(name, config, digits.images) for name, config in configs.items()]
+    if args.simulate_bf16:
+        print(check_simulation(digits.images[:256]), flush=True)
+        runners += [Contender(f"{name} (bfloat16, simulated)", config, digits.images, simulated=True)
+                    for name, config in configs.items()]
     active = list(runners)
     while active:
         for runner in list(active):

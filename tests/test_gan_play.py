@@ -143,3 +143,31 @@ def test_history_records_both_scores_of_the_discriminator():
     assert history["fake_score"] == pytest.approx([f.metrics["D(G(z))"] for f in frames])
     assert all(0 < v < 1 for v in history["real_score"] + history["fake_score"])
     t.close()
+
+
+def test_the_fast_preset_and_the_tutorial_preset_left_exact():
+    from genart.gan import PRESETS
+
+    fast = PRESETS["fast"]
+    assert (fast.batch_size, fast.learning_rate, fast.beta_1, fast.precision) == (64, 2e-4, 0.5, "auto")
+    assert PRESETS["tutorial"] == GanConfig(precision="float32")  # the tutorial's values, exact float32
+    from genart.ui.gan import DEFAULT_PRESET
+
+    assert DEFAULT_PRESET == "fast"
+
+
+def test_forced_bfloat16_trains_with_bfloat16_inside_and_float32_outside():
+    t = GanTrainer(GanConfig(batch_size=2, examples_per_epoch=4, precision="bfloat16"),
+                   load_shipped_subset().images[:8])
+    assert t.precision.dtype == "bfloat16"
+    for net in (t.generator, t.discriminator):
+        assert {layer.compute_dtype for layer in net.layers[:-1]} == {"bfloat16"}
+        assert net.layers[-1].compute_dtype == "float32"  # images and logits leave in float32
+        assert {v.dtype for v in net.weights} == {"float32"}
+    assert {v.dtype for v in t.generator_optimizer.variables if "iteration" not in v.path} == {"float32"}
+    before = [w.copy() for w in t.generator.get_weights()]
+    frames = list(t.train(1))
+    assert all(np.isfinite(list(f.metrics.values())).all() for f in frames)
+    assert any(not np.array_equal(a, b) for a, b in zip(before, t.generator.get_weights()))
+    assert t.samples(1, n=4).dtype == np.uint8
+    t.close()

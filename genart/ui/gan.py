@@ -39,6 +39,9 @@ from .common import (HEAVY, as_number, env_number, estimate_line, heavy_limit, l
 from .gan_play import build_play
 
 _DEFAULT = GanConfig()
+#: The preset the tab starts with: the soonest to digit-like samples (see genart.gan.PRESETS).
+DEFAULT_PRESET = "fast"
+_START = PRESETS[DEFAULT_PRESET]
 #: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
 MAX_EXAMPLES = 60_000
 #: One epoch by default: a full MNIST epoch takes about 4 minutes on 2 vCPUs (the tutorial trains 50).
@@ -150,7 +153,9 @@ def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs
     def restore(path):
         recipe, cfg = load_recipe(path, "gan")
         names = [name for name, p in PRESETS.items() if p.beta_1 == cfg.beta_1]
-        name = next((n for n in names if PRESETS[n].learning_rate == cfg.learning_rate), names[0] if names else None)
+        name = next((n for n in names if (PRESETS[n].learning_rate, PRESETS[n].batch_size)
+                     == (cfg.learning_rate, cfg.batch_size)), None)
+        name = name or next((n for n in names if PRESETS[n].learning_rate == cfg.learning_rate), names[0] if names else None)
         not_shown = [] if name else [f"beta_1={cfg.beta_1:g}"]
         not_shown += [f"{f}={getattr(cfg, f)!r}" for f in ("noise_dim", "preview_every", "seed")
                       if getattr(cfg, f) != getattr(_DEFAULT, f)]
@@ -243,11 +248,12 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
                 colour = gr.Radio(list(COLOURS), value=_DEFAULT.colour, label="Colour", elem_id="gan-colour",
                                   info="auto: grey when every picture is grey. Pictures are centre-cropped to "
                                   "32×32 and train a DCGAN one stage deeper than the tutorial's.")
-            preset_name = gr.Radio(list(PRESETS), value="tutorial", label="Preset", elem_id="gan-preset",
-                                   info="tutorial: Adam 1e-4, β1 0.9 · dcgan-paper: Adam 2e-4, β1 0.5")
-            learning_rate = gr.Number(value=_DEFAULT.learning_rate, label="Learning rate", step=1e-5,
+            preset_name = gr.Radio(list(PRESETS), value=DEFAULT_PRESET, label="Preset", elem_id="gan-preset",
+                                   info="fast: Adam 2e-4, β1 0.5, batch 64, digits soonest · tutorial: Adam 1e-4, "
+                                   "β1 0.9, batch 256 · dcgan-paper: Adam 2e-4, β1 0.5, batch 256")
+            learning_rate = gr.Number(value=_START.learning_rate, label="Learning rate", step=1e-5,
                                       info="Adam, both networks (1e-6 to 0.1).", elem_id="gan-lr")
-            batch_size = gr.Slider(16, 256, value=_DEFAULT.batch_size, step=16, label="Batch size",
+            batch_size = gr.Slider(16, 256, value=_START.batch_size, step=16, label="Batch size",
                                    elem_id="gan-batch")
             epochs = gr.Slider(1, 50, value=UI_EPOCHS, step=1, label="Epochs", elem_id="gan-epochs",
                                info="Epochs to add on Train or Continue; a stopped, unfinished epoch counts as one. "
@@ -307,8 +313,8 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
             note_text = describe(trainer) if frame.final else gr.skip()
             yield image, status_text(frame, tick.elapsed, tick.note), table, note_text, trainer, *files
 
-    def train_gan(dataset=_DEFAULT.dataset, preset_name="tutorial", learning_rate=_DEFAULT.learning_rate,
-                  batch_size=_DEFAULT.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES,
+    def train_gan(dataset=_DEFAULT.dataset, preset_name=DEFAULT_PRESET, learning_rate=_START.learning_rate,
+                  batch_size=_START.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES,
                   own_zip=None, colour=_DEFAULT.colour, trainer=None):
         try:
             config = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
@@ -353,7 +359,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
             raise user_error(exc) from None
 
     def show_preset(name):
-        return PRESETS[name].learning_rate if name in PRESETS else gr.skip()
+        return (PRESETS[name].learning_rate, PRESETS[name].batch_size) if name in PRESETS else (gr.skip(), gr.skip())
 
     outputs = [grid_image, status, plot, note, trainer_state, gif, keras_file, ckpt_zip]
     heavy = dict(concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress_on=[status])
@@ -375,7 +381,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
     dataset.change(lambda name: gr.update(visible=name == OWN), inputs=[dataset], outputs=[own_group], api_name=False,
                    show_progress="hidden")
     # .input, not .change: a restored recipe sets the preset and its own learning rate together
-    preset_name.input(show_preset, inputs=[preset_name], outputs=[learning_rate], api_name=False)
+    preset_name.input(show_preset, inputs=[preset_name], outputs=[learning_rate, batch_size], api_name=False)
 
     def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examples_per_epoch, own_zip=None,
                       colour=_DEFAULT.colour):
