@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .. import precision
 from ..data import OWN, load_digits
 from ..errors import InputError, check_int
 from ..export import Timelapse
@@ -41,6 +42,9 @@ def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Ten
     """The discriminator wants real images called real and generated ones fake."""
     return _bce(tf.ones_like(real_logits), real_logits) + _bce(tf.zeros_like(fake_logits), fake_logits)
 
+
+#: What :meth:`GanTrainer.history` records per step (checkpoints made before D's scores were kept lack the last two).
+HISTORY_KEYS = ("step", "gen_loss", "disc_loss", "real_score", "fake_score")
 
 _build_lock = threading.Lock()  # Keras layer naming is process-global; build one trainer at a time
 
@@ -139,9 +143,12 @@ class GanTrainer:
         self.steps_per_epoch = math.ceil(self.examples_per_epoch / config.batch_size)
         self._images = _images_tensor(data, shared_key)  # uint8 N×H×W×C; scaled inside the step
 
+        # The networks compute in the resolved precision (Keras' mixed policy: variables, images,
+        # logits, losses and Adam's state stay float32); see "bfloat16" in genart.gan's docstring.
+        self.precision = precision.resolve(config.precision)
         with _build_lock:
             self.generator, self.discriminator = build(self.architecture, config.noise_dim, self.image_shape[2],
-                                                       seed=config.seed)
+                                                       seed=config.seed, dtype=self.precision.keras_policy)
             seed_weights(self.generator, config.seed)
             seed_weights(self.discriminator, config.seed + 1)
             self.generator_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
@@ -164,7 +171,7 @@ class GanTrainer:
         self._lock = threading.RLock()
         self._run_id = 0
         self._closed = False
-        self._history: dict[str, list] = {"step": [], "gen_loss": [], "disc_loss": []}
+        self._history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
         # Grids are kept at 1× (45 KB each, not 700 KB) and enlarged when the GIF is written.
         self._timelapse = Timelapse(max_frames=60, max_dim=GRID_COLS * (self.image_shape[0] + 2) + 2)
         self._grid: np.ndarray | None = None
@@ -284,7 +291,7 @@ class GanTrainer:
                     if timed:  # the first step of a run may include tracing and pipeline start-up
                         self.sec_per_step = elapsed if self.sec_per_step is None else 0.8 * self.sec_per_step + 0.2 * elapsed
                     timed = True
-                    for key, value in (("step", step), ("gen_loss", g_loss), ("disc_loss", d_loss)):
+                    for key, value in zip(HISTORY_KEYS, (step, g_loss, d_loss, d_real, d_fake)):
                         self._history[key].append(value)
                     every = self.config.preview_every or max(1, round(PREVIEW_SECONDS / (self.sec_per_step or PREVIEW_SECONDS)))
                     final = step == last
@@ -314,8 +321,41 @@ class GanTrainer:
             self._require_open()
             return self._render_grid()
 
+    # -- new samples and latent walks (see genart.gan.walk) ------------------------------------------
+    def generate(self, noise: np.ndarray) -> np.ndarray:
+        """The generator's images for ``noise`` (N×noise_dim floats) as uint8 N×H×W×3 (inference mode).
+
+        Raises:
+            InputError: ``noise`` is not N×noise_dim with 1 ≤ N ≤ 256.
+        """
+        noise = np.asarray(noise, np.float32)
+        if noise.ndim != 2 or noise.shape[1] != self.config.noise_dim or not 1 <= len(noise) <= 256:
+            raise InputError(f"noise must be N×{self.config.noise_dim} with N from 1 to 256; got {noise.shape}.")
+        with self._lock:
+            self._require_open()
+            images = to_uint8(self._sample(tf.constant(noise)).numpy(), -1.0, 1.0)
+        return np.repeat(images, 3, axis=3) if images.shape[3] == 1 else images
+
+    def samples(self, seed: int, n: int = 16) -> np.ndarray:
+        """A grid of ``n`` new samples from fresh noise, the same for the same seed and weights.
+
+        Args:
+            seed: the noise is ``numpy.random.default_rng(seed).standard_normal((n, noise_dim))``
+                (so the first sample is also where the latent walk of that seed starts).
+            n: samples, 1 … 64, in a grid ⌈√n⌉ wide, each pixel enlarged ``GRID_SCALE`` times.
+
+        Returns:
+            uint8 H×W×3.
+        """
+        check_int("seed", seed, 0, 2**31 - 1)
+        check_int("n", n, 1, 64)
+        noise = np.random.default_rng(seed).standard_normal((n, self.config.noise_dim))
+        return grid(self.generate(noise), math.ceil(math.sqrt(n)), pad=2, scale=GRID_SCALE)
+
     def history(self) -> dict[str, list]:
-        """Per-step ``step``, ``gen_loss`` and ``disc_loss`` lists (copies)."""
+        """Per-step ``step``, ``gen_loss``, ``disc_loss``, ``real_score`` (D(x): the discriminator's mean
+        probability that the batch's real images are real) and ``fake_score`` (D(G(z)), the same for
+        the generated images) lists (copies)."""
         with self._lock:
             return {key: list(values) for key, values in self._history.items()}
 
@@ -368,7 +408,7 @@ class GanTrainer:
             self._run_id += 1  # a pending run must not step the restored state
             self._checkpoint.read(os.path.join(directory, CHECKPOINT_PREFIX)).assert_existing_objects_matched()
             history = meta.get("history") or {}
-            self._history = {key: list(history.get(key, [])) for key in ("step", "gen_loss", "disc_loss")}
+            self._history = {key: list(history.get(key, [])) for key in HISTORY_KEYS}
             self._grid = self._render_grid()
 
     def export_generator(self, path: str | os.PathLike) -> str:

@@ -36,8 +36,12 @@ from ..imagesets import MIN_IMAGES, count_files, load_image_set, max_images
 from ..recipe import png_text, trainer_recipe
 from .common import (HEAVY, as_number, env_number, estimate_line, heavy_limit, load_recipe, out_path, recipe_drop,
                      restored_note, slider_value, stream, user_error, wire_estimate)
+from .gan_play import build_play
 
 _DEFAULT = GanConfig()
+#: The preset the tab starts with: the soonest to digit-like samples (see genart.gan.PRESETS).
+DEFAULT_PRESET = "fast"
+_START = PRESETS[DEFAULT_PRESET]
 #: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
 MAX_EXAMPLES = 60_000
 #: One epoch by default: a full MNIST epoch takes about 4 minutes on 2 vCPUs (the tutorial trains 50).
@@ -47,7 +51,10 @@ STATE_TTL_S = 3600
 #: The loss plot is redrawn at most this often, with at most this many points per curve.
 PLOT_INTERVAL_S, PLOT_POINTS = 1.0, 400
 #: Fixed colours, named in the plot's label (Gradio drops the legend of a plot that starts empty).
-PLOT_COLORS = {"generator": "#4c78a8", "discriminator": "#f58518"}
+PLOT_COLORS = {"generator": "#4c78a8", "discriminator": "#f58518", "D(x)": "#54a24b", "D(G(z))": "#e45756"}
+#: The plot's series: the two losses, and D's mean probability of "real" for real and generated images.
+PLOT_SERIES = (("gen_loss", "generator"), ("disc_loss", "discriminator"), ("real_score", "D(x)"),
+               ("fake_score", "D(G(z))"))
 
 
 def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour="auto") -> GanConfig:
@@ -99,13 +106,16 @@ def describe(trainer: GanTrainer) -> str:
 
 
 def loss_table(history: dict) -> pd.DataFrame:
-    """Long-format G/D losses (step, loss, network), thinned to about PLOT_POINTS steps."""
+    """Long-format training view (step, value, series): both losses, D(x) and D(G(z)), thinned to about
+    PLOT_POINTS steps. Losses and D's scores share one axis: both live around 0 … 1.5, and the
+    game reads best in one picture (D(x) and D(G(z)) drifting towards each other as G catches up).
+    A series a restored older checkpoint lacks is left out."""
     steps = history["step"]
     stride = max(1, -(-len(steps) // PLOT_POINTS))
     keep = list(range(len(steps) - 1, -1, -stride))[::-1]
-    rows = [(steps[i], history[key][i], name) for key, name in (("gen_loss", "generator"), ("disc_loss", "discriminator"))
-            for i in keep]
-    return pd.DataFrame(rows, columns=["step", "loss", "network"])
+    rows = [(steps[i], history[key][i], name) for key, name in PLOT_SERIES
+            if len(history.get(key, ())) == len(steps) for i in keep]
+    return pd.DataFrame(rows, columns=["step", "value", "series"])
 
 
 def write_downloads(trainer: GanTrainer) -> tuple[str, str, str]:
@@ -143,7 +153,9 @@ def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs
     def restore(path):
         recipe, cfg = load_recipe(path, "gan")
         names = [name for name, p in PRESETS.items() if p.beta_1 == cfg.beta_1]
-        name = next((n for n in names if PRESETS[n].learning_rate == cfg.learning_rate), names[0] if names else None)
+        name = next((n for n in names if (PRESETS[n].learning_rate, PRESETS[n].batch_size)
+                     == (cfg.learning_rate, cfg.batch_size)), None)
+        name = name or next((n for n in names if PRESETS[n].learning_rate == cfg.learning_rate), names[0] if names else None)
         not_shown = [] if name else [f"beta_1={cfg.beta_1:g}"]
         not_shown += [f"{f}={getattr(cfg, f)!r}" for f in ("noise_dim", "preview_every", "seed")
                       if getattr(cfg, f) != getattr(_DEFAULT, f)]
@@ -236,11 +248,12 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
                 colour = gr.Radio(list(COLOURS), value=_DEFAULT.colour, label="Colour", elem_id="gan-colour",
                                   info="auto: grey when every picture is grey. Pictures are centre-cropped to "
                                   "32×32 and train a DCGAN one stage deeper than the tutorial's.")
-            preset_name = gr.Radio(list(PRESETS), value="tutorial", label="Preset", elem_id="gan-preset",
-                                   info="tutorial: Adam 1e-4, β1 0.9 · dcgan-paper: Adam 2e-4, β1 0.5")
-            learning_rate = gr.Number(value=_DEFAULT.learning_rate, label="Learning rate", step=1e-5,
+            preset_name = gr.Radio(list(PRESETS), value=DEFAULT_PRESET, label="Preset", elem_id="gan-preset",
+                                   info="fast: Adam 2e-4, β1 0.5, batch 64, digits soonest · tutorial: Adam 1e-4, "
+                                   "β1 0.9, batch 256 · dcgan-paper: Adam 2e-4, β1 0.5, batch 256")
+            learning_rate = gr.Number(value=_START.learning_rate, label="Learning rate", step=1e-5,
                                       info="Adam, both networks (1e-6 to 0.1).", elem_id="gan-lr")
-            batch_size = gr.Slider(16, 256, value=_DEFAULT.batch_size, step=16, label="Batch size",
+            batch_size = gr.Slider(16, 256, value=_START.batch_size, step=16, label="Batch size",
                                    elem_id="gan-batch")
             epochs = gr.Slider(1, 50, value=UI_EPOCHS, step=1, label="Epochs", elem_id="gan-epochs",
                                info="Epochs to add on Train or Continue; a stopped, unfinished epoch counts as one. "
@@ -262,9 +275,10 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
                                   elem_id="gan-grid", height=360)
             status = gr.Textbox(label="Status", interactive=False, elem_id="gan-status",
                                 elem_classes=["genart-status"])
-            plot = gr.LinePlot(None, x="step", y="loss", color="network", color_map=PLOT_COLORS,
-                               label="Losses (blue: generator · orange: discriminator)", elem_id="gan-loss",
-                               height=220)
+            plot = gr.LinePlot(None, x="step", y="value", color="series", color_map=PLOT_COLORS,
+                               label="Losses (blue: generator · orange: discriminator) and the discriminator's "
+                               "scores (green: D(x), real images · red: D(G(z)), generated ones)",
+                               elem_id="gan-loss", height=240)
             with gr.Row():
                 gif = gr.File(label="Time-lapse (GIF)", elem_id="gan-gif")
                 keras_file = gr.File(label="Generator (.keras)", elem_id="gan-keras")
@@ -272,6 +286,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
             samples_png = gr.File(label="Samples (PNG, with its recipe)", elem_id="gan-png")
             save_btn = gr.Button("Prepare downloads now", size="sm", elem_id="gan-save")
     trainer_state = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=close_trainer)
+    play_events = build_play(trainer_state)
 
     def drive(trainer: GanTrainer, epochs):
         """Train ``trainer`` and map its frames to (grid, status, plot, note, state, gif, keras, zip)."""
@@ -298,8 +313,8 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
             note_text = describe(trainer) if frame.final else gr.skip()
             yield image, status_text(frame, tick.elapsed, tick.note), table, note_text, trainer, *files
 
-    def train_gan(dataset=_DEFAULT.dataset, preset_name="tutorial", learning_rate=_DEFAULT.learning_rate,
-                  batch_size=_DEFAULT.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES,
+    def train_gan(dataset=_DEFAULT.dataset, preset_name=DEFAULT_PRESET, learning_rate=_START.learning_rate,
+                  batch_size=_START.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES,
                   own_zip=None, colour=_DEFAULT.colour, trainer=None):
         try:
             config = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
@@ -344,7 +359,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
             raise user_error(exc) from None
 
     def show_preset(name):
-        return PRESETS[name].learning_rate if name in PRESETS else gr.skip()
+        return (PRESETS[name].learning_rate, PRESETS[name].batch_size) if name in PRESETS else (gr.skip(), gr.skip())
 
     outputs = [grid_image, status, plot, note, trainer_state, gif, keras_file, ckpt_zip]
     heavy = dict(concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress_on=[status])
@@ -353,7 +368,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
                            trainer_state], outputs=outputs, api_name="train_gan", **heavy)
     continue_event = continue_btn.click(continue_gan, inputs=[epochs, trainer_state], outputs=outputs,
                                         api_name="continue_gan", **heavy)
-    stop_btn.click(None, cancels=[train_event, continue_event], api_name=False)
+    stop_btn.click(None, cancels=[train_event, continue_event, *play_events], api_name=False)
     reset_event = reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs,
                                   cancels=[train_event, continue_event], api_name="reset_gan")
     save_event = save_btn.click(prepare_downloads, inputs=[trainer_state], outputs=[gif, keras_file, ckpt_zip],
@@ -366,7 +381,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
     dataset.change(lambda name: gr.update(visible=name == OWN), inputs=[dataset], outputs=[own_group], api_name=False,
                    show_progress="hidden")
     # .input, not .change: a restored recipe sets the preset and its own learning rate together
-    preset_name.input(show_preset, inputs=[preset_name], outputs=[learning_rate], api_name=False)
+    preset_name.input(show_preset, inputs=[preset_name], outputs=[learning_rate, batch_size], api_name=False)
 
     def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examples_per_epoch, own_zip=None,
                       colour=_DEFAULT.colour):
