@@ -20,6 +20,7 @@ from ..errors import GenartError, InputError
 from ..estimate import LONG_S, busy, describe, left_text
 from ..export import Timelapse, save_png
 from ..frames import Frame
+from ..paths import assets_dir
 from ..recipe import config_from_recipe, png_text, read_recipe
 
 log = logging.getLogger("genart")
@@ -37,8 +38,8 @@ ESTIMATE = "genart-estimate"
 #: The fastest rate at which intermediate frames are sent to the browser (seconds between).
 MIN_FRAME_INTERVAL = 0.25
 
-#: The project's example inputs (assets/ at the top of the repository).
-ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "assets")
+#: The project's example inputs (assets/ in a checkout, genart/assets once installed).
+ASSETS = assets_dir()
 
 _OUT_DIR = os.path.join(tempfile.gettempdir(), "genart-out")
 _OUT_MAX_AGE = 3600.0
