@@ -16,7 +16,16 @@ from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, 
                      heavy_limit, load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream,
                      user_error, wire_estimate)
 
-EXAMPLES = [os.path.join(ASSETS, name) for name in ("chelsea.jpg", "coffee.jpg")]
+#: Example pictures, each with the settings that suit it (clicking one sets them too): the tutorial's
+#: full run for the cat; high layers (eyes, animal parts) for the coffee; low layers (strokes,
+#: textures) for Hokusai's wave. Chosen from the tutorial and the layers' known character; ImageNet
+#: weights cannot be downloaded where genart is developed, so they were not tuned by eye.
+EXAMPLES = [
+    ("chelsea.jpg", dict(layers=["mixed3", "mixed5"], octaves=5, octave_scale=1.3, steps=100, step_size=0.01)),
+    ("coffee.jpg", dict(layers=["mixed5", "mixed6"], octaves=4, octave_scale=1.4, steps=50, step_size=0.015)),
+    ("hokusai-great-wave.jpg", dict(layers=["mixed2", "mixed3"], octaves=3, octave_scale=1.3, steps=40,
+                                    step_size=0.01)),
+]
 
 _DEFAULT = DreamConfig()
 #: The tab starts lighter than the tutorial (100 steps per octave) so a first run takes about a
@@ -71,7 +80,9 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
         with gr.Column(scale=2, min_width=320):
             image = UploadImage(label="Input image", type="filepath", sources=["upload", "clipboard"],
                                 elem_id="dream-input", height=300)
-            gr.Examples(EXAMPLES, inputs=[image], label="Examples (CC0 photos)")
+            examples = gr.Examples([os.path.join(ASSETS, name) for name, _ in EXAMPLES], inputs=[image],
+                                   label="Examples, each with its settings (CC0 photos; Hokusai's Great Wave, "
+                                   "public domain)", elem_id="dream-examples")
             with gr.Row():
                 run_btn = gr.Button("Run", variant="primary", elem_id="dream-run")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="dream-stop")
@@ -123,6 +134,15 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
         concurrency_limit=heavy_limit(), show_progress="minimal",
     )
     stop_btn.click(None, cancels=[event], api_name=False)
+
+    def example_settings(sample):
+        """The chosen example's settings → the layer and octave controls."""
+        chosen = EXAMPLES[sample[0]][1]
+        return (chosen["layers"], chosen["octaves"], chosen["octave_scale"], chosen["steps"], chosen["step_size"])
+
+    examples.dataset.click(example_settings, inputs=[examples.dataset],
+                           outputs=[layers, octaves, octave_scale, steps, step_size], api_name=False,
+                           show_progress="hidden")
 
     def estimate_text(image, layers, octaves, octave_scale, steps_per_octave, tile_size, max_dim):
         """The estimate line for these settings (the uploaded image's aspect, else 4:3)."""

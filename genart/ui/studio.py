@@ -49,6 +49,8 @@ def add_send_buttons(tabs: gr.Tabs, dream: DreamTab, style: StyleTab, gan: GanTa
     Returns:
         elem_id → button (``dream-send-dream``, ``dream-send-content``, …), for tests.
     """
+    for result in (dream.png, dream.gif, style.png, style.gif, gan.png, gan.gif):
+        result.interactive = False  # inputs of the events below, yet downloads only (no upload box)
     to_dream = Target("dream", dream.image)
     start_image = Target("style", style.init_image, ((style.init, "image"),))
     plan = {
