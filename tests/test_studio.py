@@ -152,10 +152,11 @@ def test_estimates_are_named_and_the_second_style_is_optional(client):
 
 def test_examples_slider_shows_the_data_really_used():
     from genart.data import load_digits
-    from genart.ui.gan import MAX_EXAMPLES, examples_slider
+    from genart.ui.gan import examples_available, examples_slider
 
     n = len(load_digits("mnist"))  # 5 000 offline (the shipped sample), 60 000 with Keras' download
-    update = examples_slider("mnist", MAX_EXAMPLES)
+    assert examples_available("mnist") == n
+    update = examples_slider("mnist", 60_000)
     assert update["maximum"] == n and update["value"] == n and f"{n:,}" in update["info"]
     assert examples_slider("mnist", 1000)["value"] == 1000  # a smaller choice is kept
     assert examples_slider("mnist", 10**9)["value"] == n

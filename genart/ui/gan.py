@@ -9,6 +9,7 @@ to the session's trainer with the settings it was built with; Stop ends a run be
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import shutil
@@ -24,7 +25,7 @@ import gradio as gr
 import pandas as pd
 
 from .. import estimate
-from ..data import DATASET_LABELS, DATASETS, load_digits
+from ..data import DATASET_LABELS, DATASETS, SUBSET_PATH, load_digits, load_shipped_subset
 from ..errors import InputError
 from ..export import save_png
 from ..gan import PRESETS, GanConfig, GanTrainer, preset
@@ -150,7 +151,7 @@ def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs
         known = isinstance(trained, (int, float)) and not isinstance(trained, bool) and 0 < trained <= 1000
         return (cfg.dataset, name or gr.skip(), cfg.learning_rate, slider_value(batch_size, cfg.batch_size),
                 slider_value(epochs, max(1, math.ceil(trained))) if known else gr.skip(),
-                slider_value(examples, cfg.examples_per_epoch or MAX_EXAMPLES))
+                slider_value(examples, cfg.examples_per_epoch or examples_available(cfg.dataset)))
 
     outputs = [dataset, preset_name, learning_rate, batch_size, epochs, examples]
     drop.upload(restore, inputs=[drop], outputs=outputs, api_name="gan_recipe")
@@ -221,16 +222,34 @@ class TrainerPool:
 POOL = TrainerPool(int(env_number("GENART_MAX_TRAINERS", 12, 1)))
 
 
+def examples_available(dataset) -> int:
+    """Training images of ``dataset`` that Train will draw from, found without loading or downloading.
+
+    The full training set when Keras has it cached (or already loaded here); otherwise, for MNIST,
+    the 5 000 digits shipped with genart: all there is offline, and what an epoch draws at most
+    until the first download has landed in the cache. Fashion-MNIST has no offline copy: 60 000.
+    """
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    if dataset == "mnist" and not os.path.isfile(os.path.join(home, "datasets", "mnist.npz")):
+        return _shipped_size() if os.path.isfile(SUBSET_PATH) else MAX_EXAMPLES
+    return MAX_EXAMPLES
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_size() -> int:
+    return len(load_shipped_subset())
+
+
 def examples_slider(dataset, examples=MAX_EXAMPLES):
-    """The examples slider for ``dataset``: at most the images it really holds (5 000 offline for MNIST)."""
-    try:
-        n = len(load_digits(str(dataset)))
-    except Exception:  # unknown or unavailable (Fashion-MNIST offline): Train says why
-        return gr.skip()
+    """The examples slider for ``dataset``: its range ends at the images really there (5 000 offline)."""
+    n = examples_available(str(dataset))
     value = as_number(examples, "examples_per_epoch") if examples is not None else n
-    return gr.update(maximum=n, value=n if value >= n or value == MAX_EXAMPLES else value,
-                     info=f"Drawn at random each epoch; {n:,} = the whole training set of "
-                     f"{DATASET_LABELS.get(dataset, dataset)}. A full MNIST epoch takes minutes on 2 CPU cores.")
+    return gr.update(maximum=n, value=n if value >= n or value == MAX_EXAMPLES else value, info=_examples_info(n))
+
+
+def _examples_info(n: int) -> str:
+    return (f"Drawn at random each epoch; {n:,} = all the training images there are here. "
+            "A full MNIST epoch (60,000) takes minutes on 2 CPU cores.")
 
 
 def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) -> GanTab:
@@ -254,9 +273,9 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
             epochs = gr.Slider(1, 50, value=UI_EPOCHS, step=1, label="Epochs", elem_id="gan-epochs",
                                info="Epochs to add on Train or Continue; a stopped, unfinished epoch counts as one. "
                                "The tutorial trains 50.")
-            examples = gr.Slider(100, MAX_EXAMPLES, value=MAX_EXAMPLES, step=100, label="Examples per epoch",
-                                 elem_id="gan-examples", info="Drawn at random each epoch; the maximum means "
-                                 "the whole training set. A full MNIST epoch takes minutes on 2 CPU cores.")
+            available = examples_available(_DEFAULT.dataset)
+            examples = gr.Slider(100, available, value=available, step=100, label="Examples per epoch",
+                                 elem_id="gan-examples", info=_examples_info(available))
             restore = build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples)
         with gr.Column(scale=3, min_width=320) as results:
             note = gr.Markdown("Press **Train**: the 4×4 grid shows what the generator draws from 16 fixed "
@@ -363,10 +382,10 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
     grid_events = [event.then(write_grid_png, inputs=[trainer_state], outputs=[samples_png],
                               api_name="gan_png" if n == 0 else False, show_progress="hidden")
                    for n, event in enumerate((save_event, train_event, continue_event, reset_event))]
-    # The examples slider goes as far as the data really used: on load (the default dataset) and
-    # when the visitor picks another (.input: a restored recipe keeps its own value).
-    gr.on(None, lambda: examples_slider(_DEFAULT.dataset), inputs=[], outputs=[examples], api_name=False,
-          show_progress="hidden")
+    # The examples slider ends at the images really there (5 000 offline for MNIST): checked again on
+    # each page load (Keras may have downloaded MNIST since) and when the visitor picks a dataset.
+    gr.on(None, lambda: gr.skip() if examples_available(_DEFAULT.dataset) == available
+          else examples_slider(_DEFAULT.dataset), inputs=[], outputs=[examples], api_name=False, show_progress="hidden")
     dataset.input(examples_slider, inputs=[dataset, examples], outputs=[examples], api_name=False,
                   show_progress="hidden")
     # .input, not .change: a restored recipe sets the preset and its own learning rate together
