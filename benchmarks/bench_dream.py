@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from genart import models  # noqa: E402
-from genart.dream import _ascent_for  # noqa: E402
+from genart.dream.ascent import ascent_for as _ascent_for  # noqa: E402
 
 LAYERS = ("mixed3", "mixed5")
 

@@ -1,14 +1,17 @@
 """How long a run will take on this machine, before it starts and while it goes.
 
-A run is a plan of :class:`Segment` s (DeepDream: one per octave; style transfer: one per
-coarse-to-fine scale; DCGAN: one for all its steps). A segment costs ``steps × sec_per_step``
-plus a start-up of about a step (the first call at a new size, resizing, style targets).
+A run is the plan its algorithm iterates (``genart.dream.plan``, ``genart.style.plan``,
+``genart.gan.plan``: one segment per octave, per coarse-to-fine scale, or for all the GAN's
+steps). A segment costs ``steps × sec_per_step`` plus a start-up of about a step (the first call
+at a new size, resizing, style targets).
 
 ``sec_per_step`` is nearly linear in the working pixel count (the GAN: in the batch size) with a
-fixed overhead. It is *measured* on the real compiled step (the same cached model and
-``tf.function`` a run uses, so no second network is built) at the sizes a plan needs, once per
+fixed overhead. It is *measured* by the algorithms' own ``step_seconds`` on the real compiled step
+(the same cached model, ``tf.function`` and precision a run uses, so no second network is built)
+at the sizes a plan needs, once per
 size bucket (√2 apart in pixels), and kept in a small, bounded, process-wide table keyed by
-algorithm, model and the settings that change the cost (layers, tiles, optimiser…). Between
+algorithm, model and the settings that change the cost (layers, tiles, optimiser, precision…).
+This module keeps only that arithmetic, the table, the run tracker and the cheaper suggestions. Between
 measured sizes it is interpolated linearly, beyond them extrapolated from the nearest two.
 Running runs feed their own timings back through :class:`Tracker` (a free measurement), which
 also gives the remaining time from the run's progress and the cost of what is left.
@@ -29,6 +32,7 @@ from typing import Iterator
 
 import numpy as np
 
+from . import plans
 from .frames import Frame
 
 #: Runs estimated longer than this (seconds) get a cheaper suggestion.
@@ -125,7 +129,7 @@ def per_step(points: list[tuple[float, float]], pixels: float, overhead: float =
 # --- plans and estimates --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Segment:
+class TimedSegment:
     """A part of a run with one working size: ``steps`` steps of ``sec_per_step`` after a start-up of
     ``setup_steps`` steps' worth plus ``fixed_s`` seconds (building and tracing the GAN's step)."""
 
@@ -148,7 +152,7 @@ class Estimate:
 
     seconds: float | None
     text: str
-    plan: tuple[Segment, ...]
+    plan: tuple[TimedSegment, ...]
     key: tuple
     overhead: float = OVERHEAD_PX
 
@@ -200,7 +204,7 @@ def _make(key: tuple, segments: list[tuple[str, int, int, float]], detail: str, 
                     if not _timings.has(key, p):  # another request may have measured it meanwhile
                         _timings.add(key, p, measure(p))
     points = _timings.points(key)
-    plan = tuple(Segment(label, steps, pixels, per_step(points, pixels, overhead), setup, fixed_s if i == 0 else 0.0)
+    plan = tuple(TimedSegment(label, steps, pixels, per_step(points, pixels, overhead), setup, fixed_s if i == 0 else 0.0)
                  for i, (label, steps, pixels, setup) in enumerate(segments))
     if not points:
         return Estimate(None, f"not measured yet ({detail})", plan, key, overhead)
@@ -208,15 +212,6 @@ def _make(key: tuple, segments: list[tuple[str, int, int, float]], detail: str, 
     rates = sorted(s.sec_per_step for s in plan)
     rate = f"{rates[0]:.2g} s/step" if rates[-1] < 1.2 * rates[0] else f"{rates[0]:.2g}–{rates[-1]:.2g} s/step"
     return Estimate(seconds, f"≈ {format_duration(seconds)} on this machine ({detail}; {rate})", plan, key, overhead)
-
-
-def working_hw(image_hw: tuple[int, int] | None, max_dim: int) -> tuple[int, int]:
-    """The size a run works at: the image shrunk to ``max_dim`` (never enlarged); no image: 4:3 at max_dim."""
-    if image_hw is None:
-        return round(max_dim * 3 / 4), int(max_dim)
-    h, w = int(image_hw[0]), int(image_hw[1])
-    scale = max_dim / max(h, w)
-    return (h, w) if scale >= 1.0 else (max(1, round(h * scale)), max(1, round(w * scale)))
 
 
 def image_hw(source) -> tuple[int, int] | None:
@@ -236,7 +231,26 @@ def image_hw(source) -> tuple[int, int] | None:
         return None
 
 
-# --- DeepDream ------------------------------------------------------------------------------------
+def _model_key(model, *names) -> tuple:
+    from . import models
+
+    return ("custom", id(model)) if model is not None else (*names, models.weights_mode())
+
+
+def _span(segments: list[plans.Segment]) -> str:
+    (h0, w0), (h1, w1) = segments[0].shape, segments[-1].shape
+    return f"{w0}×{h0}" + (f" to {w1}×{h1}" if (h0, w0) != (h1, w1) else "") + " px"
+
+
+def _timed(key: tuple, segments: list[plans.Segment], setup: float, step_seconds, detail: str,
+           measure: bool, **kwargs) -> Estimate:
+    """:func:`_make` for an algorithm's plan: ``step_seconds(shape)`` times a step at a segment's shape."""
+    by_units = {s.units: s.shape for s in segments}
+    rows = [(s.label, s.steps, s.units, setup) for s in segments]
+    return _make(key, rows, detail, (lambda units: step_seconds(by_units[units])) if measure else None, **kwargs)
+
+
+# --- the three algorithms ---------------------------------------------------------------------------
 
 def estimate_dream(cfg, image_shape: tuple[int, int] | None = None, *, model=None, measure: bool = True) -> Estimate:
     """Predicted time of ``dream(image, cfg)``.
@@ -245,40 +259,16 @@ def estimate_dream(cfg, image_shape: tuple[int, int] | None = None, *, model=Non
         cfg: the run's :class:`~genart.dream.DreamConfig`.
         image_shape: (height, width) of the input before resizing; None: 4:3 with the long side ``max_dim``.
         model: the model the run will use; None: the cached extractor of ``cfg.layers`` (built if needed).
-        measure: time the compiled step at sizes not measured yet (five steps each); False
-            uses cached timings only.
+        measure: time the compiled step (in the precision the run uses) at sizes not measured yet;
+            False uses cached timings only.
     """
-    import tensorflow as tf
+    from . import dream, precision
 
-    from . import dream, models
+    segments = dream.plan(cfg, image_shape)
+    key = ("dream", _model_key(model, cfg.layers), cfg.tile_size, precision.resolve(cfg.precision).dtype)
+    detail = f"{cfg.octaves} octave{'s' if cfg.octaves > 1 else ''} × {cfg.steps_per_octave} steps, {_span(segments)}"
+    return _timed(key, segments, 1.0, lambda shape: dream.step_seconds(cfg, shape, model), detail, measure)
 
-    base = working_hw(image_shape, cfg.max_dim)
-    shapes = [dream.octave_shape(base, cfg.octave_scale, n) for n in cfg.octave_exponents()]
-    segments = [(f"octave {i + 1}", cfg.steps_per_octave, h * w, 1.0) for i, (h, w) in enumerate(shapes)]
-    mkey = ("custom", id(model)) if model is not None else (cfg.layers, models.weights_mode())
-    key = ("dream", mkey, cfg.tile_size)
-    by_pixels = {h * w: (h, w) for h, w in shapes}
-
-    def measure_at(pixels):
-        ascent = dream._ascent_for(model if model is not None else models.dream_extractor(cfg.layers))
-        h, w = by_pixels[pixels]
-        x = tf.random.stateless_uniform([h, w, 3], [1, 2], -1.0, 1.0)
-        args = (tf.constant(cfg.step_size, tf.float32), tf.constant(cfg.tile_size, tf.int32),
-                tf.constant([0, 0], tf.int32), tf.ones([len(cfg.layers)], tf.float32))
-        ascent(x, tf.constant(1), *args)  # the first call at a size is slower (and may trace)
-        times = []
-        for _ in range(2):  # the faster of two calls: one busy moment on a shared CPU does not stick
-            start = time.perf_counter()
-            ascent(x, tf.constant(2), *args)[1].numpy()  # two steps a call: runs call it with many
-            times.append((time.perf_counter() - start) / 2)
-        return min(times)
-
-    sizes = f"{shapes[0][1]}×{shapes[0][0]}" + (f" to {shapes[-1][1]}×{shapes[-1][0]}" if len(shapes) > 1 else "")
-    detail = f"{cfg.octaves} octave{'s' if cfg.octaves > 1 else ''} × {cfg.steps_per_octave} steps, {sizes} px"
-    return _make(key, segments, detail, measure_at if measure else None)
-
-
-# --- style transfer -------------------------------------------------------------------------------
 
 def estimate_style(cfg, content_shape: tuple[int, int] | None = None, n_styles: int = 1, *, model=None,
                    measure: bool = True) -> Estimate:
@@ -291,64 +281,16 @@ def estimate_style(cfg, content_shape: tuple[int, int] | None = None, n_styles: 
         model: the extractor the run will use; None: the cached VGG19 extractor of the config's layers.
         measure: run the real optimiser for a few steps at sizes not measured yet; False: cached timings only.
     """
-    import tensorflow as tf
+    from . import precision, style
 
-    from . import models, style
-
-    hw = working_hw(content_shape, cfg.max_dim)
-    plan = style._scales(hw, cfg)
+    segments = style.plan(cfg, content_shape)
     # start-up of a scale: the first call at the size and the targets (forward passes)
     setup = 1.0 + 0.5 * (1 + n_styles * cfg.style_scale ** 2)
-    segments = [(f"{h}×{w}", n, h * w, setup) for (h, w), n in plan]
-    mkey = ("custom", id(model)) if model is not None else (cfg.style_layers, cfg.content_layers, models.weights_mode())
-    key = ("style", mkey, cfg.optimizer)
-    by_pixels = {h * w: (h, w) for (h, w), _ in plan}
-
-    def measure_at(pixels):
-        mdl = model if model is not None else models.vgg19_extractor(cfg.style_layers, cfg.content_layers)
-        fns = style._compiled_for(mdl, len(cfg.style_layers))
-        h, w = by_pixels[pixels]
-        x = np.random.default_rng(0).uniform(0, 1, (1, h, w, 3)).astype(np.float32)
-        grams, feats = fns.targets(tf.constant(x[:, ::-1]))
-        weights = tf.constant([cfg.style_weight, cfg.content_weight, cfg.tv_weight], tf.float32)
-        step_fn = style._adam if cfg.optimizer == "adam" else style._lbfgs
-        steps = step_fn(fns, x, 4, (grams, feats), weights, cfg)
-        times, start = [], time.perf_counter()
-        try:
-            for _ in steps:
-                now = time.perf_counter()
-                times.append(now - start)
-                start = now
-        finally:
-            steps.close()
-        # Adam: the fastest after the first (slower at a new size); L-BFGS: the mean, line searches included
-        return float(min(times[1:]) if cfg.optimizer == "adam" else np.mean(times))
-
-    sizes = f"{plan[0][0][1]}×{plan[0][0][0]}" + (f" to {hw[1]}×{hw[0]}" if len(plan) > 1 else "")
-    scales = f" over {len(plan)} scales" if len(plan) > 1 else ""
-    detail = f"{cfg.optimizer}, {cfg.steps} steps{scales}, {sizes} px"
-    return _make(key, segments, detail, measure_at if measure else None)
-
-
-# --- DCGAN ----------------------------------------------------------------------------------------
-
-_probes: dict[int, object] = {}  # noise_dim → a small trainer used only to time steps
-_gan_start_s: dict[int, float] = {}  # noise_dim → seconds to build a trainer and trace its step
-
-
-def _probe(cfg):
-    from .gan import GanConfig, GanTrainer
-
-    if cfg.noise_dim not in _probes:
-        _probes.clear()  # keep at most one
-        start = time.perf_counter()
-        probe = GanTrainer(GanConfig(batch_size=cfg.batch_size, noise_dim=cfg.noise_dim),
-                           data=np.zeros((cfg.batch_size, 28, 28), np.uint8))
-        probe._train_step(np.zeros((cfg.batch_size, 28, 28, 1), np.uint8), probe._step).numpy()  # traces
-        probe.grid()  # a run draws its first preview grid at once (tracing the sampler)
-        _gan_start_s[cfg.noise_dim] = time.perf_counter() - start
-        _probes[cfg.noise_dim] = probe
-    return _probes[cfg.noise_dim]
+    key = ("style", _model_key(model, cfg.style_layers, cfg.content_layers), cfg.optimizer,
+           precision.resolve(cfg.precision).dtype)
+    scales = f" over {len(segments)} scales" if len(segments) > 1 else ""
+    detail = f"{cfg.optimizer}, {cfg.steps} steps{scales}, {_span(segments)}"
+    return _timed(key, segments, setup, lambda shape: style.step_seconds(cfg, shape, model), detail, measure)
 
 
 def estimate_gan(cfg, epochs: int, num_examples: int, *, fresh: bool = True, measure: bool = True) -> Estimate:
@@ -361,32 +303,24 @@ def estimate_gan(cfg, epochs: int, num_examples: int, *, fresh: bool = True, mea
         fresh: include building a new trainer and tracing its step (Train); False: an existing one (Continue).
         measure: time steps at a batch size not measured yet; False: cached timings only.
 
-    The networks belong to each session's trainer, so steps are timed on one small, process-wide
-    probe trainer (built once, any batch size), never on a session's own.
+    Steps are timed by :func:`genart.gan.step_seconds` on a process-wide probe trainer, never on a
+    session's own.
     """
-    import tensorflow as tf
+    from . import gan, precision
 
-    examples = min(cfg.examples_per_epoch or num_examples, num_examples)
-    per_epoch = math.ceil(examples / cfg.batch_size)
-    key = ("gan", cfg.noise_dim)
+    segments = gan.plan(cfg, epochs, num_examples)
+    dtype = precision.resolve(cfg.precision).dtype
+    key = ("gan", cfg.noise_dim, dtype)
+    detail = f"{epochs} epoch{'s' if epochs > 1 else ''} × {segments[0].steps // int(epochs)} steps of {cfg.batch_size}"
+    if measure:  # builds the probe trainer the first time
+        _timed(key, segments, 2.0, lambda shape: gan.step_seconds(cfg, shape), detail, True, overhead=OVERHEAD_BATCH)
+    start_s = _gan_startup.get(key, 0.0) if fresh else 0.0
+    if measure and fresh and key not in _gan_startup:
+        start_s = _gan_startup[key] = gan.startup_seconds(cfg)
+    return _timed(key, segments, 2.0, None, detail, False, overhead=OVERHEAD_BATCH, fixed_s=start_s)
 
-    def measure_at(batch):
-        trainer = _probe(cfg)
-        images = tf.zeros([int(batch), 28, 28, 1], tf.uint8)
-        trainer._train_step(images, trainer._step).numpy()  # the first call at a batch size is slower
-        times = []
-        for _ in range(2):
-            start = time.perf_counter()
-            trainer._train_step(images, trainer._step).numpy()
-            times.append(time.perf_counter() - start)
-        return min(times)
 
-    detail = f"{epochs} epoch{'s' if epochs > 1 else ''} × {per_epoch} steps of {cfg.batch_size}"
-    segments = [("training", int(epochs) * per_epoch, cfg.batch_size, 2.0)]
-    if measure:
-        _make(key, segments, detail, measure_at, overhead=OVERHEAD_BATCH)  # builds the probe the first time
-    start_s = _gan_start_s.get(cfg.noise_dim, 0.0) if fresh else 0.0
-    return _make(key, segments, detail, None, overhead=OVERHEAD_BATCH, fixed_s=start_s)
+_gan_startup: dict[tuple, float] = {}  # (noise_dim, dtype) → seconds to build a trainer and trace its step
 
 
 # --- during a run ---------------------------------------------------------------------------------

@@ -97,27 +97,33 @@ def base_model(name: str, weights: str | None = None):
         return _cache[key]
 
 
-def dream_extractor(layers: Sequence[str], weights: str | None = None):
-    """InceptionV3 cut at ``layers``: a batch in [-1, 1] → one activation tensor per layer.
+def dream_extractor(layers: Sequence[str], weights: str | None = None, precision: str = "float32"):
+    """InceptionV3 cut at ``layers``: a batch in [-1, 1] → one float32 activation tensor per layer.
 
     Batch normalisation is folded into the preceding convolutions (same function, fewer ops).
-    Every layer set is a view of one folded network, so its weights exist once however many
-    layer sets visitors choose; the most recent :data:`MAX_LAYER_SETS` views are kept.
+    Every layer set is a view of one folded network (one per ``precision``: ``float32``,
+    ``bfloat16`` or ``float16``, see :mod:`genart.precision`), so its weights exist once however
+    many layer sets visitors choose; the most recent :data:`MAX_LAYER_SETS` views are kept.
     """
     import keras
 
     weights = weights or weights_mode()
     layers = tuple(layers)
-    key = ("dream", layers, weights)
+    key = ("dream", layers, weights, precision)
     with _lock:
         if key in _cache:
             _cache[key] = _cache.pop(key)  # most recently used last
             return _cache[key]
-        folded_key = ("dream-folded", weights)
+        folded_key = ("dream-folded", weights, precision)
         if folded_key not in _cache:  # one output per "mixed" layer; views pick theirs
-            base = base_model("InceptionV3", weights)
-            every = keras.Model(base.input, [base.get_layer(n).output for n in INCEPTION_LAYERS])
-            _cache[folded_key] = fold_batchnorm(every)
+            plain_key = ("dream-folded", weights, "float32")
+            if plain_key not in _cache:
+                base = base_model("InceptionV3", weights)
+                every = keras.Model(base.input, [base.get_layer(n).output for n in INCEPTION_LAYERS])
+                _cache[plain_key] = fold_batchnorm(every)
+            if precision != "float32":
+                mixed = _mixed_clone(_cache[plain_key], precision)
+                _cache[folded_key] = keras.Model(mixed.inputs, _as_float32(mixed.outputs))
         folded = _cache[folded_key]
         outputs = [folded.outputs[INCEPTION_LAYERS.index(n)] for n in layers]
         _cache[key] = keras.Model(folded.input, outputs, name="dream_extractor")
@@ -127,20 +133,28 @@ def dream_extractor(layers: Sequence[str], weights: str | None = None):
         return _cache[key]
 
 
-def vgg19_extractor(style_layers: Sequence[str], content_layers: Sequence[str], weights: str | None = None):
-    """VGG19 cut at the style layers then the content layers.
+def vgg19_extractor(style_layers: Sequence[str], content_layers: Sequence[str], weights: str | None = None,
+                    precision: str = "float32"):
+    """VGG19 cut at the style layers then the content layers, computing in ``precision``.
 
     Input: a ``keras.applications.vgg19.preprocess_input`` batch (BGR, mean-subtracted 0–255).
-    Outputs: one tensor per style layer, then one per content layer, in that order.
+    Outputs: one float32 tensor per style layer, then one per content layer, in that order.
     """
     import keras
 
     weights = weights or weights_mode()
-    key = ("vgg19", tuple(style_layers), tuple(content_layers), weights)
+    key = ("vgg19", tuple(style_layers), tuple(content_layers), weights, precision)
     with _lock:
         if key not in _cache:
             base = base_model("VGG19", weights)
+            if precision != "float32":
+                mixed_key = ("base-mixed", "VGG19", weights, precision)
+                if mixed_key not in _cache:
+                    _cache[mixed_key] = _mixed_clone(base, precision)
+                base = _cache[mixed_key]
             outs = [base.get_layer(n).output for n in (*style_layers, *content_layers)]
+            if precision != "float32":
+                outs = _as_float32(outs)
             _cache[key] = keras.Model(base.input, outs, name="vgg19_extractor")
         return _cache[key]
 
@@ -212,7 +226,32 @@ def fold_batchnorm(model):
     return new
 
 
+
 _precision_clones: "weakref.WeakKeyDictionary[object, dict[str, object]]" = weakref.WeakKeyDictionary()
+
+
+def _mixed_clone(model, dtype: str):
+    """A clone of ``model`` whose layers compute in ``dtype`` (Keras' ``mixed_*`` policy: variables
+    stay float32), with ``model``'s weights. Outputs are left in ``dtype``."""
+    import keras
+
+    policy = keras.DTypePolicy(f"mixed_{dtype}")
+
+    def clone(layer):
+        config = layer.get_config()
+        config["dtype"] = policy
+        return layer.__class__.from_config(config)
+
+    mixed = keras.models.clone_model(model, clone_function=clone)
+    mixed.set_weights(model.get_weights())
+    return mixed
+
+
+def _as_float32(tensors, prefix: str = "as_float32"):
+    """Each symbolic tensor cast back to float32 by a float32 identity layer."""
+    import keras
+
+    return [keras.layers.Activation("linear", dtype="float32", name=f"{prefix}_{i}")(t) for i, t in enumerate(tensors)]
 
 
 def with_precision(model, policy):
@@ -228,20 +267,11 @@ def with_precision(model, policy):
     dtype = getattr(policy, "dtype", policy)
     if dtype == "float32":
         return model
-    name = f"mixed_{dtype}"
     with _lock:
         per_model = _precision_clones.setdefault(model, {})
-        if name not in per_model:
-            def clone(layer):
-                config = layer.get_config()
-                config["dtype"] = keras.DTypePolicy(name)
-                return layer.__class__.from_config(config)
-
-            mixed = keras.models.clone_model(model, clone_function=clone)
-            mixed.set_weights(model.get_weights())
-            outs = mixed.outputs if isinstance(mixed.outputs, (list, tuple)) else [mixed.outputs]
-            cast = [keras.layers.Activation("linear", dtype="float32", name=f"as_float32_{i}")(o)
-                    for i, o in enumerate(outs)]
-            per_model[name] = keras.Model(mixed.inputs, cast if len(cast) > 1 else cast[0],
-                                          name=f"{model.name}_{dtype}")
-        return per_model[name]
+        if dtype not in per_model:
+            mixed = _mixed_clone(model, dtype)
+            single = not isinstance(model.output, (list, tuple))
+            outs = _as_float32(mixed.outputs)
+            per_model[dtype] = keras.Model(mixed.inputs, outs[0] if single else outs, name=f"{model.name}_{dtype}")
+        return per_model[dtype]

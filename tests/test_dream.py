@@ -174,7 +174,7 @@ def test_compiled_steps_go_with_their_evicted_layer_sets(photo):
     import gc
     import weakref
 
-    from genart import dream as dream_module
+    from genart.dream import ascent as dream_module
 
     refs = []
     for k in range(models.MAX_LAYER_SETS + 3):

@@ -1,5 +1,6 @@
 """Style transfer backend: parity with the tutorial's loop, every option, the frame stream, stopping."""
 
+import dataclasses
 import threading
 
 import numpy as np
@@ -126,7 +127,8 @@ def test_defaults_are_the_tutorials():
     assert (cfg.steps, cfg.max_dim, cfg.init, cfg.scales) == (1000, 512, "content", 1)
     assert cfg.content_layers == ("block5_conv2",)
     assert cfg.style_layers == tuple(f"block{b}_conv1" for b in range(1, 6))
-    assert TUTORIAL == cfg
+    assert cfg.precision == "auto" and TUTORIAL.precision == "float32"  # the tutorial's exact arithmetic
+    assert TUTORIAL == dataclasses.replace(cfg, precision="float32")
 
 
 def test_tutorial_preset_equals_the_tutorial_loop(model, content, style):

@@ -11,26 +11,24 @@ After Mordvintsev, Olah & Tyka (2015) and the TensorFlow DeepDream tutorial:
    (rolling hides the tile seams; tiling bounds memory); ``tile_size=0`` turns both off.
 4. Resize the result back to the input size.
 
-One compiled step (:class:`_Ascent`) serves every image size, step count, step size and tile
-size, which are tensors: a new value never retraces.
+One compiled step (:class:`genart.dream.ascent._Ascent`) serves every image size, step count,
+step size and tile size, which are tensors: a new value never retraces. :func:`plan` is the list
+of octaves a run iterates; :func:`step_seconds` times one step as a run would take it. This
+module imports TensorFlow only when a run starts, so configs and plans are cheap to import.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-import numpy as np
-import tensorflow as tf
-
-from .. import models
+from .. import models, precision
 from ..errors import InputError, check_float, check_int
 from ..frames import Frame
 from ..images import ImageSource, load_image, to_uint8
+from ..plans import Segment, working_hw
 
 #: InceptionV3's smallest workable input side (Keras' documented minimum).
 MIN_NET_SIDE = 75
@@ -53,6 +51,8 @@ class DreamConfig:
         max_dim: the input is downscaled so that its longer side is at most this.
         preview_every: steps between frames; None adapts to about one frame every 0.75 s.
         seed: seed of the random roll (runs are reproducible).
+        precision: arithmetic of the network: ``auto``, ``float32`` (the tutorial), ``bfloat16`` or
+            ``float16`` (GPU), as genart.precision explains; the image and the loss stay float32.
     """
 
     layers: Sequence[str] = ("mixed3", "mixed5")
@@ -65,6 +65,7 @@ class DreamConfig:
     max_dim: int = 500
     preview_every: int | None = None
     seed: int = 0
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
         layers = (self.layers,) if isinstance(self.layers, str) else tuple(self.layers or ())
@@ -94,6 +95,7 @@ class DreamConfig:
         if self.preview_every is not None:
             check_int("preview_every", self.preview_every, 1, 1000)
         check_int("seed", self.seed, 0, 2**31 - 1)
+        object.__setattr__(self, "precision", precision.check("precision", self.precision))
 
     @property
     def total_steps(self) -> int:
@@ -104,6 +106,10 @@ class DreamConfig:
         return range(-(self.octaves // 2), self.octaves - self.octaves // 2)
 
 
+#: The tutorial's settings, in its exact float32 arithmetic.
+TUTORIAL = DreamConfig(precision="float32")
+
+
 def octave_shape(base: tuple[int, int], scale: float, exponent: int) -> tuple[int, int]:
     """The tutorial's ``int(base * scale**n)``, enlarged where needed to InceptionV3's minimum side."""
     factor = scale ** exponent
@@ -111,74 +117,48 @@ def octave_shape(base: tuple[int, int], scale: float, exponent: int) -> tuple[in
     return int(base[0] * factor), int(base[1] * factor)
 
 
-class _Ascent(tf.Module):
-    """``steps`` ascent steps of DeepDream, compiled once per model for any size and setting."""
+def plan(config: DreamConfig, image_hw: tuple[int, int] | None = None) -> list[Segment]:
+    """The octaves a run of ``config`` on an image of ``image_hw`` (before resizing) iterates.
 
-    def __init__(self, model):
-        super().__init__(name="deepdream_ascent")
-        # Weakly: the compiled step lives as long as its model does (see _ascents), no longer.
-        self._model = weakref.ref(model)
+    Args:
+        config: the run's settings.
+        image_hw: (height, width) of the input; None: 4:3 with the long side ``max_dim``.
 
-    def _loss(self, tile, layer_weights):
-        acts = self._model()(tile[None], training=False)
-        if not isinstance(acts, (list, tuple)):
-            acts = [acts]
-        return tf.add_n([layer_weights[i] * tf.reduce_mean(a) for i, a in enumerate(acts)])
-
-    def _gradients(self, img, tile_size, seed, layer_weights):
-        """Std-normalised gradient of the loss, tile by tile on a randomly rolled image."""
-        size = tf.shape(img)[:2]
-        tiled = tile_size > 0
-        roll = tf.maximum(tile_size, 1)
-        shift = tf.random.stateless_uniform([2], seed, -roll, roll, tf.int32) * tf.cast(tiled, tf.int32)
-        rolled = tf.roll(img, shift=shift, axis=[0, 1])
-        # Equal tiles covering the whole image, none larger than tile_size.
-        counts = tf.where(tiled, (size + tile_size - 1) // tf.maximum(tile_size, 1), tf.ones([2], tf.int32))
-        grads = tf.zeros_like(rolled)
-        loss = tf.constant(0.0)
-        area = tf.cast(size[0] * size[1], tf.float32)
-        for iy in tf.range(counts[0]):
-            for ix in tf.range(counts[1]):
-                y0, y1 = iy * size[0] // counts[0], (iy + 1) * size[0] // counts[0]
-                x0, x1 = ix * size[1] // counts[1], (ix + 1) * size[1] // counts[1]
-                tile = rolled[y0:y1, x0:x1]
-                with tf.GradientTape() as tape:
-                    tape.watch(tile)
-                    tile_loss = self._loss(tile, layer_weights)
-                g = tape.gradient(tile_loss, tile)
-                grads += tf.pad(g, [[y0, size[0] - y1], [x0, size[1] - x1], [0, 0]])
-                loss += tile_loss * tf.cast((y1 - y0) * (x1 - x0), tf.float32) / area
-        grads = tf.roll(grads, shift=-shift, axis=[0, 1])
-        return grads / (tf.math.reduce_std(grads) + 1e-8), loss
-
-    @tf.function(input_signature=(
-        tf.TensorSpec([None, None, 3], tf.float32),  # image in [-1, 1]
-        tf.TensorSpec([], tf.int32),                 # steps
-        tf.TensorSpec([], tf.float32),               # step size
-        tf.TensorSpec([], tf.int32),                 # tile size (0 = off)
-        tf.TensorSpec([2], tf.int32),                # seed of the rolls
-        tf.TensorSpec([None], tf.float32),           # layer weights
-    ))
-    def __call__(self, img, steps, step_size, tile_size, seed, layer_weights):
-        loss = tf.constant(0.0)
-        for i in tf.range(steps):
-            grads, loss = self._gradients(img, tile_size, seed + tf.stack([0, i]), layer_weights)
-            img = tf.clip_by_value(img + grads * step_size, -1.0, 1.0)
-        return img, loss
+    Returns:
+        One :class:`~genart.plans.Segment` per octave: its label, ``steps_per_octave`` steps and
+        the (height, width) the octave works at.
+    """
+    base = working_hw(image_hw, config.max_dim)
+    exponents = list(config.octave_exponents())
+    return [Segment(f"octave {i + 1}/{len(exponents)}", config.steps_per_octave,
+                    octave_shape(base, config.octave_scale, n)) for i, n in enumerate(exponents)]
 
 
-_ascents: "weakref.WeakKeyDictionary[object, _Ascent]" = weakref.WeakKeyDictionary()
-_ascents_lock = threading.Lock()
+def _model_for(config: DreamConfig, model, policy):
+    """The network a run computes with: ``model`` (or the cached InceptionV3 cut at the config's
+    layers) in the policy's precision."""
+    if model is None:
+        return models.dream_extractor(config.layers, precision=policy.dtype)
+    return models.with_precision(model, policy)
 
 
-def _ascent_for(model) -> _Ascent:
-    with _ascents_lock:
-        if model not in _ascents:
-            _ascents[model] = _Ascent(model)
-        return _ascents[model]
+def step_seconds(config: DreamConfig, shape: tuple[int, int], model=None) -> float:
+    """Seconds one ascent step of ``config`` takes at ``shape`` (height, width) on this machine.
+
+    Times the very compiled step (and precision) a run of ``config`` uses, on the cached network:
+    a warm-up call, then the faster of two.
+    """
+    from .ascent import ascent_for, time_ascent
+
+    policy = precision.resolve(config.precision)
+    ascent = ascent_for(_model_for(config, model, policy))
+    return time_ascent(ascent, shape, config.step_size, config.tile_size, len(config.layers))
 
 
-def _deprocess(x: tf.Tensor, size: tuple[int, int] | None = None) -> np.ndarray:
+def _deprocess(x, size: tuple[int, int] | None = None):
+    """An image in [-1, 1] back to uint8 RGB, resized to ``size``."""
+    import tensorflow as tf
+
     if size is not None and tuple(x.shape[:2]) != size:
         x = tf.image.resize(x, size)
     return to_uint8(x.numpy(), -1.0, 1.0)
@@ -203,31 +183,34 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None) -
         InputError: the image cannot be used.
         WeightsUnavailable: the pretrained weights cannot be loaded.
     """
+    import tensorflow as tf
+
+    from .ascent import ascent_for
+
     cfg = config
+    policy = precision.resolve(cfg.precision)
     rgb = load_image(image, cfg.max_dim, what="image")
     base = rgb.shape[:2]
-    total = cfg.total_steps
-    octaves = list(cfg.octave_exponents())
+    segments = plan(cfg, base)
+    total = sum(s.steps for s in segments)
     yield Frame(rgb, 0, total, "starting", {})  # at once, before a first build of the network
-    if model is None:
-        model = models.dream_extractor(cfg.layers)
-    ascent = _ascent_for(model)
+    ascent = ascent_for(_model_for(cfg, model, policy))
     weights = tf.constant(cfg.layer_weights or (1.0,) * len(cfg.layers), tf.float32)
     step_size = tf.constant(cfg.step_size, tf.float32)
     tile_size = tf.constant(cfg.tile_size, tf.int32)
     x = tf.constant(rgb, tf.float32) / 127.5 - 1.0  # inception_v3.preprocess_input
     step, sec_per_step, measured = 0, None, False
-    for o, exponent in enumerate(octaves):
-        x = tf.image.resize(x, octave_shape(base, cfg.octave_scale, exponent))
+    for segment in segments:
+        x = tf.image.resize(x, segment.shape)
         done = 0
-        while done < cfg.steps_per_octave:
+        while done < segment.steps:
             if cfg.preview_every is not None:
                 n = cfg.preview_every
             elif sec_per_step is None:
                 n = 1  # the first call also traces; measure before choosing a larger chunk
             else:
                 n = max(1, round(PREVIEW_SECONDS / sec_per_step))
-            n = min(n, cfg.steps_per_octave - done)
+            n = min(n, segment.steps - done)
             t0 = time.perf_counter()
             x, loss = ascent(x, tf.constant(n), step_size, tile_size,
                              tf.constant([cfg.seed, step], tf.int32), weights)
@@ -238,5 +221,4 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None) -
             done += n
             step += n
             final = step == total
-            yield Frame(_deprocess(x, base), step, total, f"octave {o + 1}/{len(octaves)}",
-                        {"loss": loss}, final=final)
+            yield Frame(_deprocess(x, base), step, total, segment.label, {"loss": loss}, final=final)

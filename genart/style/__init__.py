@@ -19,7 +19,10 @@ Gram matrices (feature correlations) of the style image(s) at the style layers:
 
 One compiled function (a ``tf.function`` with an input signature, per extractor) gives the loss
 terms and the gradient for any image size and any weights, so nothing retraces per slider value
-or size. :func:`stylize` is a generator of :class:`~genart.frames.Frame` s.
+or size. :func:`stylize` is a generator of :class:`~genart.frames.Frame` s; :func:`plan` is the
+list of scales it iterates and :func:`step_seconds` times one of its steps. VGG19 may compute in
+bfloat16 (``precision``, see :mod:`genart.precision`); the image, the Gram matrices, the losses
+and Adam's state stay float32.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from .. import precision
 from ..errors import InputError, check_int
 from ..frames import Frame
 from ..images import ImageSource, load_image, resize, to_uint8
+from ..plans import Segment, working_hw
 
 #: The tutorial's layers: one content layer deep in the network, five style layers from shallow to deep.
 CONTENT_LAYERS = ("block5_conv2",)
@@ -87,6 +92,8 @@ class StyleConfig:
         content_layers, style_layers: VGG19 layers of the two losses.
         preview_every: yield a frame every this many steps; None: about every 0.75 s of compute.
         seed: seed of the noise initialisation.
+        precision: arithmetic of VGG19: ``auto``, ``float32`` (the tutorial), ``bfloat16`` or
+            ``float16`` (GPU), as genart.precision explains.
     """
 
     style_weight: float = 1e-2
@@ -107,6 +114,7 @@ class StyleConfig:
     style_layers: tuple[str, ...] = STYLE_LAYERS
     preview_every: int | None = None
     seed: int = 0
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
         for name in ("style_weight", "content_weight", "tv_weight"):
@@ -141,12 +149,14 @@ class StyleConfig:
         check_int("seed", self.seed, 0, 2**31 - 1)
         for name in ("steps", "max_dim", "scales", "seed"):
             object.__setattr__(self, name, int(getattr(self, name)))
+        object.__setattr__(self, "precision", precision.check("precision", self.precision))
 
 
-#: The tutorial's settings (Adam, 1000 steps at 512 px).
-TUTORIAL = StyleConfig()
+#: The tutorial's settings (Adam, 1000 steps at 512 px, exact float32 arithmetic).
+TUTORIAL = StyleConfig(precision="float32")
 #: genart's fastest measured route to the tutorial's loss (benchmarks/bench_style.py): the tutorial's
-#: Adam, a third of the steps at quarter size and a third at half size before the full size.
+#: Adam, a third of the steps at quarter size and a third at half size before the full size, in the
+#: fastest precision this machine has.
 FAST = StyleConfig(steps=300, scales=3)
 
 
@@ -340,14 +350,61 @@ def _lbfgs(fns: _Compiled, x0: np.ndarray, steps: int, targets, weights, cfg: St
 
 # --- the generator --------------------------------------------------------------------------------
 
-def _scales(hw: tuple[int, int], cfg: StyleConfig) -> list[tuple[tuple[int, int], int]]:
-    """[((h, w), steps)] from coarse to fine: each size twice the previous; steps split evenly."""
-    sizes = [(round(hw[0] / 2 ** k), round(hw[1] / 2 ** k)) for k in range(cfg.scales - 1, -1, -1)]
+def plan(config: StyleConfig, content_hw: tuple[int, int] | None = None) -> list[Segment]:
+    """The scales a run of ``config`` iterates, coarse to fine: each size twice the previous, the
+    steps split evenly (the finest takes the remainder).
+
+    Args:
+        config: the run's settings.
+        content_hw: (height, width) of the content image before resizing; None: 4:3 at ``max_dim``.
+
+    Returns:
+        One :class:`~genart.plans.Segment` per scale, labelled as the run's frames are.
+    """
+    hw = working_hw(content_hw, config.max_dim)
+    sizes = [(round(hw[0] / 2 ** k), round(hw[1] / 2 ** k)) for k in range(config.scales - 1, -1, -1)]
     sizes = [s for s in sizes[:-1] if min(s) >= MIN_SCALE_SIDE] + [hw]
-    sizes = sizes[-cfg.steps:]  # never a scale without steps
-    counts = [cfg.steps // len(sizes)] * len(sizes)
-    counts[-1] += cfg.steps - sum(counts)
-    return list(zip(sizes, counts))
+    sizes = sizes[-config.steps:]  # never a scale without steps
+    counts = [config.steps // len(sizes)] * len(sizes)
+    counts[-1] += config.steps - sum(counts)
+    return [Segment(f"{config.optimizer} {w}×{h} px" + (f" (scale {k + 1}/{len(sizes)})" if len(sizes) > 1 else ""),
+                    n, (h, w)) for k, ((h, w), n) in enumerate(zip(sizes, counts))]
+
+
+def _model_for(config: StyleConfig, model, policy):
+    """The extractor a run computes with: ``model`` (or the cached VGG19 cut at the config's layers)
+    in the policy's precision."""
+    from .. import models
+
+    if model is None:
+        return models.vgg19_extractor(config.style_layers, config.content_layers, precision=policy.dtype)
+    return models.with_precision(model, policy)
+
+
+def step_seconds(config: StyleConfig, shape: tuple[int, int], model=None) -> float:
+    """Seconds one optimiser step of ``config`` takes at ``shape`` (height, width) on this machine.
+
+    Runs the real optimiser on the cached extractor, in the precision a run would use, for four
+    steps: Adam, the fastest after the first (slower at a new size); L-BFGS, the mean (line
+    searches included).
+    """
+    import tensorflow as tf
+
+    policy = precision.resolve(config.precision)
+    fns = _compiled_for(_model_for(config, model, policy), len(config.style_layers))
+    x = np.random.default_rng(0).uniform(0, 1, (1, *shape, 3)).astype(np.float32)
+    grams, feats = fns.targets(tf.constant(x[:, ::-1]))
+    weights = tf.constant([config.style_weight, config.content_weight, config.tv_weight], tf.float32)
+    steps = (_adam if config.optimizer == "adam" else _lbfgs)(fns, x, 4, (grams, feats), weights, config)
+    times, start = [], time.perf_counter()
+    try:
+        for _ in steps:
+            now = time.perf_counter()
+            times.append(now - start)
+            start = now
+    finally:
+        steps.close()
+    return float(min(times[1:]) if config.optimizer == "adam" else np.mean(times))
 
 
 def _sized(img: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
@@ -402,17 +459,14 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
         style_ins = [to_uint8(_gray(s / np.float32(255.0), match=content01)) for s in style_rgbs]
         init_rgb = to_uint8(_gray(init_rgb / np.float32(255.0))) if init_rgb is not None else None
 
-    if model is None:
-        from ..models import vgg19_extractor
-
-        model = vgg19_extractor(cfg.style_layers, cfg.content_layers)
+    model = _model_for(cfg, model, precision.resolve(cfg.precision))
     if len(model.outputs) != len(cfg.style_layers) + len(cfg.content_layers):
         raise ValueError(f"the model has {len(model.outputs)} outputs; the config needs "
                          f"{len(cfg.style_layers)} style + {len(cfg.content_layers)} content layers")
     fns = _compiled_for(model, len(cfg.style_layers))
     step_fn = _adam if cfg.optimizer == "adam" else _lbfgs
     weights = tf.constant([cfg.style_weight, cfg.content_weight, cfg.tv_weight], tf.float32)
-    plan = _scales(content_rgb.shape[:2], cfg)
+    segments = plan(cfg, content_rgb.shape[:2])
     total, done, x, terms = cfg.steps, 0, None, np.zeros(3, np.float32)
 
     def frame(hw, stage, final=False):
@@ -424,7 +478,8 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
         return Frame(to_uint8(shown), done, total, stage, metrics, final)
 
     last_yield = time.perf_counter()
-    for k, (hw, n) in enumerate(plan):
+    for segment in segments:
+        hw, n, stage = segment.shape, segment.steps, segment.label
         style_grams = [fns.targets(_float(_sized(s, style_size(hw, s.shape[:2], cfg.style_scale))))[0]
                        for s in style_ins]
         gram_targets = [tf.add_n([w * g[layer] for w, g in zip(blend, style_grams)])
@@ -436,7 +491,6 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
             x = np.random.default_rng(cfg.seed).uniform(0.0, 1.0, (1, *hw, 3)).astype(np.float32)
         else:
             x = _float(_sized(init_rgb if init_rgb is not None else content_in, hw))
-        stage = f"{cfg.optimizer} {hw[1]}×{hw[0]} px" + (f" (scale {k + 1}/{len(plan)})" if len(plan) > 1 else "")
         steps = step_fn(fns, x, n, (gram_targets, content_targets), weights, cfg)
         try:
             for i, (x, terms) in enumerate(steps, 1):
@@ -452,4 +506,4 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
                     last_yield = time.perf_counter()
         finally:
             steps.close()  # stops a running L-BFGS worker at once
-    yield frame(plan[-1][0], stage, final=True)
+    yield frame(segments[-1].shape, stage, final=True)
