@@ -3,6 +3,7 @@ gallery restoring a result's settings, Run in view on a laptop screen in every t
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -10,10 +11,6 @@ pytestmark = pytest.mark.browser
 def _wait_done(page, elem_id: str) -> None:
     page.wait_for_function(
         f"() => (document.querySelector('#{elem_id} textarea')?.value || '').endsWith('done')", timeout=180_000)
-
-
-def _tab_selected(page, name: str) -> bool:
-    return page.get_by_role("tab", name=name).get_attribute("aria-selected") == "true"
 
 
 def _set(page, label: str, value) -> None:
@@ -35,7 +32,7 @@ def test_send_a_dream_to_style_run_it_and_restore_from_the_gallery(page, tmp_pat
 
     page.locator("#dream-send-content").click()  # the dream becomes the style tab's content
     page.wait_for_function("() => document.querySelector('#style-content img') !== null")
-    assert _tab_selected(page, "Style transfer")
+    expect(page.get_by_role("tab", name="Style transfer")).to_have_attribute("aria-selected", "true")
     page.locator("#style-style input[type=file]").set_input_files(style_files[1])
     page.locator("#style-style img").first.wait_for()
     page.locator("#style-max-dim input[type=number]").fill("64")
@@ -49,12 +46,12 @@ def test_send_a_dream_to_style_run_it_and_restore_from_the_gallery(page, tmp_pat
     page.wait_for_function("() => document.querySelectorAll('#gallery .thumbnail-item').length === 2")
     page.get_by_role("tab", name="DeepDream").click()
     _set(page, "number input for Steps per octave", 9)
-    assert page.get_by_label("number input for Steps per octave", exact=True).first.input_value() == "9"
+    expect(page.get_by_label("number input for Steps per octave", exact=True).first).to_have_value("9")
     page.get_by_role("tab", name="Style transfer").click()
     thumbs.nth(1).click()
     page.wait_for_function("() => (document.querySelector('#gallery-chosen')?.innerText || '').includes('DeepDream')")
-    assert _tab_selected(page, "DeepDream")
-    assert page.get_by_label("number input for Steps per octave", exact=True).first.input_value() == "2"
+    expect(page.get_by_role("tab", name="DeepDream")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_label("number input for Steps per octave", exact=True).first).to_have_value("2")
     assert "dream-seed0\n.png" in page.locator("#gallery-png").inner_text()  # its download, by its readable name
 
 
