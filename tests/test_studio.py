@@ -102,7 +102,10 @@ def test_downloads_have_readable_names_and_separate_folders(app_server, photo_fi
     *_, gif, keras_file, ckpt = client.predict("mnist", "tutorial", 1e-4, 64, 1, 128, api_name="/train_gan")
     assert [f["orig_name"] for f in (gif, keras_file, ckpt)] == ["dcgan-epoch1.gif", "dcgan-generator.keras",
                                                                  "dcgan-checkpoint-epoch1.zip"]
-    assert client.predict(api_name="/gan_png")["orig_name"] == "dcgan-epoch1.png"
+    samples = client.predict(api_name="/gan_png")
+    assert samples["orig_name"] == "dcgan-epoch1.png"
+    kept = client.predict(samples, gif, api_name="/keep_gan")  # the samples go to the gallery, with the GIF
+    assert kept[0]["caption"] == "DCGAN · mnist · 1 epochs (2 steps) · batch 64 · lr 0.0001"
     one, two = out_path("dream-seed0.png"), out_path("dream-seed0.png")  # two sessions, the same name
     assert os.path.basename(one) == os.path.basename(two) == "dream-seed0.png"
     assert os.path.dirname(one) != os.path.dirname(two)
