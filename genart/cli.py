@@ -337,7 +337,15 @@ def run_gan(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 done, 1 a problem to fix, 2 a malformed command line)."""
+    """Run the command line; returns the exit status (0 done, 1 a problem to fix, 2 a malformed command line).
+
+    Args:
+        argv: the arguments after the program name (default: ``sys.argv[1:]``).
+
+    ``--help``, ``--version`` and a malformed command line are answered without importing
+    TensorFlow, which is imported only once a run starts.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up notes would bury the progress bar
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import gradio as gr
 
@@ -12,11 +12,20 @@ from ..dream import DreamConfig, dream
 from ..export import Timelapse
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
-from .common import (ASSETS, HEAVY, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
-                     load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error,
-                     wire_estimate)
+from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line,
+                     heavy_limit, load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream,
+                     user_error, wire_estimate)
 
-EXAMPLES = [os.path.join(ASSETS, name) for name in ("chelsea.jpg", "coffee.jpg")]
+#: Example pictures, each with the settings that suit it (clicking one sets them too): the tutorial's
+#: full run for the cat; high layers (eyes, animal parts) for the coffee; low layers (strokes,
+#: textures) for Hokusai's wave. Chosen from the tutorial and the layers' known character; ImageNet
+#: weights cannot be downloaded where genart is developed, so they were not tuned by eye.
+EXAMPLES = [
+    ("chelsea.jpg", dict(layers=["mixed3", "mixed5"], octaves=5, octave_scale=1.3, steps=100, step_size=0.01)),
+    ("coffee.jpg", dict(layers=["mixed5", "mixed6"], octaves=4, octave_scale=1.4, steps=50, step_size=0.015)),
+    ("hokusai-great-wave.jpg", dict(layers=["mixed2", "mixed3"], octaves=3, octave_scale=1.3, steps=40,
+                                    step_size=0.01)),
+]
 
 _DEFAULT = DreamConfig()
 #: The tab starts lighter than the tutorial (100 steps per octave) so a first run takes about a
@@ -38,7 +47,18 @@ def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile
     )
 
 
-def build_recipe_restore(layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed) -> None:
+class DreamTab(NamedTuple):
+    """What the studio wires across tabs (send-to buttons, the gallery)."""
+
+    image: gr.Image      # the input picture
+    png: gr.File         # the finished result, a PNG carrying its recipe
+    gif: gr.File         # its time-lapse
+    run: object          # the Run event
+    restore: Restore     # the recipe restore (sets every control)
+    results: gr.Column   # the result column (send-to buttons go at its end)
+
+
+def build_recipe_restore(layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed) -> Restore:
     """The "Recipe" drop zone (``#dream-recipe``): a genart PNG or JSON recipe sets every control (/dream_recipe)."""
     drop = recipe_drop("dream")
 
@@ -49,17 +69,20 @@ def build_recipe_restore(layers, octaves, octave_scale, steps, step_size, tile_s
                 slider_value(steps, cfg.steps_per_octave), slider_value(step_size, cfg.step_size),
                 slider_value(tile_size, cfg.tile_size), slider_value(max_dim, cfg.max_dim), cfg.seed)
 
-    drop.upload(restore, inputs=[drop], outputs=[layers, octaves, octave_scale, steps, step_size, tile_size,
-                                                 max_dim, seed], api_name="dream_recipe")
+    outputs = [layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed]
+    drop.upload(restore, inputs=[drop], outputs=outputs, api_name="dream_recipe")
+    return Restore(restore, outputs)
 
 
-def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
+def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
     """Lay out the DeepDream tab inside the current Blocks and wire its events to ``run``."""
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
             image = UploadImage(label="Input image", type="filepath", sources=["upload", "clipboard"],
                                 elem_id="dream-input", height=300)
-            gr.Examples(EXAMPLES, inputs=[image], label="Examples (CC0 photos)")
+            examples = gr.Examples([os.path.join(ASSETS, name) for name, _ in EXAMPLES], inputs=[image],
+                                   label="Examples, each with its settings (CC0 photos; Hokusai's Great Wave, "
+                                   "public domain)", elem_id="dream-examples")
             with gr.Row():
                 run_btn = gr.Button("Run", variant="primary", elem_id="dream-run")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="dream-stop")
@@ -79,8 +102,8 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
                                       info="0 = whole image at once; otherwise 160–1024.")
                 max_dim = gr.Slider(128, 1024, value=_DEFAULT.max_dim, step=4, label="Max size (px)")
             seed = gr.Number(value=_DEFAULT.seed, precision=0, minimum=0, label="Seed")
-            build_recipe_restore(layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed)
-        with gr.Column(scale=3, min_width=320):
+            restore = build_recipe_restore(layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed)
+        with gr.Column(scale=3, min_width=320) as results:
             output = gr.Image(label="Dream", format="jpeg", interactive=False, elem_id="dream-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="dream-status",
                                 elem_classes=["genart-status"])
@@ -99,7 +122,7 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
         timelapse = Timelapse()
         tracker = estimate.Tracker(estimate.estimate_dream(cfg, estimate.image_hw(image), measure=False))
         for tick in stream(tracker.wrap(run(image, cfg)), timelapse):
-            files = (downloads(tick.frame.image, timelapse, "dream",
+            files = (downloads(tick.frame.image, timelapse, f"dream-seed{cfg.seed}",
                                make_recipe("dream", cfg, weights=weights_mode(), inputs={"image": image},
                                            run=run_facts(tick)))
                      if tick.frame.final else (None, None))
@@ -112,6 +135,15 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
     )
     stop_btn.click(None, cancels=[event], api_name=False)
 
+    def example_settings(sample):
+        """The chosen example's settings → the layer and octave controls."""
+        chosen = EXAMPLES[sample[0]][1]
+        return (chosen["layers"], chosen["octaves"], chosen["octave_scale"], chosen["steps"], chosen["step_size"])
+
+    examples.dataset.click(example_settings, inputs=[examples.dataset],
+                           outputs=[layers, octaves, octave_scale, steps, step_size], api_name=False,
+                           show_progress="hidden")
+
     def estimate_text(image, layers, octaves, octave_scale, steps_per_octave, tile_size, max_dim):
         """The estimate line for these settings (the uploaded image's aspect, else 4:3)."""
         def cfg():
@@ -123,3 +155,4 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
 
     wire_estimate(estimate_text, [image, layers, octaves, octave_scale, steps, tile_size, max_dim], estimate_md,
                   after=[event], api_name="dream_estimate")
+    return DreamTab(image, png, gif, event, restore, results)

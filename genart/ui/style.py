@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import gradio as gr
 import pandas as pd
@@ -15,11 +15,17 @@ from ..export import Timelapse
 from ..models import weights_mode
 from ..recipe import make_recipe
 from ..style import FAST, INITS, OPTIMIZERS, TUTORIAL, StyleConfig, stylize
-from .common import (ASSETS, HEAVY, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
-                     load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error,
-                     wire_estimate)
+from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line,
+                     heavy_limit, load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream,
+                     user_error, wire_estimate)
 
-EXAMPLES = [[os.path.join(ASSETS, "style_landscape.png"), os.path.join(ASSETS, "style_strokes.png")]]
+#: A photo and a public-domain painting each (assets/paintings.NOTICE.md).
+EXAMPLES = [[os.path.join(ASSETS, photo), os.path.join(ASSETS, painting)] for photo, painting in (
+    ("chelsea.jpg", "hokusai-great-wave.jpg"), ("coffee.jpg", "picabia-udnie.jpg"),
+    ("chelsea.jpg", "matisse-woman-with-hat.jpg"))]
+EXAMPLES_CREDIT = ("Photos: scikit-image's samples (CC0). Paintings, all **public domain**: Katsushika Hokusai, "
+                   "*The Great Wave off Kanagawa* (c. 1831) · Francis Picabia, *Udnie* (1913) · Henri Matisse, "
+                   "*Woman with a Hat* (1905).")
 
 #: The tab starts from the FAST preset at a size a 2-vCPU box paints in about a minute or two;
 #: the sliders reach the tutorial's 512 px and 1000 steps.
@@ -70,8 +76,22 @@ def _loss_table(history: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["step", "term", "log10 loss"])
 
 
+class StyleTab(NamedTuple):
+    """What the studio wires across tabs (send-to buttons, the gallery)."""
+
+    content: gr.Image    # the content picture
+    style: gr.Image      # the style picture
+    init: gr.Radio       # what the run starts from ("image": init_image)
+    init_image: gr.Image
+    png: gr.File         # the finished result, a PNG carrying its recipe
+    gif: gr.File         # its time-lapse
+    run: object          # the Run event
+    restore: Restore     # the recipe restore (sets every control)
+    results: gr.Column   # the result column (send-to buttons go at its end)
+
+
 def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale,
-                         share, init, seed) -> None:
+                         share, init, seed) -> Restore:
     """The "Recipe" drop zone (``#style-recipe``): a genart PNG or JSON recipe sets every control (/style_recipe).
 
     Weights go to the log₁₀ sliders; a two-style blend sets the second style's share. The preset
@@ -99,11 +119,12 @@ def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, 
                 cfg.optimizer, slider_value(scales, cfg.scales), cfg.preserve_colors,
                 slider_value(style_scale, cfg.style_scale), share_value, cfg.init, cfg.seed)
 
-    drop.upload(restore, inputs=[drop], outputs=[log_style, log_content, tv, steps, max_dim, optimizer, scales,
-                                                 preserve, style_scale, share, init, seed], api_name="style_recipe")
+    outputs = [log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale, share, init, seed]
+    drop.upload(restore, inputs=[drop], outputs=outputs, api_name="style_recipe")
+    return Restore(restore, outputs)
 
 
-def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
+def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
     """Lay out the style transfer tab inside the current Blocks and wire its events to ``run``."""
     ui = FAST
     with gr.Row(equal_height=False):
@@ -113,8 +134,13 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
                                       elem_id="style-content", height=220)
                 style = UploadImage(label="Style image", type="filepath", sources=["upload", "clipboard"],
                                     elem_id="style-style", height=220)
-            gr.Examples(EXAMPLES, inputs=[content, style], label="Examples (drawn by assets/make_style_assets.py)",
+            with gr.Row():
+                run_btn = gr.Button("Run", variant="primary", elem_id="style-run")
+                stop_btn = gr.Button("Stop", variant="stop", elem_id="style-stop")
+            estimate_md = gr.Markdown(elem_id="style-estimate")
+            gr.Examples(EXAMPLES, inputs=[content, style], label="Examples: a photo in the style of a painting",
                         elem_id="style-examples")
+            gr.Markdown(EXAMPLES_CREDIT, elem_id="style-credits")
             preset = gr.Radio(list(PRESETS), value=next(iter(PRESETS)), label="Preset",
                               info="Sets the optimiser, steps, size and scales below.", elem_id="style-preset")
             with gr.Row():
@@ -151,13 +177,9 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
                     init_image = UploadImage(label="Start image", type="filepath", sources=["upload", "clipboard"],
                                              elem_id="style-init", height=160)
                 seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (noise start)")
-            build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale,
-                                 share, init, seed)
-            with gr.Row():
-                run_btn = gr.Button("Run", variant="primary", elem_id="style-run")
-                stop_btn = gr.Button("Stop", variant="stop", elem_id="style-stop")
-            estimate_md = gr.Markdown(elem_id="style-estimate")
-        with gr.Column(scale=3, min_width=320):
+            restore = build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
+                                           style_scale, share, init, seed)
+        with gr.Column(scale=3, min_width=320) as results:
             output = gr.Image(label="Stylised", format="jpeg", interactive=False, elem_id="style-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="style-status",
                                 elem_classes=["genart-status"])
@@ -191,7 +213,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
                                                            measure=False))
         for tick in stream(tracker.wrap(frames), timelapse):
             history.append({"step": tick.frame.step, **tick.frame.metrics})
-            files = (downloads(tick.frame.image, timelapse, "style", make_recipe(
+            files = (downloads(tick.frame.image, timelapse, f"style-{cfg.max_dim}px", make_recipe(
                 "style", cfg, weights=weights_mode(),
                 inputs={"content": content, "styles": styles,
                         "init_image": init_image if init == "image" else None}, run=run_facts(tick)))
@@ -209,7 +231,8 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
     )
     stop_btn.click(None, cancels=[event], api_name=False)
 
-    def estimate_text(content, second_style, steps, max_dim, optimizer, scales, style_scale):
+    def estimate_text(content, second_style=None, steps=UI_STEPS, max_dim=UI_MAX_DIM, optimizer=ui.optimizer,
+                      scales=ui.scales, style_scale=1.0):
         """The estimate line for these settings (the content's aspect, else 4:3)."""
         def cfg():
             return make_config(math.log10(ui.style_weight), math.log10(ui.content_weight), ui.tv_weight, steps,
@@ -220,3 +243,4 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
 
     wire_estimate(estimate_text, [content, style2, steps, max_dim, optimizer, scales, style_scale], estimate_md,
                   after=[event], api_name="style_estimate")
+    return StyleTab(content, style, init, init_image, png, gif, event, restore, results)
