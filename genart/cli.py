@@ -160,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--weights", choices=("imagenet", "random"), default=None,
                        help="pretrained ImageNet weights, or the same network untrained "
                        "(default: $GENART_WEIGHTS, else imagenet)")
-    gan = command("gan", "DCGAN: train the tutorial's generator and discriminator on digits.",
+    gan = command("gan", "DCGAN: train the tutorial's generator and discriminator on digits, or the 32-px "
+                  "networks on your own pictures (--dataset FOLDER or --dataset PICTURES.zip).",
                   GanConfig, GanConfig(), dict(GAN_PRESETS))
     gan.add_argument("--epochs", type=int, default=None,
                      help="epochs to train (default: the recipe's, else 1; the tutorial trains 50)")
@@ -306,11 +307,29 @@ def run_style(args) -> int:
     return 0
 
 
+def _own_pictures(args):
+    """``--dataset PATH`` (a folder or a .zip): the path, with ``args.dataset`` set to "own"; else None."""
+    from .data import DATASETS, OWN
+
+    path = getattr(args, "dataset", None)
+    if path is None or path in DATASETS or path == OWN:
+        return None
+    if not (os.path.isdir(path) or (path.lower().endswith(".zip") and os.path.isfile(path))):
+        raise InputError(f"dataset must be one of {', '.join(DATASETS)}, or a folder or .zip of pictures; "
+                         f"{path!r} is neither.")
+    args.dataset = OWN
+    return path
+
+
 def run_gan(args) -> int:
     from .errors import check_int
     from .gan import MAX_EPOCHS, GanTrainer
+    from .imagesets import load_image_set
 
+    own_path = _own_pictures(args)
     cfg, recipe = _config(args, "gan")
+    if cfg.dataset == "own" and own_path is None:
+        raise InputError("This run trains on your own pictures: give them with --dataset FOLDER or --dataset FILE.zip.")
     png, gif = _paths(args)
     epochs = args.epochs
     if epochs is None:
@@ -319,7 +338,12 @@ def run_gan(args) -> int:
     check_int("--epochs", epochs, 1, MAX_EPOCHS)
     if args.checkpoint and os.path.exists(args.checkpoint) and not os.path.isdir(args.checkpoint):
         raise InputError(f"--checkpoint must name a folder; {args.checkpoint} is a file.")
-    trainer = GanTrainer(cfg)
+    pictures = None
+    if own_path is not None:
+        pictures = load_image_set(own_path, cfg.colour)
+        _compare_inputs(recipe, {"dataset": pictures.digest})
+    trainer = GanTrainer(cfg) if pictures is None else GanTrainer(cfg, data=pictures)
+    del pictures
     try:
         if trainer.data_note:
             _note(trainer.data_note)

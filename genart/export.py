@@ -68,3 +68,41 @@ def save_png(path: str | os.PathLike, image: np.ndarray, text: Mapping[str, str]
         info.add_itxt(key, value)
     Image.fromarray(image).save(path, format="PNG", pnginfo=info)
     return str(path)
+
+
+#: Bounds of :func:`save_mp4`: frames per video and pixels per side.
+MAX_VIDEO_FRAMES, MAX_VIDEO_SIDE = 3000, 2048
+
+
+def save_mp4(frames, path: str | os.PathLike, fps: float = 24.0) -> str:
+    """Write frames as an H.264 MP4 (imageio's ffmpeg plugin, the binary of ``imageio-ffmpeg``).
+
+    Args:
+        frames: uint8 H×W×3 arrays of one size, or :class:`~genart.frames.Frame` objects (their
+            images); 1 … ``MAX_VIDEO_FRAMES`` of them, sides at most ``MAX_VIDEO_SIDE``. Sides that
+            are not multiples of 16 are padded by ffmpeg's encoder settings to the next one.
+        path: where to write (should end in ``.mp4``).
+        fps: frames a second (1 … 60).
+
+    Returns:
+        The path.
+    """
+    import imageio.v2 as iio2
+
+    images = [np.asarray(getattr(f, "image", f)) for f in frames]
+    if not 1 <= len(images) <= MAX_VIDEO_FRAMES:
+        raise ValueError(f"save_mp4: 1 to {MAX_VIDEO_FRAMES} frames, not {len(images)}")
+    size = images[0].shape
+    if any(i.shape != size or i.dtype != np.uint8 for i in images) or len(size) != 3 or size[2] != 3 \
+            or max(size[:2]) > MAX_VIDEO_SIDE:
+        raise ValueError(f"save_mp4: frames must be uint8 H×W×3 of one size, sides ≤ {MAX_VIDEO_SIDE}")
+    if not 1 <= float(fps) <= 60:
+        raise ValueError(f"save_mp4: fps must be from 1 to 60, not {fps}")
+    writer = iio2.get_writer(path, format="FFMPEG", mode="I", fps=float(fps), codec="libx264", quality=8,
+                             pixelformat="yuv420p", macro_block_size=16, ffmpeg_log_level="error")
+    try:
+        for image in images:
+            writer.append_data(image)
+    finally:
+        writer.close()
+    return str(path)

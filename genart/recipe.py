@@ -274,6 +274,9 @@ def config_from_recipe(recipe: Mapping, algorithm: str | None = None):
 
 
 def trainer_recipe(trainer) -> dict:
-    """The recipe of a :class:`genart.gan.GanTrainer` as it stands (steps and epochs trained, data used)."""
-    return make_recipe("gan", trainer.config, run={"steps": trainer.step, "epochs": round(trainer.epoch, 4),
-                                                   "data": trainer.data_source, "examples": trainer.num_examples})
+    """The recipe of a :class:`genart.gan.GanTrainer` as it stands (steps and epochs trained, data used;
+    own pictures are fingerprinted by their digest as the input ``dataset``)."""
+    digest = getattr(trainer, "data_digest", None)
+    return make_recipe("gan", trainer.config, inputs={"dataset": digest} if digest else None,
+                       run={"steps": trainer.step, "epochs": round(trainer.epoch, 4),
+                            "data": trainer.data_source, "examples": trainer.num_examples})

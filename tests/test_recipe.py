@@ -185,7 +185,11 @@ def test_gan_tab_restores_dataset_preset_rate_batch_epochs_examples(client, tmp_
     path = tmp_path / "gan.json"
     path.write_text(json.dumps(make_recipe("gan", cfg, run={"steps": 38, "epochs": 2.1})))
     values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/gan_recipe")]
-    assert values == ["fashion_mnist", "dcgan-paper", 3e-4, 64, 3, 1200]
+    assert values == ["fashion_mnist", "dcgan-paper", 3e-4, 64, 3, 1200, "auto"]
+    own = GanConfig(dataset="own", colour="grey")
+    path.write_text(json.dumps(make_recipe("gan", own, inputs={"dataset": "sha256:0123456789abcdef"})))
+    values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/gan_recipe")]
+    assert values[0] == "own" and values[-1] == "grey"
 
 
 def test_tab_refuses_a_recipe_for_another_tab_or_a_broken_file(client, tmp_path, recipe_png):
