@@ -245,6 +245,18 @@ def step_seconds(config: DreamConfig, shape: tuple[int, int], model=None) -> flo
                        _structure(config))
 
 
+def recipe_inputs(image: ImageSource, config: DreamConfig, *, guide: ImageSource | None = None, mask=None) -> dict:
+    """The inputs a recipe of this run fingerprints (:func:`genart.recipe.make_recipe`'s ``inputs``):
+    the image, the guide if any, and the mask as the run reads it (its coverage at the working size,
+    before feathering; a painted mask lives in its alpha, which a fingerprint of RGB would miss)."""
+    inputs = {"image": image}
+    if guide is not None:
+        inputs["guide"] = guide
+    if mask is not None:
+        inputs["mask"] = load_mask(mask, load_image(image, config.max_dim).shape[:2])
+    return inputs
+
+
 def _deprocess(x, size: tuple[int, int] | None = None, original=None, mask=None):
     """An image in [-1, 1] back to uint8 RGB, resized to ``size``; with a mask, the ``original``
     (at ``size``) wherever the mask is 0, blending where it is between."""
