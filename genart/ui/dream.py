@@ -160,7 +160,7 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
     def run_dream(image, layers=list(_DEFAULT.layers), octaves=_DEFAULT.octaves,
                   octave_scale=_DEFAULT.octave_scale, steps_per_octave=UI_STEPS_PER_OCTAVE,
                   step_size=_DEFAULT.step_size, tile_size=_DEFAULT.tile_size, max_dim=_DEFAULT.max_dim,
-                  seed=_DEFAULT.seed, objective="mean", channel_layer="", channel_mode="all", channels="",
+                  seed=_DEFAULT.seed, objective="mean", channel_layer="", channel_mode="all", channels=None,
                   channel_count=_DEFAULT.channel_count, threshold=None, tv_weight=0.0, lapnorm_levels=0,
                   guide=None, guide_layer="", mask=None, mask_upload=None, mask_feather=0.0,
                   weight_mixed0=1.0, weight_mixed1=1.0, weight_mixed2=1.0, weight_mixed3=1.0, weight_mixed4=1.0,
