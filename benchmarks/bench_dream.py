@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import importlib.util
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import types
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("GENART_WEIGHTS", "random")
@@ -43,8 +44,13 @@ def step_before(rev: str, model):
                                 capture_output=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
-    module = types.ModuleType("ascent_before")
-    exec(compile(source, f"{rev}:genart/dream/ascent.py", "exec"), module.__dict__)
+    # A real file: AutoGraph reads the source of what it converts.
+    path = os.path.join(tempfile.mkdtemp(prefix="bench-dream-"), "ascent_before.py")
+    with open(path, "w") as fh:
+        fh.write(source)
+    spec = importlib.util.spec_from_file_location("ascent_before", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     old = module._Ascent(model)
     return lambda x, n: old(x, tf.constant(n), tf.constant(0.01), tf.constant(512), tf.constant([0, 0]),
                             tf.constant([1.0, 1.0]))[0]

@@ -17,10 +17,10 @@ steps taken (fewer when the loss reached ``threshold``). Each step:
 4. image += step_size · gradient, clipped to [-1, 1].
 
 What changes the graph's shape (the objective, which layer has channels or a guide, the pyramid's
-levels, whether TV or a mask is on) is the :class:`Structure`: each distinct one traces once per
-model. Everything else (sizes, steps, weights, channel indices, guide features, TV weight, mask,
-threshold) is a tensor, so new values never retrace. The default structure is the tutorial's
-step exactly (the threshold test aside, which is off at +inf).
+levels, whether TV, a mask or a threshold is on) is the :class:`Structure`: each distinct one
+traces once per model. Everything else (sizes, steps, weights, channel indices, guide features,
+TV weight, mask, threshold) is a tensor, so new values never retrace. The default structure is
+the tutorial's step exactly.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ class Structure:
         lapnorm_levels: 0 = divide by the standard deviation; n ≥ 1 = Laplacian pyramid of n levels.
         tv: subtract the total-variation gradient.
         mask: multiply the gradient by the mask.
+        threshold: stop once the loss reaches the threshold.
     """
 
     objective: str = "mean"
@@ -69,6 +70,7 @@ class Structure:
     lapnorm_levels: int = 0
     tv: bool = False
     mask: bool = False
+    threshold: bool = False
 
 
 def extras(threshold: float | None = None, channels=(), guide=None, tv_weight: float = 0.0, mask=None) -> tuple:
@@ -173,7 +175,7 @@ class _Ascent(tf.Module):
                 grads *= mask
             img = tf.clip_by_value(img + grads * step_size, -1.0, 1.0)
             done = i + 1
-            if loss >= threshold:
+            if s.threshold and loss >= threshold:
                 break
         return img, loss, done
 
