@@ -70,7 +70,7 @@ class DreamConfig:
         preview_every: steps between frames; None adapts to about one frame every 0.75 s.
         seed: seed of the random roll (runs are reproducible).
         precision: arithmetic of the network: ``auto``, ``float32`` (the tutorial), ``bfloat16`` or
-            ``float16`` (GPU); see :mod:`genart.precision`. The image and the loss stay float32.
+            ``float16`` (GPU), as genart.precision explains; the image and the loss stay float32.
         objective: what each layer contributes: ``mean`` (the tutorial's mean activation), ``l2``
             (mean of squared activations) or ``norm`` (L2 norm of the activations).
         channel_layer: the layer (one of ``layers``) whose channels ``channel_mode`` selects; None: the first.
