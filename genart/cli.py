@@ -151,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     dream = command("dream", "DeepDream: amplify what InceptionV3 sees in an image.", DreamConfig, DreamConfig())
     dream.add_argument("image", metavar="IMAGE", help="the input picture")
+    dream.add_argument("--guide", metavar="IMAGE", help="a guide picture: the guide layer is pulled toward its features")
+    dream.add_argument("--mask", metavar="IMAGE", help="where to dream: a black-and-white picture (white = dream) "
+                       "or one with a painted alpha channel; resized to the input, softened by --mask-feather")
     style = command("style", "Neural style transfer: paint CONTENT in the style of STYLE (several blend).",
                     StyleConfig, TUTORIAL, {"tutorial": TUTORIAL, "fast": FAST})
     style.add_argument("content", metavar="CONTENT", help="the content picture")
@@ -270,17 +273,21 @@ def _write(png: str, gif: str | None, image, recipe: dict, timelapse: Timelapse 
 
 def run_dream(args) -> int:
     from . import models
-    from .dream import dream
+    from .dream import dream, recipe_inputs
 
     cfg, recipe = _config(args, "dream")
     png, gif = _paths(args)
-    _inputs_exist(args.image)
+    _inputs_exist(args.image, args.guide, args.mask)
     digests = {"image": image_digest(args.image, f"image {args.image}")}
+    if args.guide:
+        digests["guide"] = image_digest(args.guide, f"guide image {args.guide}")
+    if args.mask:
+        digests["mask"] = image_digest(recipe_inputs(args.image, cfg, mask=args.mask)["mask"])
     _compare_inputs(recipe, digests)
     weights = _weights(args, recipe)
     model = models.dream_extractor(cfg.layers, weights)
     timelapse = Timelapse() if gif else None
-    final = _progress(dream(args.image, cfg, model=model), args.quiet, timelapse)
+    final = _progress(dream(args.image, cfg, model=model, guide=args.guide, mask=args.mask), args.quiet, timelapse)
     _write(png, gif, final.image, make_recipe("dream", cfg, weights=weights, inputs=digests), timelapse)
     return 0
 
