@@ -34,6 +34,8 @@ from ..plans import Segment, working_hw
 MIN_NET_SIDE = 75
 #: Adaptive previews aim for one frame per this many seconds of compute.
 PREVIEW_SECONDS = 0.75
+#: The longest zoom animation (frames); its frames are kept in memory for the MP4 and the GIF.
+MAX_ZOOM_FRAMES = 300
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class DreamConfig:
         seed: seed of the random roll (runs are reproducible).
         precision: arithmetic of the network: ``auto``, ``float32`` (the tutorial), ``bfloat16`` or
             ``float16`` (GPU); see :mod:`genart.precision`. The image and the loss stay float32.
+        zoom_frames: frames of the "infinite zoom" animation after the dream (0 = no animation); each
+            zooms in by ``zoom`` and dreams ``zoom_steps`` more steps (see :mod:`genart.dream.zoom`).
+        zoom: scale per zoom frame (about the centre, cropped back to the working size).
+        zoom_steps: ascent steps per zoom frame.
     """
 
     layers: Sequence[str] = ("mixed3", "mixed5")
@@ -66,6 +72,9 @@ class DreamConfig:
     preview_every: int | None = None
     seed: int = 0
     precision: str = "auto"
+    zoom_frames: int = 0
+    zoom: float = 1.05
+    zoom_steps: int = 10
 
     def __post_init__(self) -> None:
         layers = (self.layers,) if isinstance(self.layers, str) else tuple(self.layers or ())
@@ -96,10 +105,13 @@ class DreamConfig:
             check_int("preview_every", self.preview_every, 1, 1000)
         check_int("seed", self.seed, 0, 2**31 - 1)
         object.__setattr__(self, "precision", precision.check("precision", self.precision))
+        check_int("zoom_frames", self.zoom_frames, 0, MAX_ZOOM_FRAMES)
+        check_float("zoom", self.zoom, 1.0, 1.5)
+        check_int("zoom_steps", self.zoom_steps, 1, 1000)
 
     @property
     def total_steps(self) -> int:
-        return self.octaves * self.steps_per_octave
+        return self.octaves * self.steps_per_octave + self.zoom_frames * self.zoom_steps
 
     def octave_exponents(self) -> range:
         """Exponents n of ``octave_scale ** n``: five octaves give the tutorial's range(-2, 3)."""
@@ -126,12 +138,16 @@ def plan(config: DreamConfig, image_hw: tuple[int, int] | None = None) -> list[S
 
     Returns:
         One :class:`~genart.plans.Segment` per octave: its label, ``steps_per_octave`` steps and
-        the (height, width) the octave works at.
+        the (height, width) the octave works at; then one per zoom frame (``zoom_steps`` steps at
+        the working size), when ``zoom_frames`` asks for an animation.
     """
     base = working_hw(image_hw, config.max_dim)
     exponents = list(config.octave_exponents())
-    return [Segment(f"octave {i + 1}/{len(exponents)}", config.steps_per_octave,
-                    octave_shape(base, config.octave_scale, n)) for i, n in enumerate(exponents)]
+    octaves = [Segment(f"octave {i + 1}/{len(exponents)}", config.steps_per_octave,
+                       octave_shape(base, config.octave_scale, n)) for i, n in enumerate(exponents)]
+    n = config.zoom_frames
+    return octaves + [Segment(f"zoom frame {k}/{n}", config.zoom_steps, octave_shape(base, config.octave_scale, 0))
+                      for k in range(1, n + 1)]
 
 
 def _model_for(config: DreamConfig, model, policy):
@@ -177,12 +193,16 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None) -
         A first frame with the (resized) input at step 0 (stage "starting"), then a frame every
         ``preview_every`` steps (or about every 0.75 s), each shown at the input's size; the last one has
         ``final=True`` and holds the result. Metrics: ``{"loss": …}``, the weighted sum of the
-        layers' mean activations before the latest step.
+        layers' mean activations before the latest step. With ``zoom_frames`` the run goes on into
+        the zoom animation (:func:`dream_zoom`): its finished frames add ``"zoom_frame"``.
 
     Raises:
         InputError: the image cannot be used.
         WeightsUnavailable: the pretrained weights cannot be loaded.
     """
+    if config.zoom_frames:  # the dream, then the zoom animation's frames (each a short dream)
+        yield from dream_zoom(image, config, model)
+        return
     import tensorflow as tf
 
     from .ascent import ascent_for
@@ -222,3 +242,6 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None) -
             step += n
             final = step == total
             yield Frame(_deprocess(x, base), step, total, segment.label, {"loss": loss}, final=final)
+
+
+from .zoom import dream_zoom  # noqa: E402  (zoom.py drives dream() above)
