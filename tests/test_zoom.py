@@ -56,7 +56,7 @@ def test_plan_and_estimate_cover_the_zoom_frames():
     assert all(s.steps == 10 and s.shape == (192, 256) for s in segments[3:])
     assert sum(s.steps for s in segments) == cfg.total_steps == 3 * 4 + 20 * 10
     est = estimate.estimate_dream(cfg, (300, 400), measure=False)
-    assert est.total_steps == 212 and len(est.plan) == 23
+    assert est.total_steps == 212 and len(est.plan) == 23 and "then 20 zoom frames × 10 steps" in est.text
 
 
 def test_zoom_in_scales_about_the_centre():
