@@ -15,6 +15,7 @@ from ..recipe import make_recipe
 from .common import (ASSETS, HEAVY, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
                      load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error,
                      wire_estimate)
+from .dream_extras import build_dream_extras
 
 EXAMPLES = [os.path.join(ASSETS, name) for name in ("chelsea.jpg", "coffee.jpg")]
 
@@ -123,3 +124,6 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
 
     wire_estimate(estimate_text, [image, layers, octaves, octave_scale, steps, tile_size, max_dim], estimate_md,
                   after=[event], api_name="dream_estimate")
+    build_dream_extras(inputs=[image, layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed],
+                       prepare=lambda image, *values: (image, make_config(*values), {}), output=output,
+                       status=status, layers=layers, stop=stop_btn, png=png, run=run)
