@@ -314,9 +314,12 @@ def run_dream(args) -> int:
     final = _progress(frames, args.quiet, timelapse)
     _write(png, None if zooming else gif, final.image,
            make_recipe("dream", cfg, weights=weights, inputs=digests), timelapse)
-    for path, save in ((mp4, clip and clip.save_mp4), (gif if zooming else None, clip and clip.save_gif)):
-        if path:
-            print(save(path, args.fps))
+    if zooming and not len(clip) and (mp4 or gif):
+        _note("the run ended before its first zoom frame, so there is no animation to write.")
+    elif zooming:
+        for path, save in ((mp4, clip.save_mp4), (gif, clip.save_gif)):
+            if path:
+                print(save(path, args.fps))
     return 0
 
 

@@ -161,3 +161,27 @@ def _help():
     with contextlib.redirect_stdout(buf):
         main(["dream", "--help"])
     return buf.getvalue()
+
+
+def test_a_dream_that_stops_itself_ends_the_animation(photo, monkeypatch):
+    """A loss threshold ends a dream early (its final frame before its planned steps): the zoom stops there."""
+    import genart.dream as gd
+    from genart.frames import Frame
+
+    calls = []
+
+    def fake_dream(image, cfg, model=None, **kw):
+        calls.append(cfg)
+        total = cfg.octaves * cfg.steps_per_octave
+        stop = 1 if len(calls) == 3 else total  # the second zoom frame reaches the threshold after a step
+        yield Frame(image, 0, total, "starting", {})
+        for step in range(1, stop + 1):
+            yield Frame(image, step, total, "stopped" if stop < total else "octave", {"loss": 1.0},
+                        final=step == stop)
+
+    monkeypatch.setattr(gd, "dream", fake_dream)
+    frames = list(dream_zoom(photo, _cfg(zoom_frames=5, max_dim=160)))
+    assert len(calls) == 3
+    assert [f.final for f in frames] == [False] * (len(frames) - 1) + [True]
+    assert frames[-1].metrics[ZOOM_FRAME] == 2.0 and frames[-1].stage == "stopped"
+    assert [f.metrics[ZOOM_FRAME] for f in frames if ZOOM_FRAME in f.metrics] == [1.0, 2.0]

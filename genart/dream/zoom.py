@@ -56,8 +56,9 @@ def dream_zoom(image: ImageSource, config, model=None, *, guide=None, mask=None)
     Yields:
         The frames of the first dream, then each zoom frame's previews; ``step`` counts across the
         whole run and ``total`` is its plan's. A finished zoom frame carries
-        ``metrics["zoom_frame"] = k``; the last one is the final frame. With ``zoom_frames=0``
-        this is :func:`~genart.dream.dream`.
+        ``metrics["zoom_frame"] = k``; the last one is the final frame. A dream that stops itself
+        early (a loss threshold) ends the animation there, its frame the final one. With
+        ``zoom_frames=0`` this is :func:`~genart.dream.dream`.
     """
     from . import dream, plan
 
@@ -72,7 +73,9 @@ def dream_zoom(image: ImageSource, config, model=None, *, guide=None, mask=None)
     latest = None
     for frame in dream(rgb, first, model, **extras):
         latest = frame
-        yield dataclasses.replace(frame, total=total, final=False)
+        yield dataclasses.replace(frame, total=total, final=_ended_early(frame))
+        if _ended_early(frame):
+            return
     offset = latest.step
     for k in range(1, n + 1):
         for frame in dream(zoom_in(latest.image, config.zoom), frame_config(config, k), model, **extras):
@@ -82,9 +85,18 @@ def dream_zoom(image: ImageSource, config, model=None, *, guide=None, mask=None)
             if frame.final:
                 metrics[ZOOM_FRAME] = float(k)
                 latest = frame
-            yield Frame(frame.image, offset + frame.step, total, f"zoom frame {k}/{n}", metrics,
-                        final=frame.final and k == n)
+            stage = frame.stage if _ended_early(frame) else f"zoom frame {k}/{n}"
+            yield Frame(frame.image, offset + frame.step, total, stage, metrics,
+                        final=(frame.final and k == n) or _ended_early(frame))
+            if _ended_early(frame):
+                return
         offset += config.zoom_steps
+
+
+def _ended_early(frame: Frame) -> bool:
+    """A dream's final frame before its planned steps: the run stopped itself (a loss threshold),
+    and so does the animation."""
+    return frame.final and frame.step < frame.total
 
 
 def record_zoom(frames: Iterator[Frame], add) -> Iterator[Frame]:
