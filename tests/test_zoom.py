@@ -185,3 +185,24 @@ def test_a_dream_that_stops_itself_ends_the_animation(photo, monkeypatch):
     assert [f.final for f in frames] == [False] * (len(frames) - 1) + [True]
     assert frames[-1].metrics[ZOOM_FRAME] == 2.0 and frames[-1].stage == "stopped"
     assert [f.metrics[ZOOM_FRAME] for f in frames if ZOOM_FRAME in f.metrics] == [1.0, 2.0]
+
+
+def test_app_zoom_endpoint_streams_and_writes_the_animation(client, tmp_path, photo):
+    from gradio_client import handle_file
+
+    src = tmp_path / "in.png"
+    Image.fromarray(photo).save(src)
+    # the zoom's frames, zoom and steps per frame, then the tab's inputs in order
+    settings = [3, 1.1, 2, handle_file(str(src)), ["mixed2"], 1, 1.3, 2, 0.01, 0, 128, 0]
+    job = client.submit(*settings, api_name="/dream_zoom")
+    job.result(timeout=300)
+    outputs = job.outputs()
+    statuses = [o[1] for o in outputs]
+    assert statuses[-1].startswith("zoom frame 3/3 · step 8/8") and statuses[-1].endswith("done")
+    image, _, png, mp4, gif = outputs[-1]
+    assert png["path"].endswith(".png") and gif["path"].endswith(".gif")
+    (h, w), read = _mp4_frames(mp4["path"])
+    assert (h, w) == (96, 128) and len(read) == 3
+    assert all(o[3] is None for o in outputs[:-1])
+    with pytest.raises(Exception, match="greater than maximum value 120"):  # the slider's own bound
+        client.predict(400, *settings[1:], api_name="/dream_zoom")
