@@ -56,7 +56,7 @@ class DreamConfig:
         precision: arithmetic of the network: ``auto``, ``float32`` (the tutorial), ``bfloat16`` or
             ``float16`` (GPU); see :mod:`genart.precision`. The image and the loss stay float32.
         zoom_frames: frames of the "infinite zoom" animation after the dream (0 = no animation); each
-            zooms in by ``zoom`` and dreams ``zoom_steps`` more steps (see :mod:`genart.dream.zoom`).
+            zooms in by ``zoom`` and dreams ``zoom_steps`` more steps.
         zoom: scale per zoom frame (about the centre, cropped back to the working size).
         zoom_steps: ascent steps per zoom frame.
     """
