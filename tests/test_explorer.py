@@ -116,3 +116,18 @@ def test_no_retrace_for_new_sizes_channels_or_steps(model, live):
     assert count >= 1
     list(channel_sheet(LAYER, live[2:7], size=96, steps=3, step_size=0.1, seed=3, model=model))
     assert explore.__call__.experimental_get_tracing_count() == count
+
+
+def test_a_click_on_a_tile_targets_its_channel_and_a_gap_changes_nothing():
+    import gradio as gr
+
+    from genart.ui.dream_extras import picked_updates
+
+    sheet = {"layer": "mixed4", "channels": list(range(32, 48)), "size": SIZE}
+    note, ticked, layer, mode, channels = picked_updates(sheet, 3 * (SIZE + GAP) + 5, 2 * (SIZE + GAP) + 5,
+                                                         ["mixed5", "mixed3"], has_targets=True)
+    assert (ticked, layer, mode, channels) == (["mixed3", "mixed4", "mixed5"], "mixed4", "chosen", "43")
+    assert "channel **43** of **mixed4**" in note
+    gap = picked_updates(sheet, SIZE + 1, 5, ["mixed3"], has_targets=True)
+    assert all(isinstance(u, type(gr.skip())) for u in gap)
+    assert picked_updates(None, 5, 5, ["mixed3"], has_targets=True) == gap  # no sheet yet
