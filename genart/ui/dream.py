@@ -7,6 +7,7 @@ loss threshold that ends the run, a painted (or uploaded) mask and a guide image
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Callable, Iterator, NamedTuple
@@ -23,6 +24,7 @@ from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, 
                      heavy_limit, load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream,
                      user_error, wire_estimate)
 from .masks import editor_value, mask_editor, mask_source
+from .dream_extras import build_dream_extras
 
 #: Example pictures, each with the settings that suit it (clicking one sets them too): the tutorial's
 #: full run for the cat; high layers (eyes, animal parts) for the coffee; low layers (strokes,
@@ -179,22 +181,28 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
                 png = gr.File(label="Result (PNG)", elem_id="dream-png", height=90)
                 gif = gr.File(label="Time-lapse (GIF)", elem_id="dream-gif", height=90)
 
-    def run_dream(image, layers=list(_DEFAULT.layers), octaves=_DEFAULT.octaves,
-                  octave_scale=_DEFAULT.octave_scale, steps_per_octave=UI_STEPS_PER_OCTAVE,
-                  step_size=_DEFAULT.step_size, tile_size=_DEFAULT.tile_size, max_dim=_DEFAULT.max_dim,
-                  seed=_DEFAULT.seed, objective="mean", channel_layer="", channel_mode="all", channels=None,
-                  channel_count=_DEFAULT.channel_count, threshold=None, tv_weight=0.0, lapnorm_levels=0,
-                  guide=None, guide_layer="", mask=None, mask_upload=None, mask_feather=0.0,
-                  weight_mixed0=1.0, weight_mixed1=1.0, weight_mixed2=1.0, weight_mixed3=1.0, weight_mixed4=1.0,
-                  weight_mixed5=1.0, weight_mixed6=1.0, weight_mixed7=1.0, weight_mixed8=1.0, weight_mixed9=1.0,
-                  weight_mixed10=1.0):
+    def prepare(image, layers=list(_DEFAULT.layers), octaves=_DEFAULT.octaves,
+                octave_scale=_DEFAULT.octave_scale, steps_per_octave=UI_STEPS_PER_OCTAVE,
+                step_size=_DEFAULT.step_size, tile_size=_DEFAULT.tile_size, max_dim=_DEFAULT.max_dim,
+                seed=_DEFAULT.seed, objective="mean", channel_layer="", channel_mode="all", channels=None,
+                channel_count=_DEFAULT.channel_count, threshold=None, tv_weight=0.0, lapnorm_levels=0,
+                guide=None, guide_layer="", mask=None, mask_upload=None, mask_feather=0.0,
+                weight_mixed0=1.0, weight_mixed1=1.0, weight_mixed2=1.0, weight_mixed3=1.0, weight_mixed4=1.0,
+                weight_mixed5=1.0, weight_mixed6=1.0, weight_mixed7=1.0, weight_mixed8=1.0, weight_mixed9=1.0,
+                weight_mixed10=1.0):
+        """The controls' values (``controls`` below, in order) → (image, DreamConfig, the run's guide and mask)."""
         values = locals()
+        cfg = make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed,
+                          objective, channel_layer, channel_mode, channels, channel_count, threshold, tv_weight,
+                          lapnorm_levels, guide_layer, mask_feather,
+                          {name: values[f"weight_{name}"] for name in INCEPTION_LAYERS})
+        return image, cfg, {"guide": guide, "mask": mask_source(mask, mask_upload)}
+
+    @functools.wraps(prepare)  # the same parameters and defaults (/dream's API: all but the image optional)
+    def run_dream(*values, **named):
         try:
-            cfg = make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed,
-                              objective, channel_layer, channel_mode, channels, channel_count, threshold, tv_weight,
-                              lapnorm_levels, guide_layer, mask_feather,
-                              {name: values[f"weight_{name}"] for name in INCEPTION_LAYERS})
-            mask_src = mask_source(mask, mask_upload)
+            image, cfg, sources = prepare(*values, **named)
+            guide, mask_src = sources["guide"], sources["mask"]
         except Exception as exc:
             raise user_error(exc) from None
         timelapse = Timelapse()
@@ -250,6 +258,8 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
 
     wire_estimate(estimate_text, [image, layers, octaves, octave_scale, steps, tile_size, max_dim], estimate_md,
                   after=[event], api_name="dream_estimate")
+    build_dream_extras(inputs=controls, prepare=prepare, output=output, status=status, layers=layers, stop=stop_btn,
+                       png=png, channel_layer=channel_layer, channel_mode=channel_mode, channels=channels, run=run)
     return DreamTab(image, png, gif, event, restore, results)
 
 
