@@ -197,7 +197,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
                                             info="jcjohnson's neural-style: every layer pushes as hard as its "
                                                  "weight (Adam only; its weights: content 5, style 100).")
             with gr.Accordion("Mask: paint where the style goes", open=False, elem_id="style-mask-box"):
-                gr.Markdown("Paint over the content with the brush. With one style, the style goes where you "
+                gr.Markdown("Pick the brush (left of the picture) and paint over the content. With one style, the style goes where you "
                             "paint and the rest stays the photo; with a second style, the first goes where you "
                             "paint and the second elsewhere. Nothing painted (and no mask uploaded): everywhere.")
                 mask_paint = mask_editor("style-mask", "Mask: paint where the style goes")
