@@ -181,3 +181,15 @@ def test_each_structural_choice_compiles_once(content, style):
     assert len(first) >= len(choices) * len(masks)  # one compiled function per model and structure
     again = runs(40, 7.0)  # new sizes and weights: the same functions, still traced once
     assert again == first and {n for _, *counts in first.values() for n in counts} == {1}
+
+
+def test_average_pooling_has_precision_views_too():
+    layers = (("block1_conv1", "block3_conv1"), ("block4_conv2",))
+    half = models.vgg19_extractor(*layers, weights="random", precision="bfloat16", pooling="avg")
+    full = models.vgg19_extractor(*layers, weights="random", pooling="avg")
+    assert sum(isinstance(layer, keras.layers.AveragePooling2D) for layer in half.layers) == 3
+    assert [str(o.dtype) for o in half.outputs] == ["float32"] * 3  # losses stay float32
+    x = _batch(np.random.default_rng(2).uniform(0, 255, (48, 48, 3)))
+    for a, b in zip(half(x), full(x)):
+        a, b = np.asarray(a), np.asarray(b)
+        assert np.abs(a - b).max() <= 0.03 * np.abs(b).max()  # bfloat16 rounding, not another network
