@@ -46,6 +46,7 @@ from ..frames import Frame
 from ..images import ImageSource, load_image, resize, to_uint8
 from ..masks import MAX_FEATHER, load_mask
 from ..plans import Segment, working_hw
+from .colors import gray as _gray, with_chroma as _with_chroma
 from .losses import Compiled, compiled_for, content_loss, gram_matrix, masked_gram, style_loss, tv_loss
 from .optimizers import LBFGS_MEMORY, adam as _adam, lbfgs as _lbfgs
 
@@ -66,11 +67,6 @@ PREVIEW_SECONDS = 0.75
 #: The smallest side an image is optimised at (coarse scales smaller than this are skipped).
 MIN_SCALE_SIDE = 32
 
-# ITU-R BT.601 YUV, the transform tf.image.rgb_to_yuv uses.
-_RGB_TO_YUV = np.array([[0.299, -0.14714119, 0.61497538],
-                        [0.587, -0.28886916, -0.51496512],
-                        [0.114, 0.43601035, -0.10001026]], np.float32)
-_YUV_TO_RGB = np.linalg.inv(_RGB_TO_YUV).astype(np.float32)
 
 
 def _check(name: str, value: float, low: float, high: float, *, low_open: bool = False) -> None:
@@ -194,26 +190,6 @@ def style_size(content_hw: tuple[int, int], style_hw: tuple[int, int], style_sca
     long_side = style_scale * max(content_hw)
     k = long_side / max(style_hw)
     return max(1, round(style_hw[0] * k)), max(1, round(style_hw[1] * k))
-
-
-def _luminance(rgb: np.ndarray) -> np.ndarray:
-    return rgb @ _RGB_TO_YUV[:, 0]
-
-
-def _gray(rgb01: np.ndarray, match: np.ndarray | None = None) -> np.ndarray:
-    """Luminance as a 3-channel image; with ``match``, its mean and spread are matched to match's."""
-    y = _luminance(rgb01)
-    if match is not None:
-        ym = _luminance(match)
-        y = (y - y.mean()) * (ym.std() / max(float(y.std()), 1e-6)) + ym.mean()
-    return np.repeat(np.clip(y, 0.0, 1.0)[..., None], 3, axis=-1)
-
-
-def _with_chroma(image01: np.ndarray, colors01: np.ndarray) -> np.ndarray:
-    """The luminance of ``image01`` with the chroma (U, V) of ``colors01``."""
-    yuv = colors01 @ _RGB_TO_YUV
-    yuv[..., 0] = _luminance(image01)
-    return np.clip(yuv @ _YUV_TO_RGB, 0.0, 1.0)
 
 
 def _float(img: np.ndarray) -> np.ndarray:
