@@ -28,7 +28,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from . import __version__
+from . import __version__, precision
 from .errors import InputError
 
 #: The PNG iTXt key that holds the recipe's JSON.
@@ -116,6 +116,9 @@ def make_recipe(algorithm: str, config, *, weights: str | None = None, inputs: M
         inputs: name → an input image (or a list of them) to fingerprint, or an already computed
             ``"sha256:…"`` string; None entries are left out.
         run: facts of the run that are not settings (JSON-safe values).
+
+    The config's ``precision`` is recorded as resolved (``auto`` becomes the dtype that ran, so a
+    replay computes the same way), and ``run["precision"]`` says why it was chosen.
     """
     if not isinstance(config, config_class(algorithm)):
         raise TypeError(f"a {algorithm} recipe needs a {config_class(algorithm).__name__}, not {type(config).__name__}")
@@ -129,9 +132,14 @@ def make_recipe(algorithm: str, config, *, weights: str | None = None, inputs: M
             digests[name] = [fingerprint(v) for v in value]
         elif value is not None:
             digests[name] = fingerprint(value)
-    recipe = {"genart": __version__, "algorithm": algorithm,
-              "config": {f.name: _json_safe(getattr(config, f.name)) for f in dataclasses.fields(config)},
-              "seed": config.seed, "weights": weights, "inputs": digests, "run": dict(run or {})}
+    settings = {f.name: _json_safe(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    facts = dict(run or {})
+    if "precision" in settings:
+        policy = precision.resolve(settings["precision"])
+        settings["precision"] = policy.dtype
+        facts.setdefault("precision", policy.reason)
+    recipe = {"genart": __version__, "algorithm": algorithm, "config": settings,
+              "seed": config.seed, "weights": weights, "inputs": digests, "run": facts}
     return recipe
 
 

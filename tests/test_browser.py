@@ -55,3 +55,10 @@ def test_the_page_contacts_only_its_own_server(browser, app_server):
     finally:
         ctx.close()
     assert hosts and set(hosts) == {urlsplit(app_server).netloc}, sorted(set(hosts))
+
+
+def test_header_says_which_weights_and_precision(page):
+    weights = page.locator("#genart-weights").inner_text()
+    assert "Random, untrained weights" in weights  # never dressed up as the pretrained networks
+    header = page.locator("#genart-precision").inner_text()
+    assert header.startswith("Precision:") and "float32" in header and "GENART_PRECISION" in header

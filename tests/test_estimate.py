@@ -26,36 +26,53 @@ def _timed(frames) -> float:
     return time.perf_counter() - start
 
 
-def _within_two(estimated: float, real: float) -> None:
-    assert 0.5 <= estimated / real <= 2.0, f"estimated {estimated:.2f} s, the run took {real:.2f} s"
+def _within_two(estimate, run, attempts: int = 2) -> None:
+    """``estimate()`` (seconds, fresh timings) is within a factor two of ``run()`` (seconds).
+
+    A busy moment on a shared machine can slow the measurement or the run alone, so a miss is
+    measured once more, both anew; an estimate that is off twice in a row fails.
+    """
+    misses = []
+    for _ in range(attempts):
+        E.clear_cache()
+        estimated = estimate()
+        real = run()
+        if 0.5 <= estimated / real <= 2.0:
+            return
+        misses.append(f"estimated {estimated:.2f} s, the run took {real:.2f} s")
+    pytest.fail("; ".join(misses))
 
 
 # --- the estimate against the real run ----------------------------------------------------------------
 
-def test_dream_estimate_is_within_a_factor_two_of_the_run(photo):
-    E.clear_cache()
-    est = E.estimate_dream(DREAM, photo.shape[:2])  # measures (and traces the shared step if needed)
-    assert est.seconds is not None and est.total_steps == 60
-    assert [s.pixels for s in est.plan] == sorted(s.pixels for s in est.plan)  # octaves grow
-    _within_two(est.seconds, _timed(dream(photo, DREAM)))
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_dream_estimate_is_within_a_factor_two_of_the_run(photo, precision):
+    cfg = DreamConfig(**{**_fields(DREAM), "precision": precision})
+    est = E.estimate_dream(cfg, photo.shape[:2], measure=False)
+    assert est.total_steps == 60 and [s.pixels for s in est.plan] == sorted(s.pixels for s in est.plan)  # octaves grow
+    # measuring also traces the shared step if needed
+    _within_two(lambda: E.estimate_dream(cfg, photo.shape[:2]).seconds, lambda: _timed(dream(photo, cfg)))
 
 
-def test_style_estimate_is_within_a_factor_two_of_the_run(photo):
-    E.clear_cache()
-    est = E.estimate_style(STYLE, photo.shape[:2])
-    assert est.seconds is not None and [s.steps for s in est.plan] == [8, 8]
-    _within_two(est.seconds, _timed(stylize(photo, photo[::-1], STYLE)))
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_style_estimate_is_within_a_factor_two_of_the_run(photo, precision):
+    cfg = StyleConfig(**{**_fields(STYLE), "precision": precision})
+    assert [s.steps for s in E.estimate_style(cfg, photo.shape[:2], measure=False).plan] == [8, 8]
+    _within_two(lambda: E.estimate_style(cfg, photo.shape[:2]).seconds,
+                lambda: _timed(stylize(photo, photo[::-1], cfg)))
 
 
 def test_gan_estimate_is_within_a_factor_two_of_the_run():
-    E.clear_cache()
     data = np.random.default_rng(0).integers(0, 256, (640, 28, 28)).astype(np.uint8)
-    est = E.estimate_gan(GAN, 1, len(data))  # a new trainer: building and tracing included
-    assert est.total_steps == 10
-    start = time.perf_counter()
-    trainer = GanTrainer(GAN, data=data)
-    _timed(trainer.train(1))
-    _within_two(est.seconds, time.perf_counter() - start)
+    assert E.estimate_gan(GAN, 1, len(data), measure=False).total_steps == 10
+
+    def run():
+        start = time.perf_counter()  # a new trainer: building and tracing included, as in the estimate
+        trainer = GanTrainer(GAN, data=data)
+        _timed(trainer.train(1))
+        return time.perf_counter() - start
+
+    _within_two(lambda: E.estimate_gan(GAN, 1, len(data)).seconds, run)
 
 
 # --- the time model -----------------------------------------------------------------------------------

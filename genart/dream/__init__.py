@@ -52,7 +52,7 @@ class DreamConfig:
         preview_every: steps between frames; None adapts to about one frame every 0.75 s.
         seed: seed of the random roll (runs are reproducible).
         precision: arithmetic of the network: ``auto``, ``float32`` (the tutorial), ``bfloat16`` or
-            ``float16`` (GPU); see :mod:`genart.precision`. The image and the loss stay float32.
+            ``float16`` (GPU), as genart.precision explains; the image and the loss stay float32.
     """
 
     layers: Sequence[str] = ("mixed3", "mixed5")

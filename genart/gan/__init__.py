@@ -58,7 +58,7 @@ class GanConfig:
         preview_every: steps between preview grids; None adapts to about one grid per 2.5 s.
         seed: seeds the weights, the data order, the noise, dropout and the preview noise.
         precision: arithmetic of the networks: ``auto``, ``float32`` (the tutorial), ``bfloat16``
-            or ``float16`` (GPU); see :mod:`genart.precision`.
+            or ``float16`` (GPU), as genart.precision explains.
     """
 
     batch_size: int = 256

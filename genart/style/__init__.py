@@ -103,7 +103,7 @@ class StyleConfig:
         preview_every: yield a frame every this many steps; None: about every 0.75 s of compute.
         seed: seed of the noise initialisation.
         precision: arithmetic of VGG19: ``auto``, ``float32`` (the tutorial), ``bfloat16`` or
-            ``float16`` (GPU); see :mod:`genart.precision`.
+            ``float16`` (GPU), as genart.precision explains.
     """
 
     style_weight: float = 1e-2

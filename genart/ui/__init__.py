@@ -6,6 +6,7 @@ import os
 
 import gradio as gr
 
+from .. import precision
 from ..models import weights_label, weights_mode
 from .dream import build_dream_tab
 from .gan import build_gan_tab
@@ -33,9 +34,14 @@ def build_demo() -> gr.Blocks:
         weights_note = weights_label(weights_mode())
     except Exception as exc:  # a bad GENART_WEIGHTS value: show it instead of failing to start
         weights_note = str(exc)
+    try:  # what `auto` computes in here, and why (measured once at first use where it could matter)
+        precision_note = precision.resolve("auto").reason
+    except Exception as exc:  # a bad GENART_PRECISION value: show it instead of failing to start
+        precision_note = str(exc)
     with gr.Blocks(title="genart", analytics_enabled=analytics_enabled(), delete_cache=(1800, 3600)) as demo:
         gr.Markdown("# genart\nClassic generative art from the TensorFlow tutorials, computed live.")
         gr.Markdown(f"**Weights:** {weights_note}", elem_id="genart-weights")
+        gr.Markdown(f"**Precision:** {precision_note}", elem_id="genart-precision")
         with gr.Tabs():
             with gr.Tab("DeepDream", id="dream"):
                 build_dream_tab()
