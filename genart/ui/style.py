@@ -199,7 +199,8 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
             with gr.Accordion("Mask: paint where the style goes", open=False, elem_id="style-mask-box"):
                 gr.Markdown("Pick the brush (left of the picture) and paint over the content. With one style, the style goes where you "
                             "paint and the rest stays the photo; with a second style, the first goes where you "
-                            "paint and the second elsewhere. Nothing painted (and no mask uploaded): everywhere.")
+                            "paint and the second elsewhere (its share weighs the two regions). Nothing painted "
+                            "(and no mask uploaded): everywhere.")
                 mask_paint = mask_editor("style-mask", "Mask: paint where the style goes")
                 with gr.Row():
                     mask_upload = UploadImage(label="…or upload a black-and-white mask (white = style)",
