@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import GenartError, InputError
 from .export import Timelapse, save_png
-from .recipe import config_from_recipe, image_digest, make_recipe, png_text, read_recipe, trainer_recipe
+from .recipe import (config_from_recipe, image_digest, make_recipe, mask_digest, png_text, read_recipe,
+                     trainer_recipe)
 
 PROG = "genart"
 EPILOG = ("Settings a recipe gives are used unless an option sets them. An optional setting takes "
@@ -165,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     style.add_argument("content", metavar="CONTENT", help="the content picture")
     style.add_argument("styles", nargs="+", metavar="STYLE", help="one or more style pictures")
     style.add_argument("--init-image", metavar="IMAGE", help="the start picture for --init image")
+    style.add_argument("--mask", metavar="PATH", help="where the style goes: a black-and-white picture (white = "
+                       "style; any size). With one STYLE the content stays outside; with two, the second "
+                       "goes outside. Soft edges: --mask-feather")
     for p in (dream, style):
         p.add_argument("--weights", choices=("imagenet", "random"), default=None,
                        help="pretrained ImageNet weights, or the same network untrained "
@@ -337,17 +341,19 @@ def run_style(args) -> int:
 
     cfg, recipe = _config(args, "style")
     png, gif = _paths(args)
-    _inputs_exist(args.content, *args.styles, args.init_image)
+    _inputs_exist(args.content, *args.styles, args.init_image, args.mask)
     digests = {"content": image_digest(args.content, f"content image {args.content}"),
                "styles": [image_digest(s, f"style image {s}") for s in args.styles]}
     if args.init_image:
         digests["init_image"] = image_digest(args.init_image, f"initial image {args.init_image}")
+    if args.mask:
+        digests["mask"] = mask_digest(args.mask, f"mask {args.mask}")
     _compare_inputs(recipe, digests)
     weights = _weights(args, recipe)
-    model = models.vgg19_extractor(cfg.style_layers, cfg.content_layers, weights)
+    model = models.vgg19_extractor(cfg.style_layers, cfg.content_layers, weights, pooling=cfg.pooling)
     styles = args.styles if len(args.styles) > 1 else args.styles[0]
     timelapse = Timelapse() if gif else None
-    frames = stylize(args.content, styles, cfg, model=model, init_image=args.init_image)
+    frames = stylize(args.content, styles, cfg, model=model, init_image=args.init_image, mask=args.mask)
     final = _progress(frames, args.quiet, timelapse)
     _write(png, gif, final.image, make_recipe("style", cfg, weights=weights, inputs=digests), timelapse)
     return 0
