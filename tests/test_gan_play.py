@@ -127,11 +127,9 @@ def test_the_walks_mp4_and_gif_have_the_frames_it_says(trainer, tmp_path):
     assert np.abs(gif[5].astype(np.float32) - frames[5].image).mean() < 3
 
 
-def test_save_mp4_refuses_mixed_or_empty_frames(tmp_path):
-    with pytest.raises(ValueError, match="1 to"):
+def test_save_mp4_refuses_no_frames(tmp_path):
+    with pytest.raises(ValueError, match="no frames"):
         save_mp4([], tmp_path / "x.mp4")
-    with pytest.raises(ValueError, match="one size"):
-        save_mp4([np.zeros((32, 32, 3), np.uint8), np.zeros((16, 16, 3), np.uint8)], tmp_path / "x.mp4")
 
 
 def test_history_records_both_scores_of_the_discriminator():
