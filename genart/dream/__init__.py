@@ -52,6 +52,8 @@ LAYER_CHANNELS = {"mixed0": 256, "mixed1": 288, "mixed2": 288, **{f"mixed{i}": 7
 MAX_LAPNORM_LEVELS = 6
 #: A guide image is read at most this large (its feature vectors are compared with every position).
 GUIDE_MAX_DIM = 320
+#: The longest zoom animation (frames); its frames are kept in memory for the MP4 and the GIF.
+MAX_ZOOM_FRAMES = 300
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,10 @@ class DreamConfig:
         guide_layer: with a guide image, the layer (one of ``layers``) pulled toward the guide's
             features; None: the first.
         mask_feather: with a mask, soft edges: the Gaussian blur of the mask, in pixels at the working size.
+        zoom_frames: frames of the "infinite zoom" animation after the dream (0 = no animation); each
+            zooms in by ``zoom`` and dreams ``zoom_steps`` more steps.
+        zoom: scale per zoom frame (about the centre, cropped back to the working size).
+        zoom_steps: ascent steps per zoom frame.
     """
 
     layers: Sequence[str] = ("mixed3", "mixed5")
@@ -108,6 +114,9 @@ class DreamConfig:
     lapnorm_levels: int = 0
     guide_layer: str | None = None
     mask_feather: float = 0.0
+    zoom_frames: int = 0
+    zoom: float = 1.05
+    zoom_steps: int = 10
 
     def __post_init__(self) -> None:
         layers = (self.layers,) if isinstance(self.layers, str) else tuple(self.layers or ())
@@ -151,6 +160,9 @@ class DreamConfig:
         check_float("tv_weight", self.tv_weight, 0.0, 10.0)
         check_int("lapnorm_levels", self.lapnorm_levels, 0, MAX_LAPNORM_LEVELS)
         check_float("mask_feather", self.mask_feather, 0.0, MAX_FEATHER)
+        check_int("zoom_frames", self.zoom_frames, 0, MAX_ZOOM_FRAMES)
+        check_float("zoom", self.zoom, 1.0, 1.5)
+        check_int("zoom_steps", self.zoom_steps, 1, 1000)
 
     def _check_channels(self) -> None:
         if self.channel_mode not in CHANNEL_MODES:
@@ -176,7 +188,7 @@ class DreamConfig:
 
     @property
     def total_steps(self) -> int:
-        return self.octaves * self.steps_per_octave
+        return self.octaves * self.steps_per_octave + self.zoom_frames * self.zoom_steps
 
     def octave_exponents(self) -> range:
         """Exponents n of ``octave_scale ** n``: five octaves give the tutorial's range(-2, 3)."""
@@ -203,12 +215,16 @@ def plan(config: DreamConfig, image_hw: tuple[int, int] | None = None) -> list[S
 
     Returns:
         One :class:`~genart.plans.Segment` per octave: its label, ``steps_per_octave`` steps and
-        the (height, width) the octave works at.
+        the (height, width) the octave works at; then one per zoom frame (``zoom_steps`` steps at
+        the working size), when ``zoom_frames`` asks for an animation.
     """
     base = working_hw(image_hw, config.max_dim)
     exponents = list(config.octave_exponents())
-    return [Segment(f"octave {i + 1}/{len(exponents)}", config.steps_per_octave,
-                    octave_shape(base, config.octave_scale, n)) for i, n in enumerate(exponents)]
+    octaves = [Segment(f"octave {i + 1}/{len(exponents)}", config.steps_per_octave,
+                       octave_shape(base, config.octave_scale, n)) for i, n in enumerate(exponents)]
+    n = config.zoom_frames
+    return octaves + [Segment(f"zoom frame {k}/{n}", config.zoom_steps, octave_shape(base, config.octave_scale, 0))
+                      for k in range(1, n + 1)]
 
 
 def _model_for(config: DreamConfig, model, policy):
@@ -291,12 +307,16 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None, *
         ``final=True`` and holds the result. Metrics: ``{"loss": …}``, the weighted sum of the
         layers' objectives before the latest step. When the loss reaches ``config.threshold`` the
         run ends there: that frame is final, its stage says so and its metrics add
-        ``{"stopped_at_threshold": 1.0}``.
+        ``{"stopped_at_threshold": 1.0}``. With ``zoom_frames`` the run goes on into
+        the zoom animation (:func:`dream_zoom`): its finished frames add ``"zoom_frame"``.
 
     Raises:
         InputError: the image, guide or mask cannot be used, or a channel is out of range.
         WeightsUnavailable: the pretrained weights cannot be loaded.
     """
+    if config.zoom_frames:  # the dream, then the zoom animation's frames (each a short dream)
+        yield from dream_zoom(image, config, model, guide=guide, mask=mask)
+        return
     import tensorflow as tf
 
     from .ascent import ascent_for, extras
@@ -351,3 +371,6 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None, *
             yield Frame(image_out, step, total, stage, metrics, final=stopped or step == total)
             if stopped:
                 return
+
+
+from .zoom import dream_zoom  # noqa: E402  (zoom.py drives dream() above)

@@ -7,9 +7,10 @@ loss threshold that ends the run, a painted (or uploaded) mask and a guide image
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import gradio as gr
 
@@ -19,12 +20,22 @@ from ..errors import InputError
 from ..export import Timelapse
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
-from .common import (ASSETS, HEAVY, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
-                     load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error,
-                     wire_estimate)
+from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line,
+                     heavy_limit, load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream,
+                     user_error, wire_estimate)
 from .masks import editor_value, mask_editor, mask_source
+from .dream_extras import build_dream_extras
 
-EXAMPLES = [os.path.join(ASSETS, name) for name in ("chelsea.jpg", "coffee.jpg")]
+#: Example pictures, each with the settings that suit it (clicking one sets them too): the tutorial's
+#: full run for the cat; high layers (eyes, animal parts) for the coffee; low layers (strokes,
+#: textures) for Hokusai's wave. Chosen from the tutorial and the layers' known character; ImageNet
+#: weights cannot be downloaded where genart is developed, so they were not tuned by eye.
+EXAMPLES = [
+    ("chelsea.jpg", dict(layers=["mixed3", "mixed5"], octaves=5, octave_scale=1.3, steps=100, step_size=0.01)),
+    ("coffee.jpg", dict(layers=["mixed5", "mixed6"], octaves=4, octave_scale=1.4, steps=50, step_size=0.015)),
+    ("hokusai-great-wave.jpg", dict(layers=["mixed2", "mixed3"], octaves=3, octave_scale=1.3, steps=40,
+                                    step_size=0.01)),
+]
 
 _DEFAULT = DreamConfig()
 #: The tab starts lighter than the tutorial (100 steps per octave) so a first run takes about a
@@ -76,18 +87,31 @@ def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile
     )
 
 
+class DreamTab(NamedTuple):
+    """What the studio wires across tabs (send-to buttons, the gallery)."""
+
+    image: gr.Image      # the input picture
+    png: gr.File         # the finished result, a PNG carrying its recipe
+    gif: gr.File         # its time-lapse
+    run: object          # the Run event
+    restore: Restore     # the recipe restore (sets every control)
+    results: gr.Column   # the result column (send-to buttons go at its end)
+
+
 def _layer_dropdown(label: str, elem_id: str, info: str) -> gr.Dropdown:
     return gr.Dropdown([("first checked layer", "")] + LAYER_CHOICES, value="", label=label, info=info,
                        elem_id=elem_id)
 
 
-def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
+def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
     """Lay out the DeepDream tab inside the current Blocks and wire its events to ``run``."""
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
             image = UploadImage(label="Input image", type="filepath", sources=["upload", "clipboard"],
                                 elem_id="dream-input", height=300)
-            gr.Examples(EXAMPLES, inputs=[image], label="Examples (CC0 photos)")
+            examples = gr.Examples([os.path.join(ASSETS, name) for name, _ in EXAMPLES], inputs=[image],
+                                   label="Examples, each with its settings (CC0 photos; Hokusai's Great Wave, "
+                                   "public domain)", elem_id="dream-examples")
             with gr.Row():
                 run_btn = gr.Button("Run", variant="primary", elem_id="dream-run")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="dream-stop")
@@ -147,10 +171,10 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
                 guide = UploadImage(label="Guide: dream toward this picture's features", type="filepath",
                                     sources=["upload", "clipboard"], elem_id="dream-guide", height=160)
                 guide_layer = _layer_dropdown("Guide layer", "dream-guide-layer", "The layer pulled toward the guide.")
-            build_recipe_restore([layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective,
+            restore = build_recipe_restore([layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective,
                                   channel_layer, channel_mode, channels, channel_count, threshold, tv_weight,
                                   lapnorm_levels, guide_layer, mask_feather, *weights])
-        with gr.Column(scale=3, min_width=320):
+        with gr.Column(scale=3, min_width=320) as results:
             output = gr.Image(label="Dream", format="jpeg", interactive=False, elem_id="dream-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="dream-status",
                                 elem_classes=["genart-status"])
@@ -158,29 +182,35 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
                 png = gr.File(label="Result (PNG)", elem_id="dream-png", height=90)
                 gif = gr.File(label="Time-lapse (GIF)", elem_id="dream-gif", height=90)
 
-    def run_dream(image, layers=list(_DEFAULT.layers), octaves=_DEFAULT.octaves,
-                  octave_scale=_DEFAULT.octave_scale, steps_per_octave=UI_STEPS_PER_OCTAVE,
-                  step_size=_DEFAULT.step_size, tile_size=_DEFAULT.tile_size, max_dim=_DEFAULT.max_dim,
-                  seed=_DEFAULT.seed, objective="mean", channel_layer="", channel_mode="all", channels=None,
-                  channel_count=_DEFAULT.channel_count, threshold=None, tv_weight=0.0, lapnorm_levels=0,
-                  guide=None, guide_layer="", mask=None, mask_upload=None, mask_feather=0.0,
-                  weight_mixed0=1.0, weight_mixed1=1.0, weight_mixed2=1.0, weight_mixed3=1.0, weight_mixed4=1.0,
-                  weight_mixed5=1.0, weight_mixed6=1.0, weight_mixed7=1.0, weight_mixed8=1.0, weight_mixed9=1.0,
-                  weight_mixed10=1.0):
+    def prepare(image, layers=list(_DEFAULT.layers), octaves=_DEFAULT.octaves,
+                octave_scale=_DEFAULT.octave_scale, steps_per_octave=UI_STEPS_PER_OCTAVE,
+                step_size=_DEFAULT.step_size, tile_size=_DEFAULT.tile_size, max_dim=_DEFAULT.max_dim,
+                seed=_DEFAULT.seed, objective="mean", channel_layer="", channel_mode="all", channels=None,
+                channel_count=_DEFAULT.channel_count, threshold=None, tv_weight=0.0, lapnorm_levels=0,
+                guide=None, guide_layer="", mask=None, mask_upload=None, mask_feather=0.0,
+                weight_mixed0=1.0, weight_mixed1=1.0, weight_mixed2=1.0, weight_mixed3=1.0, weight_mixed4=1.0,
+                weight_mixed5=1.0, weight_mixed6=1.0, weight_mixed7=1.0, weight_mixed8=1.0, weight_mixed9=1.0,
+                weight_mixed10=1.0):
+        """The controls' values (``controls`` below, in order) → (image, DreamConfig, the run's guide and mask)."""
         values = locals()
+        cfg = make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed,
+                          objective, channel_layer, channel_mode, channels, channel_count, threshold, tv_weight,
+                          lapnorm_levels, guide_layer, mask_feather,
+                          {name: values[f"weight_{name}"] for name in INCEPTION_LAYERS})
+        return image, cfg, {"guide": guide, "mask": mask_source(mask, mask_upload)}
+
+    @functools.wraps(prepare)  # the same parameters and defaults (/dream's API: all but the image optional)
+    def run_dream(*values, **named):
         try:
-            cfg = make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed,
-                              objective, channel_layer, channel_mode, channels, channel_count, threshold, tv_weight,
-                              lapnorm_levels, guide_layer, mask_feather,
-                              {name: values[f"weight_{name}"] for name in INCEPTION_LAYERS})
-            mask_src = mask_source(mask, mask_upload)
+            image, cfg, sources = prepare(*values, **named)
+            guide, mask_src = sources["guide"], sources["mask"]
         except Exception as exc:
             raise user_error(exc) from None
         timelapse = Timelapse()
         tracker = estimate.Tracker(estimate.estimate_dream(cfg, estimate.image_hw(image), measure=False))
         frames = run(image, cfg, guide=guide, mask=mask_src)
         for tick in stream(tracker.wrap(frames), timelapse):
-            files = (downloads(tick.frame.image, timelapse, "dream",
+            files = (downloads(tick.frame.image, timelapse, f"dream-seed{cfg.seed}",
                                make_recipe("dream", cfg, weights=weights_mode(), run=run_facts(tick),
                                            inputs=recipe_inputs(image, cfg, guide=guide, mask=mask_src)))
                      if tick.frame.final else (None, None))
@@ -209,6 +239,15 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
         dropdown.change(check_layer, inputs=[dropdown, layers], outputs=[layers], api_name=False,
                         show_progress="hidden")
 
+    def example_settings(sample):
+        """The chosen example's settings → the layer and octave controls."""
+        chosen = EXAMPLES[sample[0]][1]
+        return (chosen["layers"], chosen["octaves"], chosen["octave_scale"], chosen["steps"], chosen["step_size"])
+
+    examples.dataset.click(example_settings, inputs=[examples.dataset],
+                           outputs=[layers, octaves, octave_scale, steps, step_size], api_name=False,
+                           show_progress="hidden")
+
     def estimate_text(image, layers, octaves, octave_scale, steps_per_octave, tile_size, max_dim):
         """The estimate line for these settings (the uploaded image's aspect, else 4:3)."""
         def cfg():
@@ -220,9 +259,12 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> None:
 
     wire_estimate(estimate_text, [image, layers, octaves, octave_scale, steps, tile_size, max_dim], estimate_md,
                   after=[event], api_name="dream_estimate")
+    build_dream_extras(inputs=controls, prepare=prepare, output=output, status=status, layers=layers, stop=stop_btn,
+                       png=png, channel_layer=channel_layer, channel_mode=channel_mode, channels=channels, run=run)
+    return DreamTab(image, png, gif, event, restore, results)
 
 
-def build_recipe_restore(controls: list) -> None:
+def build_recipe_restore(controls: list) -> Restore:
     """The "Recipe" drop zone (``#dream-recipe``): a genart PNG or JSON recipe sets every control
     (/dream_recipe; the guide, mask and input pictures are not stored, only their fingerprints)."""
     (layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective, channel_layer,
@@ -245,3 +287,4 @@ def build_recipe_restore(controls: list) -> None:
                   for w, name in zip(weights, INCEPTION_LAYERS)])
 
     drop.upload(restore, inputs=[drop], outputs=controls, api_name="dream_recipe")
+    return Restore(restore, controls)
