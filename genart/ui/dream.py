@@ -145,7 +145,8 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
                                         info="chosen: the numbers below; strongest / weakest: the N channels this "
                                         "image excites most / least.", elem_id="dream-channel-mode")
                 with gr.Row():
-                    channels = gr.Textbox(label="Chosen channels", placeholder="e.g. 12, 40", elem_id="dream-channels")
+                    channels = gr.Textbox("", label="Chosen channels", placeholder="e.g. 12, 40",
+                                          elem_id="dream-channels")
                     channel_count = gr.Slider(1, 64, value=_DEFAULT.channel_count, step=1, label="N (strongest / weakest)",
                                               elem_id="dream-channel-count")
             with gr.Accordion("Smoothness and stopping", open=False, elem_id="dream-smooth-box"):
@@ -157,7 +158,7 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
                                                label="Laplacian pyramid levels", info="0 = the tutorial's "
                                                "normalisation; 3–5: smoother, larger patterns.",
                                                elem_id="dream-lapnorm")
-                threshold = gr.Textbox(label="Stop at loss", placeholder="off: run every step",
+                threshold = gr.Textbox("", label="Stop at loss", placeholder="off: run every step",
                                        info="The run ends once the loss reaches this number.",
                                        elem_id="dream-threshold")
             with gr.Accordion("Mask: where to dream", open=False, elem_id="dream-mask-box"):
