@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import DataUnavailable, InputError
+from .paths import asset
 
 #: Dataset names accepted by :func:`load_digits` (the ``keras.datasets`` module names).
 DATASETS = ("mnist", "fashion_mnist")
@@ -29,7 +30,7 @@ OWN = "own"
 #: Human names for the UI.
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST", OWN: "Your pictures (zip)"}
 #: The shipped offline sample (see assets/mnist_5k.NOTICE.md for its source and licence).
-SUBSET_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets", "mnist_5k.npz")
+SUBSET_PATH = asset("mnist_5k.npz")
 SUBSET_NOTE = ("MNIST could not be downloaded (offline?), so training uses the 5 000 real MNIST digits "
                "shipped with genart (assets/mnist_5k.npz, CC BY-SA 3.0).")
 

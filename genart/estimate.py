@@ -267,6 +267,8 @@ def estimate_dream(cfg, image_shape: tuple[int, int] | None = None, *, model=Non
     segments = dream.plan(cfg, image_shape)
     key = ("dream", _model_key(model, cfg.layers), cfg.tile_size, precision.resolve(cfg.precision).dtype)
     detail = f"{cfg.octaves} octave{'s' if cfg.octaves > 1 else ''} × {cfg.steps_per_octave} steps, {_span(segments)}"
+    if cfg.zoom_frames:
+        detail += f", then {cfg.zoom_frames} zoom frames × {cfg.zoom_steps} steps"
     return _timed(key, segments, 1.0, lambda shape: dream.step_seconds(cfg, shape, model), detail, measure)
 
 

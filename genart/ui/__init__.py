@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from .. import precision
 from ..models import weights_label, weights_mode
 from .dream import build_dream_tab
+from .fairness import SessionJobCap
+from .gallery import build_gallery
 from .gan import build_gan_tab
+from .studio import add_send_buttons
 from .style import build_style_tab
 
 #: Queue length app-wide; further requests get Gradio's clean "queue is full" message.
@@ -42,13 +46,17 @@ def build_demo() -> gr.Blocks:
         gr.Markdown("# genart\nClassic generative art from the TensorFlow tutorials, computed live.")
         gr.Markdown(f"**Weights:** {weights_note}", elem_id="genart-weights")
         gr.Markdown(f"**Precision:** {precision_note}", elem_id="genart-precision")
-        with gr.Tabs():
+        with gr.Tabs(elem_id="genart-tabs") as tabs:
             with gr.Tab("DeepDream", id="dream"):
-                build_dream_tab()
+                dream = build_dream_tab()
             with gr.Tab("Style transfer", id="style"):
-                build_style_tab()
+                style = build_style_tab()
             with gr.Tab("DCGAN", id="gan"):
-                build_gan_tab()
+                gan = build_gan_tab()
+        add_send_buttons(tabs, dream, style, gan)
+        build_gallery(tabs, {"dream": (dream.png, dream.gif, [dream.run]), "style": (style.png, style.gif, [style.run]),
+                             "gan": (gan.png, gan.gif, gan.done)},
+                      {"dream": dream.restore, "style": style.restore, "gan": gan.restore})
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
     return demo
 
@@ -61,4 +69,5 @@ def launch_kwargs() -> dict:
         max_file_size=MAX_FILE_SIZE,
         css=CSS,
         show_error=True,
+        app_kwargs={"middleware": [Middleware(SessionJobCap)]},  # at most 2 heavy jobs per session
     )

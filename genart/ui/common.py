@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import gradio as gr
 
@@ -20,6 +22,7 @@ from ..errors import GenartError, InputError
 from ..estimate import LONG_S, busy, describe, left_text
 from ..export import Timelapse, save_png
 from ..frames import Frame
+from ..paths import assets_dir
 from ..recipe import config_from_recipe, png_text, read_recipe
 
 log = logging.getLogger("genart")
@@ -37,11 +40,13 @@ ESTIMATE = "genart-estimate"
 #: The fastest rate at which intermediate frames are sent to the browser (seconds between).
 MIN_FRAME_INTERVAL = 0.25
 
-#: The project's example inputs (assets/ at the top of the repository).
-ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "assets")
+#: The project's example inputs (assets/ in a checkout, genart/assets once installed).
+ASSETS = assets_dir()
 
 _OUT_DIR = os.path.join(tempfile.gettempdir(), "genart-out")
 _OUT_MAX_AGE = 3600.0
+#: Download names genart writes: letters, digits, dots, dashes, underscores.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
 
 
 class UploadImage(gr.Image):
@@ -185,18 +190,22 @@ def _fmt(v: float) -> str:
 
 
 def out_path(name: str) -> str:
-    """A fresh path for a downloadable file; files older than an hour are removed on the way."""
+    """A fresh path ending in the readable file name ``name`` (``dream-seed0.png``) for a download.
+
+    Each file gets a folder of its own with an unguessable name, so sessions' files stay apart
+    while the browser saves them under ``name``. Folders older than an hour are removed on the way.
+    """
+    if not _SAFE_NAME.fullmatch(name):
+        raise ValueError(f"not a plain file name: {name!r}")
     os.makedirs(_OUT_DIR, exist_ok=True)
     now = time.time()
     for entry in os.scandir(_OUT_DIR):
         try:
-            if entry.is_file() and now - entry.stat().st_mtime > _OUT_MAX_AGE:
-                os.remove(entry.path)
+            if now - entry.stat().st_mtime > _OUT_MAX_AGE:
+                shutil.rmtree(entry.path) if entry.is_dir(follow_symlinks=False) else os.remove(entry.path)
         except OSError:
             pass
-    fd, path = tempfile.mkstemp(prefix=f"{name}-", suffix=os.path.splitext(name)[1] or "", dir=_OUT_DIR)
-    os.close(fd)
-    return path
+    return os.path.join(tempfile.mkdtemp(dir=_OUT_DIR), name)
 
 
 def downloads(image, timelapse: Timelapse | None, stem: str, recipe: dict | None = None) -> tuple[str, str | None]:
@@ -208,6 +217,13 @@ def downloads(image, timelapse: Timelapse | None, stem: str, recipe: dict | None
 
 
 # --- recipes: a drop zone per tab that restores its controls -----------------------------------------
+
+class Restore(NamedTuple):
+    """A tab's recipe restore, for reuse (the gallery): ``fn(png_or_json_path)`` → updates of ``outputs``."""
+
+    fn: Callable
+    outputs: list
+
 
 def recipe_drop(tab: str) -> gr.File:
     """A compact "Recipe" accordion (``#<tab>-recipe-box``) with a drop zone for a genart PNG or JSON recipe (``#<tab>-recipe``)."""
@@ -268,7 +284,12 @@ def estimate_line(estimate_fn, suggest_fn=None) -> str:
 
 def wire_estimate(fn, inputs: list, output, after=(), api_name: str | bool = False) -> None:
     """Run ``fn(*inputs) -> str`` into ``output`` on page load, on any change of ``inputs`` (the last
-    change wins) and after each event in ``after`` (a finished run is a fresh measurement)."""
+    change wins) and after each event in ``after`` (a finished run is a fresh measurement).
+
+    The API names the returned line ``estimate`` (``output``'s label, when it has none of its own).
+    """
+    if getattr(output, "label", None) is None:
+        output.label = "estimate"
     opts = dict(outputs=output, trigger_mode="always_last", concurrency_id=ESTIMATE, concurrency_limit=1,
                 show_progress="hidden")
     gr.on(None, fn, inputs=inputs, api_name=api_name, **opts)

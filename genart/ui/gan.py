@@ -13,6 +13,7 @@ to the session's trainer with the settings it was built with; Stop ends a run be
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import shutil
@@ -22,20 +23,20 @@ import time
 import weakref
 import zipfile
 from collections import OrderedDict
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import gradio as gr
 import pandas as pd
 
 from .. import estimate
-from ..data import DATASET_LABELS, DATASETS, OWN, load_digits
+from ..data import DATASET_LABELS, DATASETS, OWN, SUBSET_PATH, load_digits, load_shipped_subset
 from ..errors import InputError
 from ..export import save_png
 from ..gan import COLOURS, PRESETS, GanConfig, GanTrainer, preset
 from ..imagesets import MIN_IMAGES, count_files, load_image_set, max_images
 from ..recipe import png_text, trainer_recipe
-from .common import (HEAVY, as_number, env_number, estimate_line, heavy_limit, load_recipe, out_path, recipe_drop,
-                     restored_note, slider_value, stream, user_error, wire_estimate)
+from .common import (HEAVY, Restore, as_number, env_number, estimate_line, heavy_limit, load_recipe, out_path,
+                     recipe_drop, restored_note, slider_value, stream, user_error, wire_estimate)
 from .gan_play import build_play
 
 _DEFAULT = GanConfig()
@@ -118,14 +119,20 @@ def loss_table(history: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["step", "value", "series"])
 
 
+def epoch_name(trainer: GanTrainer) -> str:
+    """``"dcgan-epoch3"`` (``"dcgan-epoch2.5"`` part-way): the start of the trainer's download names."""
+    return "dcgan-epoch" + (f"{trainer.epoch:.2f}".rstrip("0").rstrip(".") or "0")
+
+
 def write_downloads(trainer: GanTrainer) -> tuple[str, str, str]:
     """Time-lapse GIF, generator ``.keras`` and a zip of the tf.train.Checkpoint files."""
-    gif = trainer.timelapse(out_path("gan-timelapse.gif"))
-    generator = trainer.export_generator(out_path("gan-generator.keras"))
+    name = epoch_name(trainer)
+    gif = trainer.timelapse(out_path(f"{name}.gif"))
+    generator = trainer.export_generator(out_path("dcgan-generator.keras"))
     folder = tempfile.mkdtemp(prefix="genart-ckpt-")
     try:
         trainer.save(folder)
-        archive = out_path("gan-checkpoint.zip")
+        archive = out_path(f"{name.replace('dcgan-', 'dcgan-checkpoint-')}.zip")
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
             for name in sorted(os.listdir(folder)):
                 zf.write(os.path.join(folder, name), arcname=name)
@@ -138,10 +145,20 @@ def write_grid_png(trainer: GanTrainer | None) -> str | None:
     """The current 4×4 sample grid as a PNG carrying the trainer's recipe (None without a trainer)."""
     if trainer is None:
         return None
-    return save_png(out_path("gan-samples.png"), trainer.grid(), text=png_text(trainer_recipe(trainer)))
+    return save_png(out_path(f"{epoch_name(trainer)}.png"), trainer.grid(), text=png_text(trainer_recipe(trainer)))
 
 
-def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples, colour) -> None:
+class GanTab(NamedTuple):
+    """What the studio wires across tabs (send-to buttons, the gallery)."""
+
+    png: gr.File         # the samples grid, a PNG carrying the trainer's recipe
+    gif: gr.File         # the time-lapse
+    done: list           # the events that write ``png`` after Train / Continue
+    restore: Restore     # the recipe restore (sets every control)
+    results: gr.Column   # the result column (send-to buttons go at its end)
+
+
+def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples, colour) -> Restore:
     """The "Recipe" drop zone (``#gan-recipe``): a genart PNG or JSON recipe sets every control (/gan_recipe).
 
     The preset is the one with the recipe's β1 (the tab takes β1 from the preset); epochs are
@@ -164,11 +181,11 @@ def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs
         known = isinstance(trained, (int, float)) and not isinstance(trained, bool) and 0 < trained <= 1000
         return (cfg.dataset, name or gr.skip(), cfg.learning_rate, slider_value(batch_size, cfg.batch_size),
                 slider_value(epochs, max(1, math.ceil(trained))) if known else gr.skip(),
-                slider_value(examples, cfg.examples_per_epoch or MAX_EXAMPLES), cfg.colour)
+                slider_value(examples, cfg.examples_per_epoch or examples_available(cfg.dataset)), cfg.colour)
 
-    drop.upload(restore, inputs=[drop],
-                outputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples, colour],
-                api_name="gan_recipe")
+    outputs = [dataset, preset_name, learning_rate, batch_size, epochs, examples, colour]
+    drop.upload(restore, inputs=[drop], outputs=outputs, api_name="gan_recipe")
+    return Restore(restore, outputs)
 
 
 def close_trainer(trainer: GanTrainer | None) -> None:
@@ -235,7 +252,37 @@ class TrainerPool:
 POOL = TrainerPool(int(env_number("GENART_MAX_TRAINERS", 12, 1)))
 
 
-def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
+def examples_available(dataset) -> int:
+    """Training images of ``dataset`` that Train will draw from, found without loading or downloading.
+
+    The full training set when Keras has it cached (or already loaded here); otherwise, for MNIST,
+    the 5 000 digits shipped with genart: all there is offline, and what an epoch draws at most
+    until the first download has landed in the cache. Fashion-MNIST has no offline copy: 60 000.
+    """
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    if dataset == "mnist" and not os.path.isfile(os.path.join(home, "datasets", "mnist.npz")):
+        return _shipped_size() if os.path.isfile(SUBSET_PATH) else MAX_EXAMPLES
+    return MAX_EXAMPLES
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_size() -> int:
+    return len(load_shipped_subset())
+
+
+def examples_slider(dataset, examples=MAX_EXAMPLES):
+    """The examples slider for ``dataset``: its range ends at the images really there (5 000 offline)."""
+    n = examples_available(str(dataset))
+    value = as_number(examples, "examples_per_epoch") if examples is not None else n
+    return gr.update(maximum=n, value=n if value >= n or value == MAX_EXAMPLES else value, info=_examples_info(n))
+
+
+def _examples_info(n: int) -> str:
+    return (f"Drawn at random each epoch; {n:,} = all the training images there are here. "
+            "A full MNIST epoch (60,000) takes minutes on 2 CPU cores.")
+
+
+def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTab:
     """Lay out the DCGAN tab inside the current Blocks and wire its events to ``make_trainer``
     (called as ``make_trainer(config)``, or ``make_trainer(config, data=pictures)`` for own pictures)."""
     with gr.Row(equal_height=False):
@@ -248,6 +295,12 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
                 colour = gr.Radio(list(COLOURS), value=_DEFAULT.colour, label="Colour", elem_id="gan-colour",
                                   info="auto: grey when every picture is grey. Pictures are centre-cropped to "
                                   "32×32 and train a DCGAN one stage deeper than the tutorial's.")
+            with gr.Row():
+                train_btn = gr.Button("Train", variant="primary", elem_id="gan-train")
+                continue_btn = gr.Button("Continue", elem_id="gan-continue")
+                stop_btn = gr.Button("Stop", variant="stop", elem_id="gan-stop")
+                reset_btn = gr.Button("Reset", elem_id="gan-reset")
+            estimate_md = gr.Markdown(elem_id="gan-estimate")
             preset_name = gr.Radio(list(PRESETS), value=DEFAULT_PRESET, label="Preset", elem_id="gan-preset",
                                    info="fast: Adam 2e-4, β1 0.5, batch 64, digits soonest · tutorial: Adam 1e-4, "
                                    "β1 0.9, batch 256 · dcgan-paper: Adam 2e-4, β1 0.5, batch 256")
@@ -258,17 +311,11 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
             epochs = gr.Slider(1, 50, value=UI_EPOCHS, step=1, label="Epochs", elem_id="gan-epochs",
                                info="Epochs to add on Train or Continue; a stopped, unfinished epoch counts as one. "
                                "The tutorial trains 50.")
-            examples = gr.Slider(100, MAX_EXAMPLES, value=MAX_EXAMPLES, step=100, label="Examples per epoch",
-                                 elem_id="gan-examples", info="Drawn at random each epoch; the maximum means "
-                                 "the whole training set. A full MNIST epoch takes minutes on 2 CPU cores.")
-            with gr.Row():
-                train_btn = gr.Button("Train", variant="primary", elem_id="gan-train")
-                continue_btn = gr.Button("Continue", elem_id="gan-continue")
-                stop_btn = gr.Button("Stop", variant="stop", elem_id="gan-stop")
-                reset_btn = gr.Button("Reset", elem_id="gan-reset")
-            estimate_md = gr.Markdown(elem_id="gan-estimate")
-            build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples, colour)
-        with gr.Column(scale=3, min_width=320):
+            available = examples_available(_DEFAULT.dataset)
+            examples = gr.Slider(100, available, value=available, step=100, label="Examples per epoch",
+                                 elem_id="gan-examples", info=_examples_info(available))
+            restore = build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples, colour)
+        with gr.Column(scale=3, min_width=320) as results:
             note = gr.Markdown("Press **Train**: the 4×4 grid shows what the generator draws from 16 fixed "
                                "noise vectors, updated every few seconds.", label="Trainer", elem_id="gan-note")
             grid_image = gr.Image(label="Generated samples (fixed noise)", format="jpeg", interactive=False,
@@ -375,9 +422,15 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
                                 api_name="gan_downloads", show_progress="minimal")
     # The samples PNG follows every event that changes or saves the trainer (a separate step, so the
     # endpoints above keep their outputs); /gan_png also gives it on its own.
-    for n, event in enumerate((save_event, train_event, continue_event, reset_event)):
-        event.then(write_grid_png, inputs=[trainer_state], outputs=[samples_png],
-                   api_name="gan_png" if n == 0 else False, show_progress="hidden")
+    grid_events = [event.then(write_grid_png, inputs=[trainer_state], outputs=[samples_png],
+                              api_name="gan_png" if n == 0 else False, show_progress="hidden")
+                   for n, event in enumerate((save_event, train_event, continue_event, reset_event))]
+    # The examples slider ends at the images really there (5 000 offline for MNIST): checked again on
+    # each page load (Keras may have downloaded MNIST since) and when the visitor picks a dataset.
+    gr.on(None, lambda: gr.skip() if examples_available(_DEFAULT.dataset) == available
+          else examples_slider(_DEFAULT.dataset), inputs=[], outputs=[examples], api_name=False, show_progress="hidden")
+    dataset.input(examples_slider, inputs=[dataset, examples], outputs=[examples], api_name=False,
+                  show_progress="hidden")
     dataset.change(lambda name: gr.update(visible=name == OWN), inputs=[dataset], outputs=[own_group], api_name=False,
                    show_progress="hidden")
     # .input, not .change: a restored recipe sets the preset and its own learning rate together
@@ -404,3 +457,4 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> None:
 
     wire_estimate(estimate_text, [dataset, preset_name, learning_rate, batch_size, epochs, examples, own_zip, colour],
                   estimate_md, after=[train_event, continue_event], api_name="gan_estimate")
+    return GanTab(samples_png, gif, grid_events[1:3], restore, results)

@@ -1,10 +1,14 @@
-"""The style transfer tab: content and style uploads, loss weights, optimiser, watch the painting form."""
+"""The style transfer tab: content and style uploads, loss weights, optimiser, watch the painting form.
+
+Its advanced section has the reference tool's controls (VGG19 layers, pooling, gradient
+normalisation), and a mask painted over the content (:mod:`genart.ui.masks`) says where the style goes.
+"""
 
 from __future__ import annotations
 
 import math
 import os
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import gradio as gr
 import pandas as pd
@@ -13,13 +17,22 @@ from .. import estimate
 from ..errors import InputError
 from ..export import Timelapse
 from ..models import weights_mode
-from ..recipe import make_recipe
-from ..style import FAST, INITS, OPTIMIZERS, TUTORIAL, StyleConfig, stylize
-from .common import (ASSETS, HEAVY, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
+from ..masks import MAX_FEATHER
+from ..recipe import make_recipe, mask_digest
+from ..style import (CONTENT_LAYERS, CONV_LAYERS, FAST, INITS, OPTIMIZERS, POOLINGS, STYLE_LAYERS, TUTORIAL,
+                     StyleConfig, stylize)
+from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
                      load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error,
                      wire_estimate)
+from .masks import editor_value, mask_editor, mask_source
 
-EXAMPLES = [[os.path.join(ASSETS, "style_landscape.png"), os.path.join(ASSETS, "style_strokes.png")]]
+#: A photo and a public-domain painting each (assets/paintings.NOTICE.md).
+EXAMPLES = [[os.path.join(ASSETS, photo), os.path.join(ASSETS, painting)] for photo, painting in (
+    ("chelsea.jpg", "hokusai-great-wave.jpg"), ("coffee.jpg", "picabia-udnie.jpg"),
+    ("chelsea.jpg", "matisse-woman-with-hat.jpg"))]
+EXAMPLES_CREDIT = ("Photos: scikit-image's samples (CC0). Paintings, all **public domain**: Katsushika Hokusai, "
+                   "*The Great Wave off Kanagawa* (c. 1831) · Francis Picabia, *Udnie* (1913) · Henri Matisse, "
+                   "*Woman with a Hat* (1905).")
 
 #: The tab starts from the FAST preset at a size a 2-vCPU box paints in about a minute or two;
 #: the sliders reach the tutorial's 512 px and 1000 steps.
@@ -32,7 +45,9 @@ PRESETS = {
 
 
 def make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim, optimizer, scales,
-                preserve_colors, style_scale, second_style_share, init, seed) -> StyleConfig:
+                preserve_colors, style_scale, second_style_share, init, seed, style_layers=STYLE_LAYERS,
+                content_layers=CONTENT_LAYERS, pooling="max", normalize_gradients=False,
+                mask_feather=0.0) -> StyleConfig:
     """Control values → StyleConfig (validation lives in the config; weights come as log10).
 
     ``second_style_share`` None means there is no second style image.
@@ -56,7 +71,19 @@ def make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim,
         blend=blend,
         init=init,
         seed=as_number(seed, "seed"),
+        style_layers=_layers(style_layers),
+        content_layers=_layers(content_layers),
+        pooling=pooling,
+        normalize_gradients=normalize_gradients,
+        mask_feather=as_number(mask_feather, "mask_feather"),
     )
+
+
+def _layers(value) -> tuple:
+    """A layer dropdown's value (a list, or one name from an API call) as a tuple."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 #: Fixed colours, named in the plot's label (Gradio drops the legend of a plot that starts empty).
@@ -70,8 +97,22 @@ def _loss_table(history: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["step", "term", "log10 loss"])
 
 
+class StyleTab(NamedTuple):
+    """What the studio wires across tabs (send-to buttons, the gallery)."""
+
+    content: gr.Image    # the content picture
+    style: gr.Image      # the style picture
+    init: gr.Radio       # what the run starts from ("image": init_image)
+    init_image: gr.Image
+    png: gr.File         # the finished result, a PNG carrying its recipe
+    gif: gr.File         # its time-lapse
+    run: object          # the Run event
+    restore: Restore     # the recipe restore (sets every control)
+    results: gr.Column   # the result column (send-to buttons go at its end)
+
+
 def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale,
-                         share, init, seed) -> None:
+                         share, init, seed, style_layers, content_layers, pooling, normalize, feather) -> Restore:
     """The "Recipe" drop zone (``#style-recipe``): a genart PNG or JSON recipe sets every control (/style_recipe).
 
     Weights go to the log₁₀ sliders; a two-style blend sets the second style's share. The preset
@@ -88,8 +129,14 @@ def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, 
     def restore(path):
         recipe, cfg = load_recipe(path, "style")
         blend = cfg.blend or ()
-        not_shown = differing(cfg, TUTORIAL, ("learning_rate", "beta_1", "epsilon", "content_layers",
-                                              "style_layers", "preview_every"))
+        not_shown = differing(cfg, TUTORIAL, ("learning_rate", "beta_1", "epsilon", "preview_every"))
+        layers = []
+        for name, control in (("style_layers", style_layers), ("content_layers", content_layers)):
+            value = getattr(cfg, name)
+            shown = all(layer in CONV_LAYERS for layer in value)  # the dropdowns offer the convolutions
+            layers.append(list(value) if shown else gr.update())
+            if not shown:
+                not_shown.append(f"{name}={value!r}")
         if len(blend) > 2:
             not_shown.append(f"blend={blend!r} (this tab mixes two styles)")
         share_value = blend[1] / sum(blend) if len(blend) == 2 else 0.5
@@ -97,13 +144,16 @@ def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, 
         return (log_weight(log_style, cfg.style_weight), log_weight(log_content, cfg.content_weight),
                 slider_value(tv, cfg.tv_weight), slider_value(steps, cfg.steps), slider_value(max_dim, cfg.max_dim),
                 cfg.optimizer, slider_value(scales, cfg.scales), cfg.preserve_colors,
-                slider_value(style_scale, cfg.style_scale), share_value, cfg.init, cfg.seed)
+                slider_value(style_scale, cfg.style_scale), share_value, cfg.init, cfg.seed, *layers, cfg.pooling,
+                cfg.normalize_gradients, slider_value(feather, cfg.mask_feather))
 
-    drop.upload(restore, inputs=[drop], outputs=[log_style, log_content, tv, steps, max_dim, optimizer, scales,
-                                                 preserve, style_scale, share, init, seed], api_name="style_recipe")
+    outputs = [log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale, share, init, seed,
+               style_layers, content_layers, pooling, normalize, feather]
+    drop.upload(restore, inputs=[drop], outputs=outputs, api_name="style_recipe")
+    return Restore(restore, outputs)
 
 
-def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
+def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
     """Lay out the style transfer tab inside the current Blocks and wire its events to ``run``."""
     ui = FAST
     with gr.Row(equal_height=False):
@@ -113,8 +163,13 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
                                       elem_id="style-content", height=220)
                 style = UploadImage(label="Style image", type="filepath", sources=["upload", "clipboard"],
                                     elem_id="style-style", height=220)
-            gr.Examples(EXAMPLES, inputs=[content, style], label="Examples (drawn by assets/make_style_assets.py)",
+            with gr.Row():
+                run_btn = gr.Button("Run", variant="primary", elem_id="style-run")
+                stop_btn = gr.Button("Stop", variant="stop", elem_id="style-stop")
+            estimate_md = gr.Markdown(elem_id="style-estimate")
+            gr.Examples(EXAMPLES, inputs=[content, style], label="Examples: a photo in the style of a painting",
                         elem_id="style-examples")
+            gr.Markdown(EXAMPLES_CREDIT, elem_id="style-credits")
             preset = gr.Radio(list(PRESETS), value=next(iter(PRESETS)), label="Preset",
                               info="Sets the optimiser, steps, size and scales below.", elem_id="style-preset")
             with gr.Row():
@@ -151,13 +206,38 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
                     init_image = UploadImage(label="Start image", type="filepath", sources=["upload", "clipboard"],
                                              elem_id="style-init", height=160)
                 seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (noise start)")
-            build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale,
-                                 share, init, seed)
-            with gr.Row():
-                run_btn = gr.Button("Run", variant="primary", elem_id="style-run")
-                stop_btn = gr.Button("Stop", variant="stop", elem_id="style-stop")
-            estimate_md = gr.Markdown(elem_id="style-estimate")
-        with gr.Column(scale=3, min_width=320):
+            with gr.Accordion("Advanced: VGG19 layers, pooling, gradients", open=False, elem_id="style-advanced"):
+                with gr.Row():
+                    style_layers = gr.Dropdown(list(CONV_LAYERS), value=list(STYLE_LAYERS), multiselect=True,
+                                               label="Style layers", elem_id="style-style-layers",
+                                               info="Gram matrices of these; tutorial: block1–5_conv1.")
+                    content_layers = gr.Dropdown(list(CONV_LAYERS), value=list(CONTENT_LAYERS), multiselect=True,
+                                                 label="Content layers", elem_id="style-content-layers",
+                                                 info="Features kept from the content; tutorial: block5_conv2.")
+                with gr.Row():
+                    pooling = gr.Radio(list(POOLINGS), value="max", label="Pooling", elem_id="style-pooling",
+                                       info="max: the tutorial; avg: the paper (smoother pictures).")
+                    normalize = gr.Checkbox(value=False, label="Normalise gradients per layer",
+                                            elem_id="style-normalize",
+                                            info="jcjohnson's neural-style: every layer pushes as hard as its "
+                                                 "weight (Adam only; its weights: content 5, style 100).")
+            with gr.Accordion("Mask: paint where the style goes", open=False, elem_id="style-mask-box"):
+                gr.Markdown("Pick the brush (left of the picture) and paint over the content. With one style, the style goes where you "
+                            "paint and the rest stays the photo; with a second style, the first goes where you "
+                            "paint and the second elsewhere (its share weighs the two regions). Nothing painted "
+                            "(and no mask uploaded): everywhere.")
+                mask_paint = mask_editor("style-mask", "Mask: paint where the style goes")
+                with gr.Row():
+                    mask_upload = UploadImage(label="…or upload a black-and-white mask (white = style)",
+                                              type="filepath", sources=["upload", "clipboard"],
+                                              elem_id="style-mask-upload", height=140)
+                    feather = gr.Slider(0, min(32, MAX_FEATHER), value=0, step=0.5, label="Soft edges (px)",
+                                        elem_id="style-feather",
+                                        info="Blur of the mask's edge, in pixels at the final size.")
+            restore = build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
+                                           style_scale, share, init, seed, style_layers, content_layers, pooling,
+                                           normalize, feather)
+        with gr.Column(scale=3, min_width=320) as results:
             output = gr.Image(label="Stylised", format="jpeg", interactive=False, elem_id="style-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="style-status",
                                 elem_classes=["genart-status"])
@@ -178,23 +258,27 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
                   log_content_weight=math.log10(ui.content_weight), tv_weight=ui.tv_weight, steps=UI_STEPS,
                   max_dim=UI_MAX_DIM, optimizer=ui.optimizer, scales=ui.scales, preserve_colors=False,
                   style_scale=1.0, second_style=None, second_style_share=0.5, init="content", init_image=None,
-                  seed=0):
+                  seed=0, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS, pooling="max",
+                  normalize_gradients=False, mask_painted=None, mask_file=None, mask_feather=0.0):
         try:
             cfg = make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim, optimizer, scales,
-                              preserve_colors, style_scale, second_style_share if second_style else None, init, seed)
+                              preserve_colors, style_scale, second_style_share if second_style else None, init, seed,
+                              style_layers, content_layers, pooling, normalize_gradients, mask_feather)
+            mask = mask_source(mask_painted, mask_file)
         except Exception as exc:
             raise user_error(exc) from None
         timelapse, history = Timelapse(), []
         styles = [style, second_style] if second_style else [style]
-        frames = run(content, styles, cfg, init_image=init_image if init == "image" else None)
+        frames = run(content, styles, cfg, init_image=init_image if init == "image" else None, mask=mask)
         tracker = estimate.Tracker(estimate.estimate_style(cfg, estimate.image_hw(content), 1 + bool(second_style),
                                                            measure=False))
         for tick in stream(tracker.wrap(frames), timelapse):
             history.append({"step": tick.frame.step, **tick.frame.metrics})
-            files = (downloads(tick.frame.image, timelapse, "style", make_recipe(
+            files = (downloads(tick.frame.image, timelapse, f"style-{cfg.max_dim}px", make_recipe(
                 "style", cfg, weights=weights_mode(),
                 inputs={"content": content, "styles": styles,
-                        "init_image": init_image if init == "image" else None}, run=run_facts(tick)))
+                        "init_image": init_image if init == "image" else None,
+                        "mask": mask_digest(mask) if mask is not None else None}, run=run_facts(tick)))
                      if tick.frame.final else (None, None))
             yield (tick.frame.image, status_line(tick, tracker.remaining()), _loss_table(history), *files)
 
@@ -203,20 +287,27 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> None:
     event = run_btn.click(
         run_style,
         inputs=[content, style, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
-                style_scale, style2, share, init, init_image, seed],
+                style_scale, style2, share, init, init_image, seed, style_layers, content_layers, pooling, normalize,
+                mask_paint, mask_upload, feather],
         outputs=[output, status, plot, png, gif], api_name="stylize", concurrency_id=HEAVY,
         concurrency_limit=heavy_limit(), show_progress="minimal",
     )
     stop_btn.click(None, cancels=[event], api_name=False)
+    content.change(editor_value, inputs=[content], outputs=[mask_paint], api_name=False)  # paint over the content
 
-    def estimate_text(content, second_style, steps, max_dim, optimizer, scales, style_scale):
+    def estimate_text(content, second_style=None, steps=UI_STEPS, max_dim=UI_MAX_DIM, optimizer=ui.optimizer,
+                      scales=ui.scales, style_scale=1.0, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS,
+                      pooling="max"):
         """The estimate line for these settings (the content's aspect, else 4:3)."""
         def cfg():
             return make_config(math.log10(ui.style_weight), math.log10(ui.content_weight), ui.tv_weight, steps,
-                               max_dim, optimizer, scales, False, style_scale, None, "content", 0)
+                               max_dim, optimizer, scales, False, style_scale, None, "content", 0, style_layers,
+                               content_layers, pooling)
         shape, n_styles = estimate.image_hw(content), 1 + bool(second_style)
         return estimate_line(lambda measure: estimate.estimate_style(cfg(), shape, n_styles, measure=measure),
                              lambda budget: estimate.suggest_cheaper(cfg(), shape, n_styles, budget_s=budget))
 
-    wire_estimate(estimate_text, [content, style2, steps, max_dim, optimizer, scales, style_scale], estimate_md,
+    wire_estimate(estimate_text, [content, style2, steps, max_dim, optimizer, scales, style_scale, style_layers,
+                                  content_layers, pooling], estimate_md,
                   after=[event], api_name="style_estimate")
+    return StyleTab(content, style, init, init_image, png, gif, event, restore, results)

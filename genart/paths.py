@@ -1,0 +1,25 @@
+"""Where genart's shipped files are: ``assets/`` in a source checkout, ``genart/assets`` once installed.
+
+``pip install .`` installs the repository's top-level ``assets/`` folder as ``genart/assets``
+(see pyproject.toml); a checkout run in place (``python app.py``, the tests) reads ``assets/``
+next to the package. Nothing here depends on the current directory.
+"""
+
+from __future__ import annotations
+
+import os
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def assets_dir() -> str:
+    """The folder holding the example pictures, the paintings and the offline MNIST sample."""
+    installed = os.path.join(_PACKAGE, "assets")
+    if os.path.isdir(installed):
+        return installed
+    return os.path.join(os.path.dirname(_PACKAGE), "assets")
+
+
+def asset(name: str) -> str:
+    """The path of the shipped file ``name`` (e.g. ``"mnist_5k.npz"``)."""
+    return os.path.join(assets_dir(), name)
