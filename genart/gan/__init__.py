@@ -114,9 +114,10 @@ class GanConfig:
 
 
 #: Named configs: the tutorial's optimiser (exact float32), the DCGAN paper's (Radford et al.,
-#: section 4), and ``fast``: the paper's optimiser on batches of 64, the soonest to digit-like
-#: samples on 2 vCPUs of the configurations ``benchmarks/bench_gan_quality.py --candidates`` tries
-#: (on a CPU a step costs about its batch, and four small steps teach more than one large one).
+#: section 4), and ``fast``: the paper's optimiser on batches of 64, the soonest of the three to
+#: digit-like samples on 2 vCPUs (``benchmarks/bench_gan_quality.py``: no longer noise 5× sooner
+#: than dcgan-paper; on a CPU a step costs about its batch, and four small steps teach more than
+#: one large one).
 PRESETS = {
     "tutorial": GanConfig(precision="float32"),
     "dcgan-paper": GanConfig(learning_rate=2e-4, beta_1=0.5),
