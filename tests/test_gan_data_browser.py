@@ -39,7 +39,7 @@ def test_own_pictures_upload_train_and_continue(page, tmp_path):
     page.locator("#gan-dataset").get_by_label("Your pictures (zip)").check()
     page.locator("#gan-own-zip").wait_for(state="visible")
     page.locator("#gan-own-zip input[type=file]").set_input_files(str(archive))
-    page.locator("#gan-own-zip").get_by_text("dots.zip").first.wait_for(timeout=30_000)
+    page.locator("#gan-own-zip").get_by_text("dots.zip").first.wait_for(timeout=90_000)
     batch = page.locator("#gan-batch input[type=number]").first
     batch.fill("32")
     batch.press("Enter")
