@@ -87,6 +87,19 @@ def test_gallery_is_bounded_in_count_and_bytes_and_deleted_with_the_session(tmp_
     assert gallery.add([], "dream", None) == [] and gallery.add([], "style", _result(tmp_path, "d.png", 1)) == []
 
 
+def test_sending_without_a_result_says_what_to_do():
+    import gradio as gr
+
+    from genart.ui.studio import Target, _sender
+
+    with gr.Blocks():
+        tabs, image = gr.Tabs(), gr.Image()
+    with pytest.raises(gr.Error, match="There is no finished dream to send yet: run it first"):
+        _sender("dream", Target("style", image))(None)
+    update, path = _sender("dream", Target("style", image))("/somewhere/dream-seed0.png")
+    assert path == "/somewhere/dream-seed0.png" and update.selected == "style"
+
+
 # --- readable download names -------------------------------------------------------------------------
 
 def test_downloads_have_readable_names_and_separate_folders(app_server, photo_file, style_files):

@@ -10,6 +10,7 @@ that tab's controls through the tab's own recipe restore.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from dataclasses import dataclass
@@ -64,8 +65,6 @@ def caption(recipe: Mapping) -> str:
 
 
 def _log10(value) -> str:
-    import math
-
     return f"{math.log10(value):.1f}" if isinstance(value, (int, float)) and value > 0 else "?"
 
 
