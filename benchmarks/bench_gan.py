@@ -15,6 +15,9 @@ its 16 samples. Real digits score about 0.68, uniform noise 0.03, the untrained 
 The grid "stops being noise" at the first check where the score reaches 0.5. A blurry centred
 blob can score fairly well, so this marks digit-shaped output, not good digits.
 
+Part 1b (``--part precision``): genart's step in float32 and in forced bfloat16, interleaved
+(``--batch``, default 64). Learning in bfloat16 is compared by ``bench_gan_quality.py``.
+
 Run: ``python benchmarks/bench_gan.py`` (``--part speed`` or ``--part learning`` for one half).
 """
 
@@ -140,6 +143,30 @@ def bench_speed(images: np.ndarray, rounds: int, block: int) -> None:
     print(f"| speed-up (tutorial / genart) | {t_ref / t_ours:.2f}× | |", flush=True)
 
 
+# --- part 1b: precision ---------------------------------------------------------------------------
+def bench_precision(images: np.ndarray, batch: int, rounds: int, block: int) -> None:
+    """genart's step in float32 and in bfloat16 (forced), interleaved; on a CPU without native
+    bfloat16 the second is emulated (and slow), which is why ``auto`` never picks it there."""
+    from genart import precision
+
+    runs = {p: GanTrainer(GanConfig(batch_size=batch, precision=p), images).train(epochs=1000)
+            for p in ("float32", "bfloat16")}
+    times = {p: [] for p in runs}
+    for it in runs.values():
+        next(it)  # tracing
+    for _ in range(rounds):
+        for p, it in runs.items():
+            for _ in range(block):
+                start = time.perf_counter()
+                next(it)
+                times[p].append(time.perf_counter() - start)
+    native = "native" if precision.native_bf16() else "emulated: no avx512_bf16/amx_bf16 in the CPU flags"
+    t32, t16 = np.median(times["float32"]), np.median(times["bfloat16"])
+    print(f"\nDCGAN train step, batch {batch}, genart, float32 vs bfloat16 ({native}), "
+          f"{rounds}×{block} steps each, median (interleaved):")
+    print(f"| float32 | {t32:.3f} s/step |\n| bfloat16 | {t16:.3f} s/step |\n| speed-up | {t32 / t16:.2f}× |", flush=True)
+
+
 # --- part 2 ---------------------------------------------------------------------------------------
 def digit_score(samples: np.ndarray, class_means: np.ndarray) -> float:
     """Median over samples of the best Pearson correlation with a class-mean digit (inputs in [0, 1])."""
@@ -178,7 +205,9 @@ def bench_learning(images: np.ndarray, labels: np.ndarray, max_steps: int, check
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("speed", "learning", "both"), default="both")
+    parser.add_argument("--part", choices=("speed", "learning", "both", "precision"), default="both",
+                        help="precision: float32 vs bfloat16 steps (not part of 'both')")
+    parser.add_argument("--batch", type=int, default=64, help="batch of --part precision")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--block", type=int, default=5)
     parser.add_argument("--max-steps", type=int, default=500)
@@ -188,6 +217,8 @@ def main() -> None:
     print(f"TensorFlow {tf.__version__}, data: {len(digits)} shipped MNIST digits")
     if args.part in ("speed", "both"):
         bench_speed(digits.images, args.rounds, args.block)
+    if args.part == "precision":
+        bench_precision(digits.images, args.batch, args.rounds, args.block)
     if args.part in ("learning", "both"):
         bench_learning(digits.images, digits.labels, args.max_steps, args.check_every)
 

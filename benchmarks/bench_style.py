@@ -3,6 +3,7 @@
     python benchmarks/bench_style.py                      # 512 px, the tutorial's full 1000 steps
     python benchmarks/bench_style.py --size 128           # what fits in minutes on 2 vCPUs
     python benchmarks/bench_style.py --tutorial-steps 60  # a measured fraction, extrapolated
+    python benchmarks/bench_style.py --controls --size 256  # the cost of pooling, normalisation, masks
 
 1. The tutorial's loop, written here as the tutorial writes it (a ``tf.function`` train step on a
    ``tf.Variable``, Adam lr 0.02 / β₁ 0.99 / ε 0.1, clip to [0, 1]), runs for ``--tutorial-steps``
@@ -14,6 +15,10 @@
    loss of the image before their step, so its time is slightly overstated.
 3. The time to genart's first preview is measured at ``--preview-size`` (default 512 px) twice: in a
    fresh process state (including the one-off trace of the compiled step) and warm.
+
+``--controls`` instead times one Adam step of the tutorial's loss and of each control of issue #15
+(average pooling, per-layer gradient normalisation, a one-style mask, a two-style region mask),
+interleaved in one process, and prints each as a ratio to the tutorial's step.
 
 With only a fraction of the tutorial's steps measured, its loss may still be above the content
 image's own loss (Adam with β₁ = 0.99 first overshoots); the script then says so, since reaching
@@ -128,6 +133,47 @@ def chase(content, style, cfg, model, target, budget):
     return None, first, best, steps
 
 
+def controls(content, style, size, rounds=5, steps=4):
+    """Median seconds per Adam step of each control, measured in interleaved rounds; prints ratios."""
+    import tensorflow as tf
+
+    from genart.style.losses import compiled_for
+    from genart.style.optimizers import adam
+
+    x = content[None] / np.float32(255)
+    h, w = x.shape[1:3]
+    mask = np.zeros((1, h, w, 1), np.float32)
+    mask[:, : h // 2] = 1.0  # the upper half
+    weights = tf.constant([1e-2, 1e4, 30.0], tf.float32)
+    variants = {}
+    for label, pooling, normalize, mode in [("tutorial (max pooling, plain loss)", "max", False, "plain"),
+                                            ("average pooling", "avg", False, "plain"),
+                                            ("per-layer gradient normalisation", "max", True, "plain"),
+                                            ("one style inside a mask", "max", False, "inside"),
+                                            ("two styles, region Grams", "max", False, "regions")]:
+        fns = compiled_for(vgg19_extractor(STYLE_LAYERS, CONTENT_LAYERS, pooling=pooling), len(STYLE_LAYERS),
+                           normalize, mode)
+        grams = fns.targets(tf.constant(style[None] / np.float32(255)))[0]
+        feats = fns.targets(tf.constant(x))[1]
+        extra = {"plain": (), "inside": (mask, x), "regions": (mask, grams, tf.constant([1.0, 1.0]))}[mode]
+        variants[label] = (fns, (grams, feats, weights, *extra))
+    times = {label: [] for label in variants}
+    cfg = StyleConfig()
+    for _ in range(rounds):
+        for label, (fns, args) in variants.items():
+            run = adam(fns, x, steps + 1, args, cfg)
+            next(run)  # the first step of a new optimiser (and, in round one, the trace)
+            t0 = time.perf_counter()
+            for _ in run:
+                pass
+            times[label].append((time.perf_counter() - t0) / steps)
+    base = float(np.median(times[next(iter(times))]))
+    print(f"One Adam step at {w}×{h} px (median of {rounds} interleaved rounds of {steps} steps):")
+    for label, ts in times.items():
+        med = float(np.median(ts))
+        print(f"  {label:40} {med * 1000:8.1f} ms  {med / base:5.2f}×")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=512, help="long side of the content image (default 512)")
@@ -136,6 +182,8 @@ def main() -> None:
     ap.add_argument("--preview-size", type=int, default=512, help="size for the first-preview timing (default 512)")
     ap.add_argument("--candidates", default="fast,lbfgs2",
                     help=f"comma-separated genart configurations, or 'all' ({', '.join(CANDIDATES)})")
+    ap.add_argument("--controls", action="store_true",
+                    help="time one step of each style control (pooling, normalisation, masks) instead")
     args = ap.parse_args()
     names = list(CANDIDATES) if args.candidates == "all" else args.candidates.split(",")
 
@@ -144,6 +192,10 @@ def main() -> None:
     landscape = load_image(os.path.join(ASSETS, "style_landscape.png"))
     content = at_size(landscape, args.size)
     style = at_size(load_image(os.path.join(ASSETS, "style_strokes.png")), args.size)
+    if args.controls:
+        print(f"weights: {weights_mode()}, TensorFlow {tf.__version__}, {os.cpu_count()} CPUs")
+        controls(content, style, args.size)
+        return
     model = vgg19_extractor(STYLE_LAYERS, CONTENT_LAYERS)
     preview = replace(FAST, max_dim=args.preview_size)
     print(f"content {content.shape[1]}×{content.shape[0]} px, style {style.shape[1]}×{style.shape[0]} px, "

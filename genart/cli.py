@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import GenartError, InputError
 from .export import Timelapse, save_png
-from .recipe import config_from_recipe, image_digest, make_recipe, png_text, read_recipe, trainer_recipe
+from .recipe import (config_from_recipe, image_digest, make_recipe, mask_digest, png_text, read_recipe,
+                     trainer_recipe)
 
 PROG = "genart"
 EPILOG = ("Settings a recipe gives are used unless an option sets them. An optional setting takes "
@@ -137,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-o", "--output", default=f"{name}.png", metavar="PNG",
                        help=f"the result as a PNG carrying its recipe (default: {name}.png)")
         p.add_argument("--gif", nargs="?", const=True, metavar="GIF",
-                       help="also write a time-lapse GIF (default path: the output's, ending in .gif)")
+                       help="also write a time-lapse GIF (default path: the output's, ending in .gif)"
+                       + ("; with --zoom-frames, the zoom animation" if name == "dream" else ""))
         source = p.add_mutually_exclusive_group()
         source.add_argument("--recipe", metavar="FILE", help="start from the settings of a PNG written by genart "
                             "or a JSON recipe; options given override them")
@@ -151,16 +153,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     dream = command("dream", "DeepDream: amplify what InceptionV3 sees in an image.", DreamConfig, DreamConfig())
     dream.add_argument("image", metavar="IMAGE", help="the input picture")
+    dream.add_argument("--guide", metavar="IMAGE", help="a guide picture: the guide layer is pulled toward its features")
+    dream.add_argument("--mask", metavar="IMAGE", help="where to dream: a black-and-white picture (white = dream) "
+                       "or one with a painted alpha channel; resized to the input, softened by --mask-feather")
+    dream.add_argument("--mp4", nargs="?", const=True, metavar="MP4",
+                       help="with --zoom-frames: also write the zoom animation as an MP4 at --fps "
+                       "(default path: the output's, ending in .mp4)")
+    dream.add_argument("--fps", type=float, default=12.0, metavar="X",
+                       help="frames a second of the zoom animation's MP4 and GIF (default: 12)")
     style = command("style", "Neural style transfer: paint CONTENT in the style of STYLE (several blend).",
                     StyleConfig, TUTORIAL, {"tutorial": TUTORIAL, "fast": FAST})
     style.add_argument("content", metavar="CONTENT", help="the content picture")
     style.add_argument("styles", nargs="+", metavar="STYLE", help="one or more style pictures")
     style.add_argument("--init-image", metavar="IMAGE", help="the start picture for --init image")
+    style.add_argument("--mask", metavar="PATH", help="where the style goes: a black-and-white picture (white = "
+                       "style; any size). With one STYLE the content stays outside; with two, the second "
+                       "goes outside. Soft edges: --mask-feather")
     for p in (dream, style):
         p.add_argument("--weights", choices=("imagenet", "random"), default=None,
                        help="pretrained ImageNet weights, or the same network untrained "
                        "(default: $GENART_WEIGHTS, else imagenet)")
-    gan = command("gan", "DCGAN: train the tutorial's generator and discriminator on digits.",
+    gan = command("gan", "DCGAN: train the tutorial's generator and discriminator on digits, or the 32-px "
+                  "networks on your own pictures (--dataset FOLDER or --dataset PICTURES.zip).",
                   GanConfig, GanConfig(), dict(GAN_PRESETS))
     gan.add_argument("--epochs", type=int, default=None,
                      help="epochs to train (default: the recipe's, else 1; the tutorial trains 50)")
@@ -267,20 +281,57 @@ def _write(png: str, gif: str | None, image, recipe: dict, timelapse: Timelapse 
         print(gif)
 
 
+def _mp4_path(args, cfg, png: str) -> str | None:
+    """The zoom animation's MP4 path (None without --mp4), checked before a long run starts."""
+    from .errors import check_float
+
+    check_float("--fps", args.fps, 1, 60)
+    if not args.mp4:
+        return None
+    if not cfg.zoom_frames:
+        raise InputError("--mp4 writes the zoom animation: add --zoom-frames N (1 or more).")
+    mp4 = os.path.splitext(png)[0] + ".mp4" if args.mp4 is True else args.mp4
+    if not mp4.lower().endswith(".mp4"):
+        raise InputError(f"--mp4 must name a .mp4 file; got {mp4!r}.")
+    folder = os.path.dirname(os.path.abspath(mp4))
+    if not os.path.isdir(folder):
+        raise InputError(f"The folder {folder} for {mp4} does not exist.")
+    return mp4
+
+
 def run_dream(args) -> int:
     from . import models
-    from .dream import dream
+    from .dream import dream, recipe_inputs
+    from .dream.zoom import record_zoom
+    from .export import Clip
 
     cfg, recipe = _config(args, "dream")
     png, gif = _paths(args)
-    _inputs_exist(args.image)
+    mp4 = _mp4_path(args, cfg, png)
+    _inputs_exist(args.image, args.guide, args.mask)
     digests = {"image": image_digest(args.image, f"image {args.image}")}
+    if args.guide:
+        digests["guide"] = image_digest(args.guide, f"guide image {args.guide}")
+    if args.mask:
+        digests["mask"] = image_digest(recipe_inputs(args.image, cfg, mask=args.mask)["mask"])
     _compare_inputs(recipe, digests)
     weights = _weights(args, recipe)
     model = models.dream_extractor(cfg.layers, weights)
-    timelapse = Timelapse() if gif else None
-    final = _progress(dream(args.image, cfg, model=model), args.quiet, timelapse)
-    _write(png, gif, final.image, make_recipe("dream", cfg, weights=weights, inputs=digests), timelapse)
+    zooming = cfg.zoom_frames > 0
+    clip = Clip() if zooming else None
+    timelapse = Timelapse() if gif and not zooming else None
+    frames = dream(args.image, cfg, model=model, guide=args.guide, mask=args.mask)
+    if clip is not None:
+        frames = record_zoom(frames, clip.add)
+    final = _progress(frames, args.quiet, timelapse)
+    _write(png, None if zooming else gif, final.image,
+           make_recipe("dream", cfg, weights=weights, inputs=digests), timelapse)
+    if zooming and not len(clip) and (mp4 or gif):
+        _note("the run ended before its first zoom frame, so there is no animation to write.")
+    elif zooming:
+        for path, save in ((mp4, clip.save_mp4), (gif, clip.save_gif)):
+            if path:
+                print(save(path, args.fps))
     return 0
 
 
@@ -290,27 +341,47 @@ def run_style(args) -> int:
 
     cfg, recipe = _config(args, "style")
     png, gif = _paths(args)
-    _inputs_exist(args.content, *args.styles, args.init_image)
+    _inputs_exist(args.content, *args.styles, args.init_image, args.mask)
     digests = {"content": image_digest(args.content, f"content image {args.content}"),
                "styles": [image_digest(s, f"style image {s}") for s in args.styles]}
     if args.init_image:
         digests["init_image"] = image_digest(args.init_image, f"initial image {args.init_image}")
+    if args.mask:
+        digests["mask"] = mask_digest(args.mask, f"mask {args.mask}")
     _compare_inputs(recipe, digests)
     weights = _weights(args, recipe)
-    model = models.vgg19_extractor(cfg.style_layers, cfg.content_layers, weights)
+    model = models.vgg19_extractor(cfg.style_layers, cfg.content_layers, weights, pooling=cfg.pooling)
     styles = args.styles if len(args.styles) > 1 else args.styles[0]
     timelapse = Timelapse() if gif else None
-    frames = stylize(args.content, styles, cfg, model=model, init_image=args.init_image)
+    frames = stylize(args.content, styles, cfg, model=model, init_image=args.init_image, mask=args.mask)
     final = _progress(frames, args.quiet, timelapse)
     _write(png, gif, final.image, make_recipe("style", cfg, weights=weights, inputs=digests), timelapse)
     return 0
 
 
+def _own_pictures(args):
+    """``--dataset PATH`` (a folder or a .zip): the path, with ``args.dataset`` set to "own"; else None."""
+    from .data import DATASETS, OWN
+
+    path = getattr(args, "dataset", None)
+    if path is None or path in DATASETS or path == OWN:
+        return None
+    if not (os.path.isdir(path) or (path.lower().endswith(".zip") and os.path.isfile(path))):
+        raise InputError(f"dataset must be one of {', '.join(DATASETS)}, or a folder or .zip of pictures; "
+                         f"{path!r} is neither.")
+    args.dataset = OWN
+    return path
+
+
 def run_gan(args) -> int:
     from .errors import check_int
     from .gan import MAX_EPOCHS, GanTrainer
+    from .imagesets import load_image_set
 
+    own_path = _own_pictures(args)
     cfg, recipe = _config(args, "gan")
+    if cfg.dataset == "own" and own_path is None:
+        raise InputError("This run trains on your own pictures: give them with --dataset FOLDER or --dataset FILE.zip.")
     png, gif = _paths(args)
     epochs = args.epochs
     if epochs is None:
@@ -319,7 +390,12 @@ def run_gan(args) -> int:
     check_int("--epochs", epochs, 1, MAX_EPOCHS)
     if args.checkpoint and os.path.exists(args.checkpoint) and not os.path.isdir(args.checkpoint):
         raise InputError(f"--checkpoint must name a folder; {args.checkpoint} is a file.")
-    trainer = GanTrainer(cfg)
+    pictures = None
+    if own_path is not None:
+        pictures = load_image_set(own_path, cfg.colour)
+        _compare_inputs(recipe, {"dataset": pictures.digest})
+    trainer = GanTrainer(cfg) if pictures is None else GanTrainer(cfg, data=pictures)
+    del pictures
     try:
         if trainer.data_note:
             _note(trainer.data_note)

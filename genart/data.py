@@ -4,7 +4,8 @@
 (uint8 N×28×28). Keras downloads them once into its cache (``$KERAS_HOME/datasets``, by default
 ``~/.keras/datasets``). When that is impossible (offline), MNIST falls back to 5 000 real digits
 shipped in ``assets/mnist_5k.npz`` and the result says so; Fashion-MNIST has no offline copy and
-raises :class:`~genart.errors.DataUnavailable` with a sentence saying what to do.
+raises :class:`~genart.errors.DataUnavailable` with a sentence saying what to do. A visitor's own
+pictures (dataset ``"own"``) come from :mod:`genart.imagesets` instead.
 
 Loaded datasets are kept for the life of the process (guarded by a lock); callers never modify them.
 """
@@ -24,8 +25,10 @@ from .paths import asset
 
 #: Dataset names accepted by :func:`load_digits` (the ``keras.datasets`` module names).
 DATASETS = ("mnist", "fashion_mnist")
+#: The DCGAN's third dataset: a visitor's own pictures, loaded by :func:`genart.imagesets.load_image_set`.
+OWN = "own"
 #: Human names for the UI.
-DATASET_LABELS = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST"}
+DATASET_LABELS = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST", OWN: "Your pictures (zip)"}
 #: The shipped offline sample (see assets/mnist_5k.NOTICE.md for its source and licence).
 SUBSET_PATH = asset("mnist_5k.npz")
 SUBSET_NOTE = ("MNIST could not be downloaded (offline?), so training uses the 5 000 real MNIST digits "

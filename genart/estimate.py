@@ -267,6 +267,8 @@ def estimate_dream(cfg, image_shape: tuple[int, int] | None = None, *, model=Non
     segments = dream.plan(cfg, image_shape)
     key = ("dream", _model_key(model, cfg.layers), cfg.tile_size, precision.resolve(cfg.precision).dtype)
     detail = f"{cfg.octaves} octave{'s' if cfg.octaves > 1 else ''} × {cfg.steps_per_octave} steps, {_span(segments)}"
+    if cfg.zoom_frames:
+        detail += f", then {cfg.zoom_frames} zoom frames × {cfg.zoom_steps} steps"
     return _timed(key, segments, 1.0, lambda shape: dream.step_seconds(cfg, shape, model), detail, measure)
 
 
@@ -310,7 +312,7 @@ def estimate_gan(cfg, epochs: int, num_examples: int, *, fresh: bool = True, mea
 
     segments = gan.plan(cfg, epochs, num_examples)
     dtype = precision.resolve(cfg.precision).dtype
-    key = ("gan", cfg.noise_dim, dtype)
+    key = ("gan", cfg.noise_dim, dtype, gan.image_shape(cfg))
     detail = f"{epochs} epoch{'s' if epochs > 1 else ''} × {segments[0].steps // int(epochs)} steps of {cfg.batch_size}"
     if measure:  # builds the probe trainer the first time
         _timed(key, segments, 2.0, lambda shape: gan.step_seconds(cfg, shape), detail, True, overhead=OVERHEAD_BATCH)
@@ -320,7 +322,7 @@ def estimate_gan(cfg, epochs: int, num_examples: int, *, fresh: bool = True, mea
     return _timed(key, segments, 2.0, None, detail, False, overhead=OVERHEAD_BATCH, fixed_s=start_s)
 
 
-_gan_startup: dict[tuple, float] = {}  # (noise_dim, dtype) → seconds to build a trainer and trace its step
+_gan_startup: dict[tuple, float] = {}  # (noise_dim, dtype, image shape) → seconds to build a trainer and trace its step
 
 
 # --- during a run ---------------------------------------------------------------------------------

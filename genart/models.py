@@ -37,7 +37,13 @@ WEIGHT_FILES = {
     "VGG19": "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
 }
 
-#: DeepDream layer sets kept built and compiled at once (a public server sees many combinations).
+#: VGG19's layers in network order (what a style extractor may be cut at).
+VGG19_ALL = tuple(f"block{b}_{kind}" for b in range(1, 6)
+                  for kind in [f"conv{c}" for c in range(1, 3 if b < 3 else 5)] + ["pool"])
+#: VGG19's pooling: ``max`` (Keras' network, the TensorFlow tutorial) or ``avg`` (Gatys et al.'s choice).
+POOLINGS = ("max", "avg")
+
+#: Layer sets kept built and compiled at once, per algorithm (a public server sees many combinations).
 MAX_LAYER_SETS = 6
 
 _lock = threading.RLock()
@@ -134,29 +140,75 @@ def dream_extractor(layers: Sequence[str], weights: str | None = None, precision
 
 
 def vgg19_extractor(style_layers: Sequence[str], content_layers: Sequence[str], weights: str | None = None,
-                    precision: str = "float32"):
+                    precision: str = "float32", pooling: str = "max"):
     """VGG19 cut at the style layers then the content layers, computing in ``precision``.
 
     Input: a ``keras.applications.vgg19.preprocess_input`` batch (BGR, mean-subtracted 0–255).
     Outputs: one float32 tensor per style layer, then one per content layer, in that order.
+    ``pooling``: ``"max"`` (Keras' VGG19, the TensorFlow tutorial) or ``"avg"`` (Gatys et al.'s
+    recommendation: smoother pictures), a clone with the same layer names whose pooling layers are
+    ``AveragePooling2D`` and whose convolutions are the max network's own (no copy of the weights).
+    Views are cached per layer set, weights, precision and pooling; the most recent
+    :data:`MAX_LAYER_SETS` are kept (a visitor may choose any layers).
     """
     import keras
 
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {pooling!r}")
     weights = weights or weights_mode()
-    key = ("vgg19", tuple(style_layers), tuple(content_layers), weights, precision)
+    names = (*style_layers, *content_layers)
+    key = ("vgg19", tuple(style_layers), tuple(content_layers), weights, precision, pooling)
     with _lock:
-        if key not in _cache:
+        if key in _cache:
+            _cache[key] = _cache.pop(key)  # most recently used last
+            return _cache[key]
+        if pooling == "max":  # Keras' network itself, as the tutorial uses it
             base = base_model("VGG19", weights)
             if precision != "float32":
                 mixed_key = ("base-mixed", "VGG19", weights, precision)
                 if mixed_key not in _cache:
                     _cache[mixed_key] = _mixed_clone(base, precision)
                 base = _cache[mixed_key]
-            outs = [base.get_layer(n).output for n in (*style_layers, *content_layers)]
-            if precision != "float32":
-                outs = _as_float32(outs)
-            _cache[key] = keras.Model(base.input, outs, name="vgg19_extractor")
+            inputs, outs = base.input, [base.get_layer(n).output for n in names]
+        else:  # every layer of the average-pooling clone is an output; the view picks its own
+            every = _vgg19_avg(weights, precision)
+            inputs, outs = every.input, [every.outputs[VGG19_ALL.index(n)] for n in names]
+        if precision != "float32":
+            outs = _as_float32(outs)
+        _cache[key] = keras.Model(inputs, outs, name="vgg19_extractor")
+        views = [k for k in _cache if k[0] == "vgg19"]
+        for old in views[:-MAX_LAYER_SETS]:
+            del _cache[old]  # its compiled functions go with it (genart.style keeps them by weak reference)
         return _cache[key]
+
+
+def _avg_pooling(layer):
+    """clone_function: a MaxPooling2D becomes an AveragePooling2D of the same name and geometry; every
+    other layer is shared with the original network (same weights, not copies)."""
+    import keras
+
+    if isinstance(layer, keras.layers.MaxPooling2D):
+        cfg = layer.get_config()
+        return keras.layers.AveragePooling2D(pool_size=cfg["pool_size"], strides=cfg["strides"],
+                                             padding=cfg["padding"], data_format=cfg["data_format"],
+                                             name=layer.name)
+    return layer
+
+
+def _vgg19_avg(weights: str, precision: str):
+    """VGG19 with average pooling and every layer of :data:`VGG19_ALL` as an output (built once each)."""
+    import keras
+
+    key = ("vgg19-avg", weights, precision)
+    if key not in _cache:
+        plain_key = ("vgg19-avg", weights, "float32")
+        if plain_key not in _cache:
+            base = base_model("VGG19", weights)
+            every = keras.Model(base.input, [base.get_layer(n).output for n in VGG19_ALL])
+            _cache[plain_key] = keras.models.clone_model(every, clone_function=_avg_pooling)
+        if precision != "float32":
+            _cache[key] = _mixed_clone(_cache[plain_key], precision)
+    return _cache[key]
 
 
 def seed_weights(model, seed: int) -> None:

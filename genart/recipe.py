@@ -75,6 +75,27 @@ def image_digest(image, what: str = "image") -> str:
     return "sha256:" + digest.hexdigest()[:16]
 
 
+def mask_digest(mask, what: str = "mask") -> str:
+    """``"sha256:"`` + 16 hex digits of a mask's coverage (white or painted = 1) as 8-bit values at its
+    own size: what the run reads from it, so a painted stroke and its black-and-white export agree,
+    and painted layers (white RGB, the stroke in alpha) are told apart by their alpha.
+
+    ``mask`` is anything :func:`genart.masks.load_mask` accepts; an empty mask raises its InputError.
+    """
+    from PIL import Image
+
+    from .masks import _decode, load_mask
+
+    if isinstance(mask, Image.Image):
+        mask = np.asarray(mask.convert("RGBA") if "A" in mask.mode or mask.mode == "P" else mask.convert("L"))
+    elif not isinstance(mask, np.ndarray):
+        mask = _decode(mask, what)
+    cover = np.round(load_mask(mask, np.shape(mask)[:2], what=what)[:, :, 0] * 255).astype(np.uint8)
+    digest = hashlib.sha256(f"mask {cover.shape[0]}x{cover.shape[1]}:".encode())
+    digest.update(cover.tobytes())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
 def _json_safe(value):
     if isinstance(value, (list, tuple)):
         return [_json_safe(v) for v in value]
@@ -274,6 +295,9 @@ def config_from_recipe(recipe: Mapping, algorithm: str | None = None):
 
 
 def trainer_recipe(trainer) -> dict:
-    """The recipe of a :class:`genart.gan.GanTrainer` as it stands (steps and epochs trained, data used)."""
-    return make_recipe("gan", trainer.config, run={"steps": trainer.step, "epochs": round(trainer.epoch, 4),
-                                                   "data": trainer.data_source, "examples": trainer.num_examples})
+    """The recipe of a :class:`genart.gan.GanTrainer` as it stands (steps and epochs trained, data used;
+    own pictures are fingerprinted by their digest as the input ``dataset``)."""
+    digest = getattr(trainer, "data_digest", None)
+    return make_recipe("gan", trainer.config, inputs={"dataset": digest} if digest else None,
+                       run={"steps": trainer.step, "epochs": round(trainer.epoch, 4),
+                            "data": trainer.data_source, "examples": trainer.num_examples})

@@ -56,7 +56,7 @@ def test_training_streams_grids_losses_and_timing(client):
     assert done == sorted(done) and done[-1] == 20 and done[0] < 20
     assert any("s/step" in s and "left" in s for s in statuses[:-1])
     assert sum(1 for u in updates if u[0]) >= 2  # the grid is sent more than once
-    assert len(updates[-1][2]["data"]) == 2 * 20  # both losses for every step
+    assert len(updates[-1][2]["data"]) == 4 * 20  # both losses, D(x) and D(G(z)) for every step
 
 
 def test_stop_leaves_the_trainer_resumable_and_reset_forgets_it(client):

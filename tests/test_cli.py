@@ -58,7 +58,9 @@ def test_dream_writes_png_with_recipe_gif_and_shows_progress(tmp_path, style_fil
     assert "genart: note: Random, untrained weights" in captured.err
     recipe = read_recipe(str(out), "dream")
     assert recipe["weights"] == "random" and recipe["inputs"] == {"image": image_digest(style_files[0])}
-    assert recipe["config"] == {**dataclasses.asdict(DreamConfig()), "layers": ["mixed2"], "octaves": 2,
+    # as JSON stores it: tuples as lists, ``auto`` precision as the dtype that ran (float32 in tests)
+    defaults = json.loads(json.dumps(dataclasses.asdict(DreamConfig(precision="float32"))))
+    assert recipe["config"] == {**defaults, "layers": ["mixed2"], "octaves": 2,
                                 "steps_per_octave": 2, "tile_size": 0, "max_dim": 64, "seed": 5}
     assert Image.open(tmp_path / "out.gif").n_frames >= 2
 

@@ -165,7 +165,7 @@ def _value(update):
 def test_dream_tab_restores_every_control(client, recipe_png):
     values = client.predict(handle_file(recipe_png[0]), api_name="/dream_recipe")
     cfg = CONFIGS["dream"]
-    assert [_value(v) for v in values] == [list(cfg.layers), cfg.octaves, cfg.octave_scale, cfg.steps_per_octave,
+    assert [_value(v) for v in values][:8] == [list(cfg.layers), cfg.octaves, cfg.octave_scale, cfg.steps_per_octave,
                                            cfg.step_size, cfg.tile_size, cfg.max_dim, cfg.seed]
 
 
@@ -177,7 +177,8 @@ def test_style_tab_restores_log_weights_blend_and_the_rest(client, tmp_path):
     path.write_text(json.dumps(make_recipe("style", cfg, weights="random")))
     values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/style_recipe")]
     assert values[0] == pytest.approx(-3) and values[1] == pytest.approx(5)
-    assert values[2:] == [12.0, 1500, 128, "lbfgs", 3, True, 0.5, 0.75, "noise", 42]
+    assert values[2:12] == [12.0, 1500, 128, "lbfgs", 3, True, 0.5, 0.75, "noise", 42]
+    assert values[12:] == [list(cfg.style_layers), list(cfg.content_layers), "max", False, 0.0]
 
 
 def test_gan_tab_restores_dataset_preset_rate_batch_epochs_examples(client, tmp_path):
@@ -185,7 +186,11 @@ def test_gan_tab_restores_dataset_preset_rate_batch_epochs_examples(client, tmp_
     path = tmp_path / "gan.json"
     path.write_text(json.dumps(make_recipe("gan", cfg, run={"steps": 38, "epochs": 2.1})))
     values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/gan_recipe")]
-    assert values == ["fashion_mnist", "dcgan-paper", 3e-4, 64, 3, 1200]
+    assert values == ["fashion_mnist", "dcgan-paper", 3e-4, 64, 3, 1200, "auto"]
+    own = GanConfig(dataset="own", colour="grey")
+    path.write_text(json.dumps(make_recipe("gan", own, inputs={"dataset": "sha256:0123456789abcdef"})))
+    values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/gan_recipe")]
+    assert values[0] == "own" and values[-1] == "grey"
 
 
 def test_tab_refuses_a_recipe_for_another_tab_or_a_broken_file(client, tmp_path, recipe_png):

@@ -10,6 +10,11 @@ After Radford, Metz & Chintala (2015) and the TensorFlow DCGAN tutorial:
 4. A fixed set of 16 noise vectors is drawn through the generator now and then (a 4×4 grid), so
    the grids of a run show the same 16 "digits" taking shape.
 
+MNIST and Fashion-MNIST train exactly the tutorial's networks. A visitor's own pictures
+(``dataset="own"``, loaded by :mod:`genart.imagesets` as 32×32 grey or colour) train the same
+design one stage deeper (:mod:`genart.gan.networks` documents both); the trainer takes the
+architecture from the data's shape, and a checkpoint records it.
+
 :class:`GanTrainer` owns both networks, both optimisers, the counters and the loss history;
 ``train(epochs)`` continues from where it stands and yields a :class:`~genart.frames.Frame` per
 step. Everything random is a function of ``(seed, step)``: ``train(1)`` twice equals ``train(2)``.
@@ -29,12 +34,16 @@ import time
 from dataclasses import dataclass
 
 from .. import precision
-from ..data import DATASETS
+from ..data import DATASETS, OWN
 from ..errors import InputError, check_float, check_int
 from ..plans import Segment
 
-#: Side of the generated (and training) images.
+#: Side of the tutorial's generated (and training) images; own pictures are 32×32.
 SIDE = 28
+#: Side of own pictures (:data:`genart.imagesets.IMAGE_SIDE`).
+OWN_SIDE = 32
+#: ``colour`` choices for own pictures.
+COLOURS = ("auto", "colour", "grey")
 #: The preview grid: 4×4 samples from fixed noise, nearest-upscaled so it is visible.
 GRID_COLS, GRID_SAMPLES, GRID_SCALE = 4, 16, 4
 #: With ``preview_every=None`` the trainer draws a grid about this often (measured seconds).
@@ -53,7 +62,10 @@ class GanConfig:
         learning_rate: Adam learning rate of both networks.
         beta_1: Adam's first-moment decay (Keras' default 0.9 in the tutorial; 0.5 in the DCGAN paper).
         noise_dim: length of the generator's input noise vector.
-        dataset: ``"mnist"`` or ``"fashion_mnist"`` (ignored when the trainer is given data).
+        dataset: ``"mnist"``, ``"fashion_mnist"`` or ``"own"`` (your pictures, given to the trainer as
+            data; on the command line, a folder or .zip of pictures); ignored for mnist/fashion_mnist
+            when the trainer is given data.
+        colour: own pictures only: ``auto`` (grey when every picture is grey), ``colour`` or ``grey``.
         examples_per_epoch: examples drawn (shuffled) per epoch; None = the whole training set.
         preview_every: steps between preview grids; None adapts to about one grid per 2.5 s.
         seed: seeds the weights, the data order, the noise, dropout and the preview noise.
@@ -66,6 +78,7 @@ class GanConfig:
     beta_1: float = 0.9
     noise_dim: int = 100
     dataset: str = "mnist"
+    colour: str = "auto"
     examples_per_epoch: int | None = None
     preview_every: int | None = None
     seed: int = 0
@@ -76,8 +89,10 @@ class GanConfig:
         check_float("learning_rate", self.learning_rate, 1e-6, 0.1)
         check_float("beta_1", self.beta_1, 0.0, 0.999)
         check_int("noise_dim", self.noise_dim, 1, 1024)
-        if self.dataset not in DATASETS:
-            raise InputError(f"dataset must be one of {', '.join(DATASETS)}, not {self.dataset!r}.")
+        if self.dataset not in DATASETS + (OWN,):
+            raise InputError(f"dataset must be one of {', '.join(DATASETS + (OWN,))}, not {self.dataset!r}.")
+        if self.colour not in COLOURS:
+            raise InputError(f"colour must be one of {', '.join(COLOURS)}, not {self.colour!r}.")
         if self.examples_per_epoch is not None:
             check_int("examples_per_epoch", self.examples_per_epoch, 1, 10_000_000)
         if self.preview_every is not None:
@@ -86,15 +101,19 @@ class GanConfig:
         object.__setattr__(self, "precision", precision.check("precision", self.precision))
 
 
-#: Named configs: the tutorial's optimiser, and the DCGAN paper's (Radford et al., section 4).
+#: Named configs: the tutorial's optimiser (exact float32), the DCGAN paper's (Radford et al.,
+#: section 4), and ``fast``: the paper's optimiser on batches of 64, the soonest to digit-like
+#: samples on 2 vCPUs of the configurations ``benchmarks/bench_gan_quality.py --candidates`` tries
+#: (on a CPU a step costs about its batch, and four small steps teach more than one large one).
 PRESETS = {
     "tutorial": GanConfig(precision="float32"),
     "dcgan-paper": GanConfig(learning_rate=2e-4, beta_1=0.5),
+    "fast": GanConfig(batch_size=64, learning_rate=2e-4, beta_1=0.5),
 }
 
 
 def preset(name: str, **overrides) -> GanConfig:
-    """The preset ``name`` ("tutorial" or "dcgan-paper") with some fields replaced."""
+    """The preset ``name`` ("tutorial", "dcgan-paper" or "fast") with some fields replaced."""
     if name not in PRESETS:
         raise InputError(f"preset must be one of {', '.join(PRESETS)}, not {name!r}.")
     return dataclasses.replace(PRESETS[name], **overrides)
@@ -107,8 +126,16 @@ def plan(config: GanConfig, epochs: int, num_examples: int) -> list[Segment]:
     return [Segment("training", int(epochs) * math.ceil(examples / config.batch_size), (config.batch_size,))]
 
 
+def image_shape(config: GanConfig) -> tuple[int, int, int]:
+    """(H, W, C) of the images a trainer of ``config`` works on: 28×28×1 digits, or 32×32 own pictures
+    (grey if ``colour`` says so, else colour: ``auto`` is costed as colour, the dearer)."""
+    if config.dataset != OWN:
+        return SIDE, SIDE, 1
+    return OWN_SIDE, OWN_SIDE, 1 if config.colour == "grey" else 3
+
+
 _probe_lock = threading.Lock()
-_probes: dict[tuple, object] = {}  # (noise_dim, precision) → a small trainer used only to time steps
+_probes: dict[tuple, object] = {}  # (noise_dim, precision, image shape) → a small trainer used only to time steps
 _startup_s: dict[tuple, float] = {}  # same key → seconds to build a trainer and trace its step
 
 
@@ -118,14 +145,15 @@ def _probe(config: GanConfig):
 
     from .trainer import GanTrainer
 
-    key = (config.noise_dim, precision.resolve(config.precision).dtype)
+    shape = image_shape(config)
+    key = (config.noise_dim, precision.resolve(config.precision).dtype, shape)
     with _probe_lock:
         if key not in _probes:
             _probes.clear()
             start = time.perf_counter()
             probe = GanTrainer(GanConfig(batch_size=config.batch_size, noise_dim=config.noise_dim,
                                          precision=config.precision),
-                               data=np.zeros((config.batch_size, SIDE, SIDE), np.uint8))
+                               data=np.zeros((config.batch_size, *shape), np.uint8))
             probe.time_step(config.batch_size)  # traces the step
             probe.grid()  # a run draws its first preview grid at once (tracing the sampler)
             _startup_s[key] = time.perf_counter() - start

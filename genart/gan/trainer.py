@@ -1,4 +1,5 @@
-"""The DCGAN's networks, losses and :class:`GanTrainer` (see :mod:`genart.gan` for the algorithm)."""
+"""The DCGAN's losses and :class:`GanTrainer` (see :mod:`genart.gan` for the algorithm and
+:mod:`genart.gan.networks` for the networks, importable from here too)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import math
 import os
 import threading
 import time
+import weakref
 from typing import Iterator
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from ..data import load_digits
+from .. import precision
+from ..data import OWN, load_digits
 from ..errors import InputError, check_int
 from ..export import Timelapse
 from ..frames import Frame
@@ -23,33 +26,8 @@ from ..images import grid, to_uint8
 from ..models import seed_weights
 from . import (CHECKPOINT_PREFIX, CONFIG_FILE, GRID_COLS, GRID_SAMPLES, GRID_SCALE, MAX_EPOCHS,  # noqa: F401
                PREVIEW_SECONDS, SIDE, GanConfig, plan)
-
-
-def make_generator(noise_dim: int = 100) -> keras.Model:
-    """The tutorial's generator: noise (noise_dim) → 28×28×1 image in [-1, 1]."""
-    layers = keras.layers
-    return keras.Sequential([
-        keras.Input((noise_dim,)),
-        layers.Dense(7 * 7 * 256, use_bias=False), layers.BatchNormalization(), layers.LeakyReLU(),
-        layers.Reshape((7, 7, 256)),
-        layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),  # 7×7×128
-        layers.BatchNormalization(), layers.LeakyReLU(),
-        layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),  # 14×14×64
-        layers.BatchNormalization(), layers.LeakyReLU(),
-        layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh"),  # 28×28×1
-    ], name="generator")
-
-
-def make_discriminator(seed: int | None = None) -> keras.Model:
-    """The tutorial's discriminator: 28×28×1 image → one logit (real > 0 > fake)."""
-    layers = keras.layers
-    drop_seeds = (None, None) if seed is None else (seed, seed + 1)
-    return keras.Sequential([
-        keras.Input((SIDE, SIDE, 1)),
-        layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(), layers.Dropout(0.3, seed=drop_seeds[0]),
-        layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(), layers.Dropout(0.3, seed=drop_seeds[1]),
-        layers.Flatten(), layers.Dense(1),
-    ], name="discriminator")
+from .networks import (ARCHITECTURE_LABELS, architecture_for, build, make_discriminator,  # noqa: F401
+                       make_discriminator_32, make_generator, make_generator_32)
 
 
 _bce = keras.losses.BinaryCrossentropy(from_logits=True)
@@ -64,6 +42,9 @@ def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Ten
     """The discriminator wants real images called real and generated ones fake."""
     return _bce(tf.ones_like(real_logits), real_logits) + _bce(tf.zeros_like(fake_logits), fake_logits)
 
+
+#: What :meth:`GanTrainer.history` records per step (checkpoints made before D's scores were kept lack the last two).
+HISTORY_KEYS = ("step", "gen_loss", "disc_loss", "real_score", "fake_score")
 
 _build_lock = threading.Lock()  # Keras layer naming is process-global; build one trainer at a time
 
@@ -86,18 +67,33 @@ def adam_update(optimizer: keras.optimizers.Adam, grads, variables) -> None:
     optimizer.iterations.assign_add(1)
 
 
-#: A loaded dataset's images as one tensor that every trainer shares (47 MB for MNIST).
+#: A loaded dataset's images as one tensor that every trainer shares (47 MB for MNIST), kept for good.
 _shared_images: dict[tuple[str, str], tf.Tensor] = {}
+#: Own pictures by content digest: shared by the trainers on them, freed when the last one goes.
+_shared_own: "weakref.WeakValueDictionary[tuple[str, str], tf.Tensor]" = weakref.WeakValueDictionary()
 
 
 def _images_tensor(data: np.ndarray, shared_key: tuple[str, str] | None) -> tf.Tensor:
-    """``data`` as a uint8 N×28×28×1 tensor; the same tensor for every trainer of a loaded dataset."""
+    """``data`` (uint8 N×H×W×C) as a tensor; the same tensor for every trainer of a loaded dataset."""
     if shared_key is None:
-        return tf.constant(data[..., None])
+        return tf.constant(data)
+    shared = _shared_own if shared_key[0] == OWN else _shared_images
     with _build_lock:
-        if shared_key not in _shared_images:
-            _shared_images[shared_key] = tf.constant(data[..., None])
-        return _shared_images[shared_key]
+        tensor = shared.get(shared_key)
+        if tensor is None:
+            tensor = shared[shared_key] = tf.constant(data)
+        return tensor
+
+
+def _as_images(data) -> np.ndarray:
+    """Training images as uint8 N×H×W×C (N×28×28 digits gain their channel axis)."""
+    data = np.asarray(data)
+    if data.dtype == np.uint8 and data.ndim == 3 and data.shape[1:] == (SIDE, SIDE):
+        data = data[..., None]
+    if data.dtype != np.uint8 or data.ndim != 4 or not len(data) or architecture_for(data.shape[1:]) is None:
+        raise InputError(f"data must be uint8 images of shape N×{SIDE}×{SIDE} (digits) or N×32×32×C with C 1 or 3 "
+                         f"(own pictures); got {data.dtype} {data.shape}.")
+    return data
 
 
 class GanTrainer:
@@ -111,32 +107,48 @@ class GanTrainer:
         """Build the networks and the optimisers and load the data.
 
         Args:
-            config: the settings; ``config.dataset`` is loaded when ``data`` is None.
-            data: uint8 N×28×28 training images, as ``keras.datasets`` returns them.
+            config: the settings; ``config.dataset`` is loaded when ``data`` is None (not for ``"own"``).
+            data: uint8 training images: N×28×28 (or N×28×28×1) for the tutorial's networks, as
+                ``keras.datasets`` returns them, or N×32×32×C (C = 1 or 3) for the 32-px ones; or a
+                :class:`genart.imagesets.ImageSet` (then its digest shares one copy between trainers).
 
         Raises:
-            InputError: ``data`` is not uint8 N×28×28.
+            InputError: ``data`` has another shape or type, or ``dataset="own"`` without data.
             DataUnavailable: the dataset cannot be loaded.
         """
         self.config = config
-        shared_key = None
+        shared_key, self.data_digest = None, None
         if data is None:
+            if config.dataset == OWN:
+                raise InputError('dataset "own" needs the pictures: load a zip or folder with '
+                                 "genart.imagesets.load_image_set and pass it as data.")
             digits = load_digits(config.dataset)
             data, self.data_source, self.data_note = digits.images, digits.source, digits.note
             shared_key = (config.dataset, digits.source)
         else:
-            self.data_source, self.data_note = "given", ""
-        data = np.asarray(data)
-        if data.dtype != np.uint8 or data.ndim != 3 or data.shape[1:] != (SIDE, SIDE) or not len(data):
-            raise InputError(f"data must be uint8 images of shape N×{SIDE}×{SIDE}; got {data.dtype} {data.shape}.")
+            self.data_source, self.data_note = ("own", getattr(data, "note", "")) if config.dataset == OWN \
+                else ("given", "")
+            self.data_digest = getattr(data, "digest", None)
+            data = getattr(data, "images", data)
+        data = _as_images(data)
+        if config.dataset == OWN:
+            from ..imagesets import digest
+
+            self.data_digest = self.data_digest or digest(data)
+            shared_key = (OWN, self.data_digest)
+        self.image_shape = tuple(int(v) for v in data.shape[1:])  # (H, W, C)
+        self.architecture = architecture_for(self.image_shape)
         self.num_examples = len(data)
         self.examples_per_epoch = min(config.examples_per_epoch or self.num_examples, self.num_examples)
         self.steps_per_epoch = math.ceil(self.examples_per_epoch / config.batch_size)
-        self._images = _images_tensor(data, shared_key)  # uint8 N×28×28×1; scaled inside the step
+        self._images = _images_tensor(data, shared_key)  # uint8 N×H×W×C; scaled inside the step
 
+        # The networks compute in the resolved precision (Keras' mixed policy: variables, images,
+        # logits, losses and Adam's state stay float32); see "bfloat16" in genart.gan's docstring.
+        self.precision = precision.resolve(config.precision)
         with _build_lock:
-            self.generator = make_generator(config.noise_dim)
-            self.discriminator = make_discriminator(seed=config.seed)
+            self.generator, self.discriminator = build(self.architecture, config.noise_dim, self.image_shape[2],
+                                                       seed=config.seed, dtype=self.precision.keras_policy)
             seed_weights(self.generator, config.seed)
             seed_weights(self.discriminator, config.seed + 1)
             self.generator_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
@@ -159,9 +171,9 @@ class GanTrainer:
         self._lock = threading.RLock()
         self._run_id = 0
         self._closed = False
-        self._history: dict[str, list] = {"step": [], "gen_loss": [], "disc_loss": []}
+        self._history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
         # Grids are kept at 1× (45 KB each, not 700 KB) and enlarged when the GIF is written.
-        self._timelapse = Timelapse(max_frames=60, max_dim=GRID_COLS * (SIDE + 2) + 2)
+        self._timelapse = Timelapse(max_frames=60, max_dim=GRID_COLS * (self.image_shape[0] + 2) + 2)
         self._grid: np.ndarray | None = None
         self.sec_per_step: float | None = None  # measured, moving average
 
@@ -171,7 +183,7 @@ class GanTrainer:
         g_opt, d_opt = self.generator_optimizer, self.discriminator_optimizer
         noise_dim, seed = self.config.noise_dim, self.config.seed
 
-        @tf.function(input_signature=[tf.TensorSpec([None, SIDE, SIDE, 1], tf.uint8), tf.TensorSpec([], tf.int64)])
+        @tf.function(input_signature=[tf.TensorSpec([None, *self.image_shape], tf.uint8), tf.TensorSpec([], tf.int64)])
         def train_step(batch, step):
             images = tf.cast(batch, tf.float32) / 127.5 - 1.0
             noise = tf.random.stateless_normal([tf.shape(images)[0], noise_dim],
@@ -196,7 +208,7 @@ class GanTrainer:
         update its networks."""
         with self._lock:
             self._require_open()
-            images = tf.zeros([int(batch_size), SIDE, SIDE, 1], tf.uint8)
+            images = tf.zeros([int(batch_size), *self.image_shape], tf.uint8)
             self._train_step(images, self._step).numpy()  # the first call at a batch size is slower
             times = []
             for _ in range(2):
@@ -279,7 +291,7 @@ class GanTrainer:
                     if timed:  # the first step of a run may include tracing and pipeline start-up
                         self.sec_per_step = elapsed if self.sec_per_step is None else 0.8 * self.sec_per_step + 0.2 * elapsed
                     timed = True
-                    for key, value in (("step", step), ("gen_loss", g_loss), ("disc_loss", d_loss)):
+                    for key, value in zip(HISTORY_KEYS, (step, g_loss, d_loss, d_real, d_fake)):
                         self._history[key].append(value)
                     every = self.config.preview_every or max(1, round(PREVIEW_SECONDS / (self.sec_per_step or PREVIEW_SECONDS)))
                     final = step == last
@@ -299,7 +311,8 @@ class GanTrainer:
 
     # -- looking at it, saving it -------------------------------------------------------------------
     def _render_grid(self, scale: int = GRID_SCALE) -> np.ndarray:
-        samples = to_uint8(self._sample(self._preview_noise).numpy()[..., 0], -1.0, 1.0)
+        samples = self._sample(self._preview_noise).numpy()
+        samples = to_uint8(samples[..., 0] if samples.shape[-1] == 1 else samples, -1.0, 1.0)
         return grid(samples, GRID_COLS, pad=2, scale=scale)
 
     def grid(self) -> np.ndarray:
@@ -308,8 +321,41 @@ class GanTrainer:
             self._require_open()
             return self._render_grid()
 
+    # -- new samples and latent walks (see genart.gan.walk) ------------------------------------------
+    def generate(self, noise: np.ndarray) -> np.ndarray:
+        """The generator's images for ``noise`` (N×noise_dim floats) as uint8 N×H×W×3 (inference mode).
+
+        Raises:
+            InputError: ``noise`` is not N×noise_dim with 1 ≤ N ≤ 256.
+        """
+        noise = np.asarray(noise, np.float32)
+        if noise.ndim != 2 or noise.shape[1] != self.config.noise_dim or not 1 <= len(noise) <= 256:
+            raise InputError(f"noise must be N×{self.config.noise_dim} with N from 1 to 256; got {noise.shape}.")
+        with self._lock:
+            self._require_open()
+            images = to_uint8(self._sample(tf.constant(noise)).numpy(), -1.0, 1.0)
+        return np.repeat(images, 3, axis=3) if images.shape[3] == 1 else images
+
+    def samples(self, seed: int, n: int = 16) -> np.ndarray:
+        """A grid of ``n`` new samples from fresh noise, the same for the same seed and weights.
+
+        Args:
+            seed: the noise is ``numpy.random.default_rng(seed).standard_normal((n, noise_dim))``
+                (so the first sample is also where the latent walk of that seed starts).
+            n: samples, 1 … 64, in a grid ⌈√n⌉ wide, each pixel enlarged ``GRID_SCALE`` times.
+
+        Returns:
+            uint8 H×W×3.
+        """
+        check_int("seed", seed, 0, 2**31 - 1)
+        check_int("n", n, 1, 64)
+        noise = np.random.default_rng(seed).standard_normal((n, self.config.noise_dim))
+        return grid(self.generate(noise), math.ceil(math.sqrt(n)), pad=2, scale=GRID_SCALE)
+
     def history(self) -> dict[str, list]:
-        """Per-step ``step``, ``gen_loss`` and ``disc_loss`` lists (copies)."""
+        """Per-step ``step``, ``gen_loss``, ``disc_loss``, ``real_score`` (D(x): the discriminator's mean
+        probability that the batch's real images are real) and ``fake_score`` (D(G(z)), the same for
+        the generated images) lists (copies)."""
         with self._lock:
             return {key: list(values) for key, values in self._history.items()}
 
@@ -317,7 +363,8 @@ class GanTrainer:
         """Write a ``tf.train.Checkpoint`` (networks, optimisers, step, preview noise) and the config.
 
         Args:
-            directory: created if missing; holds ``ckpt.index``, ``ckpt.data-*`` and ``genart_gan.json``.
+            directory: created if missing; holds ``ckpt.index``, ``ckpt.data-*`` and ``genart_gan.json``
+                (the config, step, loss history, the architecture and image shape, and the data's digest).
 
         Returns:
             The checkpoint prefix.
@@ -326,23 +373,33 @@ class GanTrainer:
             self._require_open()
             os.makedirs(directory, exist_ok=True)
             prefix = self._checkpoint.write(os.path.join(directory, CHECKPOINT_PREFIX))
-            meta = {"config": dataclasses.asdict(self.config), "step": self.step, "history": self._history}
+            meta = {"config": dataclasses.asdict(self.config), "step": self.step, "history": self._history,
+                    "architecture": self.architecture, "image_shape": list(self.image_shape),
+                    "data": {"source": self.data_source, "digest": self.data_digest, "examples": self.num_examples}}
             with open(os.path.join(directory, CONFIG_FILE), "w") as fh:
                 json.dump(meta, fh)
             return prefix
 
     def restore(self, directory: str | os.PathLike) -> None:
-        """Load what :meth:`save` wrote into this trainer (its noise_dim must match).
+        """Load what :meth:`save` wrote into this trainer (its noise_dim, architecture and image shape must match).
+
+        Checkpoints written before the architecture was recorded are the tutorial's 28×28×1 networks.
 
         Raises:
-            InputError: no checkpoint there, or one made for another noise_dim.
+            InputError: no checkpoint there, or one made for another noise_dim, architecture or image shape.
         """
         try:
             with open(os.path.join(directory, CONFIG_FILE)) as fh:
                 meta = json.load(fh)
             noise_dim = int(meta["config"]["noise_dim"])
-        except (OSError, ValueError, KeyError, TypeError):
+            architecture = str(meta.get("architecture", "tutorial"))
+            shape = tuple(int(v) for v in meta.get("image_shape", (SIDE, SIDE, 1)))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             raise InputError(f"No genart GAN checkpoint in {directory} ({CONFIG_FILE} missing or unreadable).") from None
+        if (architecture, shape) != (self.architecture, self.image_shape):
+            raise InputError(f"The checkpoint holds {_describe(architecture, shape)}; this trainer has "
+                             f"{_describe(self.architecture, self.image_shape)}. Restore it into a trainer on "
+                             "pictures of the same size and colour.")
         if noise_dim != self.config.noise_dim:
             raise InputError(f"The checkpoint was made with noise_dim {noise_dim}; this trainer uses "
                              f"{self.config.noise_dim}.")
@@ -351,7 +408,7 @@ class GanTrainer:
             self._run_id += 1  # a pending run must not step the restored state
             self._checkpoint.read(os.path.join(directory, CHECKPOINT_PREFIX)).assert_existing_objects_matched()
             history = meta.get("history") or {}
-            self._history = {key: list(history.get(key, [])) for key in ("step", "gen_loss", "disc_loss")}
+            self._history = {key: list(history.get(key, [])) for key in HISTORY_KEYS}
             self._grid = self._render_grid()
 
     def export_generator(self, path: str | os.PathLike) -> str:
@@ -397,3 +454,10 @@ class GanTrainer:
     def _require_open(self) -> None:
         if self._closed:
             raise InputError("This trainer has been closed; start a new one.")
+
+
+def _describe(architecture: str, shape: tuple[int, ...]) -> str:
+    """``"the 32×32 networks for colour pictures (32×32×3)"``."""
+    label = ARCHITECTURE_LABELS.get(architecture, f"the {architecture!r} networks")
+    kind = {1: "grey", 3: "colour"}.get(shape[-1], f"{shape[-1]}-channel") if len(shape) == 3 else "unknown"
+    return f"{label} for {kind} pictures ({'×'.join(map(str, shape))})"

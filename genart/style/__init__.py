@@ -16,6 +16,13 @@ Gram matrices (feature correlations) of the style image(s) at the style layers:
    step. Beyond it: L-BFGS-B with [0, 1] bounds (the paper's choice, SciPy), coarse-to-fine
    (optimise at half size first, upsample, continue), luminance-only transfer that keeps the
    content's colours (Gatys et al. 2016), and initialisation from noise or a given image.
+5. The reference tool's controls (jcjohnson's neural-style): any VGG19 layers for the two
+   losses, average instead of max pooling (the paper's choice: smoother pictures), and
+   per-layer gradient normalisation (:mod:`genart.style.losses`).
+6. A mask (:func:`genart.masks.load_mask`, resized with the picture at every scale) says where:
+   with one style, the style goes inside it and the content stays outside; with two styles, the
+   first goes inside and the second outside (region Gram targets, Gatys et al. 2017). See
+   :func:`stylize` for how.
 
 One compiled function (a ``tf.function`` with an input signature, per extractor) gives the loss
 terms and the gradient for any image size and any weights, so nothing retraces per slider value
@@ -27,10 +34,7 @@ and Adam's state stay float32.
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
@@ -40,7 +44,11 @@ from .. import precision
 from ..errors import InputError, check_int
 from ..frames import Frame
 from ..images import ImageSource, load_image, resize, to_uint8
+from ..masks import MAX_FEATHER, load_mask
 from ..plans import Segment, working_hw
+from .colors import gray as _gray, with_chroma as _with_chroma
+from .losses import Compiled, compiled_for, content_loss, gram_matrix, masked_gram, style_loss, tv_loss
+from .optimizers import LBFGS_MEMORY, adam as _adam, lbfgs as _lbfgs
 
 #: The tutorial's layers: one content layer deep in the network, five style layers from shallow to deep.
 CONTENT_LAYERS = ("block5_conv2",)
@@ -48,20 +56,17 @@ STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", 
 #: Every VGG19 layer an extractor may be cut at.
 VGG19_LAYERS = tuple(f"block{b}_conv{c}" for b in range(1, 6) for c in range(1, 3 if b < 3 else 5)) + tuple(
     f"block{b}_pool" for b in range(1, 6))
+#: The convolution layers (what the app offers for the two losses).
+CONV_LAYERS = tuple(n for n in VGG19_LAYERS if "_conv" in n)
+#: VGG19's pooling: ``max`` (Keras' network, the tutorial) or ``avg`` (the paper's recommendation).
+POOLINGS = ("max", "avg")
 OPTIMIZERS = ("adam", "lbfgs")
 INITS = ("content", "noise", "image")
 #: With ``preview_every=None`` a frame is yielded after about this many seconds of compute.
 PREVIEW_SECONDS = 0.75
-#: L-BFGS-B history length (SciPy's default).
-LBFGS_MEMORY = 10
 #: The smallest side an image is optimised at (coarse scales smaller than this are skipped).
 MIN_SCALE_SIDE = 32
 
-# ITU-R BT.601 YUV, the transform tf.image.rgb_to_yuv uses.
-_RGB_TO_YUV = np.array([[0.299, -0.14714119, 0.61497538],
-                        [0.587, -0.28886916, -0.51496512],
-                        [0.114, 0.43601035, -0.10001026]], np.float32)
-_YUV_TO_RGB = np.linalg.inv(_RGB_TO_YUV).astype(np.float32)
 
 
 def _check(name: str, value: float, low: float, high: float, *, low_open: bool = False) -> None:
@@ -89,7 +94,12 @@ class StyleConfig:
         blend: one weight per style image (mixes their Gram targets); None weighs them equally.
         preserve_colors: transfer luminance only and keep the content's colours.
         style_scale: the style's long side as a multiple of the content's.
-        content_layers, style_layers: VGG19 layers of the two losses.
+        content_layers, style_layers: VGG19 layers of the two losses (``block1_conv1`` … ``block5_conv4``,
+            ``block1_pool`` … ``block5_pool``); the tutorial's by default.
+        pooling: VGG19's pooling, ``max`` (the tutorial) or ``avg`` (the paper: smoother pictures).
+        normalize_gradients: divide each layer's gradient by its L1 norm before weighting it
+            (jcjohnson's neural-style); Adam only. The weights then set each layer's push directly.
+        mask_feather: soft mask edges: Gaussian sigma in pixels at the final size (used with a mask).
         preview_every: yield a frame every this many steps; None: about every 0.75 s of compute.
         seed: seed of the noise initialisation.
         precision: arithmetic of VGG19: ``auto``, ``float32`` (the tutorial), ``bfloat16`` or
@@ -112,6 +122,9 @@ class StyleConfig:
     style_scale: float = 1.0
     content_layers: tuple[str, ...] = CONTENT_LAYERS
     style_layers: tuple[str, ...] = STYLE_LAYERS
+    pooling: str = "max"
+    normalize_gradients: bool = False
+    mask_feather: float = 0.0
     preview_every: int | None = None
     seed: int = 0
     precision: str = "auto"
@@ -144,6 +157,16 @@ class StyleConfig:
                 raise InputError(f"{name} must be a non-empty list of VGG19 layers (e.g. {VGG19_LAYERS[0]}); "
                                  f"unknown: {', '.join(map(str, bad)) or 'none given'}.")
             object.__setattr__(self, name, layers)
+        if self.pooling not in POOLINGS:
+            raise InputError(f"pooling must be one of {', '.join(POOLINGS)}; got {self.pooling!r}.")
+        if not isinstance(self.normalize_gradients, (bool, np.bool_)):
+            raise InputError(f"normalize_gradients must be true or false; got {self.normalize_gradients!r}.")
+        object.__setattr__(self, "normalize_gradients", bool(self.normalize_gradients))
+        if self.normalize_gradients and self.optimizer != "adam":
+            raise InputError("normalize_gradients needs optimizer='adam': normalised gradients are not the "
+                             "loss's own gradient, and L-BFGS's line search relies on that.")
+        _check("mask_feather", self.mask_feather, 0.0, MAX_FEATHER)
+        object.__setattr__(self, "mask_feather", float(self.mask_feather))
         if self.preview_every is not None:
             check_int("preview_every", self.preview_every, 1, 10_000)
         check_int("seed", self.seed, 0, 2**31 - 1)
@@ -160,85 +183,6 @@ TUTORIAL = StyleConfig(precision="float32")
 FAST = StyleConfig(steps=300, scales=3)
 
 
-# --- loss terms -----------------------------------------------------------------------------------
-
-def gram_matrix(features):
-    """Channel correlations of a [1, h, w, c] feature map, divided by its h·w locations."""
-    import tensorflow as tf
-
-    shape = tf.shape(features)
-    return tf.einsum("bijc,bijd->bcd", features, features) / tf.cast(shape[1] * shape[2], tf.float32)
-
-
-def style_loss(grams, targets, weight):
-    """weight / #layers · Σ over layers of mean((G − G*)²)."""
-    import tensorflow as tf
-
-    return weight / len(grams) * tf.add_n([tf.reduce_mean((g - t) ** 2) for g, t in zip(grams, targets)])
-
-
-def content_loss(features, targets, weight):
-    """weight / #layers · Σ over layers of mean((F − F*)²)."""
-    import tensorflow as tf
-
-    return weight / len(features) * tf.add_n([tf.reduce_mean((f - t) ** 2) for f, t in zip(features, targets)])
-
-
-def tv_loss(image, weight):
-    """weight · total variation (sum of absolute neighbour differences) of a [1, H, W, 3] image."""
-    import tensorflow as tf
-
-    return weight * tf.image.total_variation(image)[0]
-
-
-class _Compiled:
-    """The extractor's two compiled functions: targets of an image, and loss terms + gradient."""
-
-    def __init__(self, model, n_style: int):
-        import keras
-        import tensorflow as tf
-
-        ref = weakref.ref(model)  # the cache is keyed weakly by the model; do not keep it alive
-        channels = [int(t.shape[-1]) for t in model.outputs]
-        image_spec = tf.TensorSpec([1, None, None, 3], tf.float32)
-
-        def extract(image):
-            outs = ref()(keras.applications.vgg19.preprocess_input(image * 255.0), training=False)
-            return [gram_matrix(o) for o in outs[:n_style]], list(outs[n_style:])
-
-        self.targets = tf.function(extract, input_signature=(image_spec,))
-
-        @tf.function(input_signature=(
-            image_spec,
-            [tf.TensorSpec([1, c, c], tf.float32) for c in channels[:n_style]],
-            [tf.TensorSpec([1, None, None, c], tf.float32) for c in channels[n_style:]],
-            tf.TensorSpec([3], tf.float32),  # style, content and TV weights
-        ))
-        def loss_and_grad(image, gram_targets, content_targets, weights):
-            with tf.GradientTape(watch_accessed_variables=False) as tape:
-                tape.watch(image)
-                grams, feats = extract(image)
-                terms = tf.stack([style_loss(grams, gram_targets, weights[0]),
-                                  content_loss(feats, content_targets, weights[1]),
-                                  tv_loss(image, weights[2])])
-                total = tf.reduce_sum(terms)
-            return terms, tape.gradient(total, image)
-
-        self.loss_and_grad = loss_and_grad
-
-
-_compiled: "weakref.WeakKeyDictionary[object, dict[int, _Compiled]]" = weakref.WeakKeyDictionary()
-_compiled_lock = threading.Lock()
-
-
-def _compiled_for(model, n_style: int) -> _Compiled:
-    with _compiled_lock:
-        per_model = _compiled.setdefault(model, {})
-        if n_style not in per_model:
-            per_model[n_style] = _Compiled(model, n_style)
-        return per_model[n_style]
-
-
 # --- image helpers --------------------------------------------------------------------------------
 
 def style_size(content_hw: tuple[int, int], style_hw: tuple[int, int], style_scale: float) -> tuple[int, int]:
@@ -248,104 +192,8 @@ def style_size(content_hw: tuple[int, int], style_hw: tuple[int, int], style_sca
     return max(1, round(style_hw[0] * k)), max(1, round(style_hw[1] * k))
 
 
-def _luminance(rgb: np.ndarray) -> np.ndarray:
-    return rgb @ _RGB_TO_YUV[:, 0]
-
-
-def _gray(rgb01: np.ndarray, match: np.ndarray | None = None) -> np.ndarray:
-    """Luminance as a 3-channel image; with ``match``, its mean and spread are matched to match's."""
-    y = _luminance(rgb01)
-    if match is not None:
-        ym = _luminance(match)
-        y = (y - y.mean()) * (ym.std() / max(float(y.std()), 1e-6)) + ym.mean()
-    return np.repeat(np.clip(y, 0.0, 1.0)[..., None], 3, axis=-1)
-
-
-def _with_chroma(image01: np.ndarray, colors01: np.ndarray) -> np.ndarray:
-    """The luminance of ``image01`` with the chroma (U, V) of ``colors01``."""
-    yuv = colors01 @ _RGB_TO_YUV
-    yuv[..., 0] = _luminance(image01)
-    return np.clip(yuv @ _YUV_TO_RGB, 0.0, 1.0)
-
-
 def _float(img: np.ndarray) -> np.ndarray:
     return (img.astype(np.float32) / 255.0)[None]
-
-
-# --- optimisers: each yields (image [1,h,w,3] float32, loss terms) once per step --------------------
-
-def _adam(fns: _Compiled, x0: np.ndarray, steps: int, targets, weights, cfg: StyleConfig):
-    """The tutorial's loop: Adam step on the gradient, then clip to [0, 1]."""
-    import keras
-    import tensorflow as tf
-
-    image = tf.Variable(x0)
-    opt = keras.optimizers.Adam(learning_rate=cfg.learning_rate, beta_1=cfg.beta_1, epsilon=cfg.epsilon)
-    for _ in range(steps):
-        terms, grad = fns.loss_and_grad(image, *targets, weights)
-        opt.apply_gradients([(grad, image)])
-        image.assign(tf.clip_by_value(image, 0.0, 1.0))
-        yield image.numpy(), terms.numpy()
-
-
-class _Stop(Exception):
-    """Raised inside SciPy's callback when the consumer closed the generator."""
-
-
-def _lbfgs(fns: _Compiled, x0: np.ndarray, steps: int, targets, weights, cfg: StyleConfig):
-    """SciPy L-BFGS-B with [0, 1] bounds, one yield per iteration.
-
-    SciPy runs in a worker thread in lock-step with this generator: after each iteration its
-    callback hands the iterate over and waits, so nothing is computed while the consumer holds
-    the frame, and closing the generator stops SciPy before its next evaluation.
-    """
-    from scipy.optimize import Bounds, minimize
-
-    shape = x0.shape
-    last: dict = {}
-    handoff: queue.Queue = queue.Queue(maxsize=1)
-    resume: queue.Queue = queue.Queue(maxsize=1)
-
-    def value_and_grad(x):
-        terms, grad = fns.loss_and_grad(x.reshape(shape).astype(np.float32), *targets, weights)
-        terms = terms.numpy()
-        last["terms"], last["x"] = terms, x.copy()  # SciPy may reuse the array it passed
-        return float(terms.sum()), grad.numpy().ravel().astype(np.float64)
-
-    def callback(intermediate_result):
-        x = intermediate_result.x
-        if not np.array_equal(last["x"], x):  # L-BFGS-B's last evaluation is normally the iterate
-            value_and_grad(x)
-        handoff.put(("step", x.reshape(shape).astype(np.float32), last["terms"]))
-        if resume.get() == "stop":
-            raise _Stop
-
-    def work():
-        try:
-            minimize(value_and_grad, x0.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
-                     bounds=Bounds(0.0, 1.0), callback=callback,
-                     options=dict(maxiter=steps, maxfun=steps * 4, maxcor=LBFGS_MEMORY, ftol=0.0, gtol=0.0))
-            handoff.put(("done", None, None))
-        except _Stop:
-            pass
-        except BaseException as exc:  # re-raised in the consumer's thread
-            handoff.put(("error", exc, None))
-
-    worker = threading.Thread(target=work, name="genart-lbfgs", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, x, terms = handoff.get()
-            if kind == "error":
-                raise x
-            if kind == "done":
-                return
-            yield x, terms
-            resume.put("go")
-    finally:
-        if worker.is_alive():
-            resume.put("stop")
-            worker.join()
 
 
 # --- the generator --------------------------------------------------------------------------------
@@ -372,13 +220,20 @@ def plan(config: StyleConfig, content_hw: tuple[int, int] | None = None) -> list
 
 
 def _model_for(config: StyleConfig, model, policy):
-    """The extractor a run computes with: ``model`` (or the cached VGG19 cut at the config's layers)
-    in the policy's precision."""
+    """The extractor a run computes with: ``model`` (or the cached VGG19 cut at the config's layers,
+    with its pooling) in the policy's precision."""
     from .. import models
 
     if model is None:
-        return models.vgg19_extractor(config.style_layers, config.content_layers, precision=policy.dtype)
+        return models.vgg19_extractor(config.style_layers, config.content_layers, precision=policy.dtype,
+                                      pooling=config.pooling)
     return models.with_precision(model, policy)
+
+
+def _weights(config: StyleConfig):
+    import tensorflow as tf
+
+    return tf.constant([config.style_weight, config.content_weight, config.tv_weight], tf.float32)
 
 
 def step_seconds(config: StyleConfig, shape: tuple[int, int], model=None) -> float:
@@ -386,16 +241,15 @@ def step_seconds(config: StyleConfig, shape: tuple[int, int], model=None) -> flo
 
     Runs the real optimiser on the cached extractor, in the precision a run would use, for four
     steps: Adam, the fastest after the first (slower at a new size); L-BFGS, the mean (line
-    searches included).
+    searches included). Without a mask (a mask adds a few small matrix products per layer).
     """
     import tensorflow as tf
 
     policy = precision.resolve(config.precision)
-    fns = _compiled_for(_model_for(config, model, policy), len(config.style_layers))
+    fns = compiled_for(_model_for(config, model, policy), len(config.style_layers), config.normalize_gradients)
     x = np.random.default_rng(0).uniform(0, 1, (1, *shape, 3)).astype(np.float32)
     grams, feats = fns.targets(tf.constant(x[:, ::-1]))
-    weights = tf.constant([config.style_weight, config.content_weight, config.tv_weight], tf.float32)
-    steps = (_adam if config.optimizer == "adam" else _lbfgs)(fns, x, 4, (grams, feats), weights, config)
+    steps = (_adam if config.optimizer == "adam" else _lbfgs)(fns, x, 4, (grams, feats, _weights(config)), config)
     times, start = [], time.perf_counter()
     try:
         for _ in steps:
@@ -411,17 +265,39 @@ def _sized(img: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     return img if img.shape[:2] == tuple(hw) else resize(img, hw[1], hw[0])
 
 
+def _pooling_of(model) -> str | None:
+    """``"max"`` or ``"avg"``: the pooling layers ``model`` has (None when it has none)."""
+    kinds = {type(layer).__name__ for layer in model.layers}
+    return "avg" if "AveragePooling2D" in kinds else "max" if "MaxPooling2D" in kinds else None
+
+
 def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], config: StyleConfig = TUTORIAL,
-            model=None, *, init_image: ImageSource | None = None) -> Iterator[Frame]:
+            model=None, *, init_image: ImageSource | None = None, mask=None) -> Iterator[Frame]:
     """Paint ``content`` in the style of ``styles``, yielding the picture as it forms.
+
+    With a ``mask`` and one style, the style goes inside the mask and the content stays outside,
+    in one optimisation: the network sees ``mask · picture + (1 − mask) · content``, and the Gram
+    matrices are taken over the mask only (:func:`~genart.style.losses.masked_gram`), while the
+    content and TV terms cover the whole picture. So the inside is painted knowing its
+    surroundings (features and smoothness across the edge; a feathered edge fades), the style is
+    not asked of pixels that stay, and the outside is the content exactly. We chose this over a
+    strong pixel content term outside: a penalty only holds pixels to within Adam's step
+    (about the learning rate, ~5 levels) whatever its weight, and it would fight the style near the
+    edge; the blend keeps the loss's true gradient (L-BFGS's line search stays valid).
+    With two styles, the first goes inside and the second outside: the Gram matrix of each region
+    is pulled toward its own style's (Gatys et al. 2017); ``config.blend`` weighs the two regions
+    (equal by default).
 
     Args:
         content: the content image (a path, bytes, PIL image or array; see :func:`genart.images.load_image`).
-        styles: one style image, or a list/tuple of them whose Gram targets are mixed by ``config.blend``.
+        styles: one style image, or a list/tuple of them whose Gram targets are mixed by ``config.blend``
+            (with a mask: one or two).
         config: the settings; the default is the TensorFlow tutorial's.
         model: a Keras model taking a ``vgg19.preprocess_input`` batch and returning the style layers
             then the content layers of ``config``; None builds :func:`genart.models.vgg19_extractor`.
         init_image: the starting picture when ``config.init == "image"`` (resized to the content's size).
+        mask: where the style goes (see :func:`genart.masks.load_mask`: white or painted = style; any
+            size, resized with the picture at every scale, feathered by ``config.mask_feather``).
 
     Yields:
         Frame: previews (every ``config.preview_every`` steps, or about every 0.75 s), then exactly one
@@ -429,7 +305,7 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
         the last step computed (for Adam: of the image that step started from).
 
     Raises:
-        InputError: an image cannot be used, or ``blend`` / ``init_image`` do not fit the call.
+        InputError: an image or the mask cannot be used, or ``blend`` / ``init_image`` do not fit the call.
     """
     import tensorflow as tf
 
@@ -451,6 +327,13 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
     if cfg.init != "image" and init_image is not None:
         raise InputError(f"An initial image was given but init is {cfg.init!r}; use init='image' to start from it.")
     init_rgb = load_image(init_image, what="initial image") if init_image is not None else None
+    mode = "plain"
+    if mask is not None:
+        if len(style_rgbs) > 2:
+            raise InputError(f"A mask splits the picture in two: give one style (painted inside the mask) or two "
+                             f"(the first inside, the second outside), not {len(style_rgbs)}.")
+        load_mask(mask, content_rgb.shape[:2], cfg.mask_feather)  # an unusable mask fails before any work
+        mode = "inside" if len(style_rgbs) == 1 else "regions"
 
     content_in, style_ins = content_rgb, style_rgbs  # what the network sees
     if cfg.preserve_colors:  # luminance-only transfer; styles' luminance matched to the content's
@@ -463,14 +346,21 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
     if len(model.outputs) != len(cfg.style_layers) + len(cfg.content_layers):
         raise ValueError(f"the model has {len(model.outputs)} outputs; the config needs "
                          f"{len(cfg.style_layers)} style + {len(cfg.content_layers)} content layers")
-    fns = _compiled_for(model, len(cfg.style_layers))
+    if _pooling_of(model) not in (None, cfg.pooling):
+        raise ValueError(f"the model pools with {_pooling_of(model)}; the config asks for {cfg.pooling}")
+    fns = compiled_for(model, len(cfg.style_layers), cfg.normalize_gradients, mode)
     step_fn = _adam if cfg.optimizer == "adam" else _lbfgs
-    weights = tf.constant([cfg.style_weight, cfg.content_weight, cfg.tv_weight], tf.float32)
+    weights = _weights(cfg)
     segments = plan(cfg, content_rgb.shape[:2])
     total, done, x, terms = cfg.steps, 0, None, np.zeros(3, np.float32)
+    blended = {"m": None, "base": None}  # inside mode: the scale's mask and content, [1, h, w, 1|3]
+
+    def picture(x):
+        """What the iterate looks like: in the inside mode, blended with the content by the mask."""
+        return x if mode != "inside" else blended["m"] * x + (1.0 - blended["m"]) * blended["base"]
 
     def frame(hw, stage, final=False):
-        shown = x[0]
+        shown = picture(x)[0]
         if cfg.preserve_colors:
             shown = _with_chroma(shown, _sized(content_rgb, hw) / np.float32(255.0))
         metrics = {"style": float(terms[0]), "content": float(terms[1]), "tv": float(terms[2]),
@@ -482,16 +372,26 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
         hw, n, stage = segment.shape, segment.steps, segment.label
         style_grams = [fns.targets(_float(_sized(s, style_size(hw, s.shape[:2], cfg.style_scale))))[0]
                        for s in style_ins]
-        gram_targets = [tf.add_n([w * g[layer] for w, g in zip(blend, style_grams)])
-                        for layer in range(len(cfg.style_layers))]
-        content_targets = fns.targets(_float(_sized(content_in, hw)))[1]
-        if x is not None:  # coarse-to-fine: continue from the upsampled coarser result
-            x = np.clip(tf.image.resize(x, hw, method="bilinear").numpy(), 0.0, 1.0)
+        if mode == "regions":  # each region its own style
+            gram_targets, outside_targets = style_grams
+        else:
+            gram_targets = [tf.add_n([w * g[layer] for w, g in zip(blend, style_grams)])
+                            for layer in range(len(cfg.style_layers))]
+        base = _float(_sized(content_in, hw))
+        content_targets = fns.targets(base)[1]
+        if x is not None:  # coarse-to-fine: continue from the upsampled coarser picture
+            x = np.clip(tf.image.resize(picture(x), hw, method="bilinear").numpy(), 0.0, 1.0)
         elif cfg.init == "noise":
             x = np.random.default_rng(cfg.seed).uniform(0.0, 1.0, (1, *hw, 3)).astype(np.float32)
         else:
             x = _float(_sized(init_rgb if init_rgb is not None else content_in, hw))
-        steps = step_fn(fns, x, n, (gram_targets, content_targets), weights, cfg)
+        args = (gram_targets, content_targets, weights)
+        if mode != "plain":
+            feather = cfg.mask_feather * hw[0] / segments[-1].shape[0]  # the same softness at every scale
+            m = load_mask(mask, hw, feather)[None]
+            blended.update(m=m, base=base)
+            args += (m, base) if mode == "inside" else (m, outside_targets, tf.constant(blend, tf.float32) * 2)
+        steps = step_fn(fns, x, n, args, cfg)
         try:
             for i, (x, terms) in enumerate(steps, 1):
                 done += 1
@@ -507,3 +407,7 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
         finally:
             steps.close()  # stops a running L-BFGS worker at once
     yield frame(segments[-1].shape, stage, final=True)
+
+
+# Older private names, kept for callers that reached in.
+_Compiled, _compiled_for = Compiled, compiled_for

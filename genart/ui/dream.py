@@ -1,20 +1,30 @@
-"""The DeepDream tab: upload, choose layers and octaves, watch the dream grow."""
+"""The DeepDream tab: upload, choose layers and octaves, watch the dream grow.
+
+Beyond the tutorial's sliders: a weight per checked layer, the objective, the channels of one
+layer (chosen, or the strongest / weakest for this image), smoothness (TV, Laplacian pyramid), a
+loss threshold that ends the run, a painted (or uploaded) mask and a guide image.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from typing import Callable, Iterator, NamedTuple
 
 import gradio as gr
 
 from .. import estimate
-from ..dream import DreamConfig, dream
+from ..dream import CHANNEL_MODES, LAYER_CHANNELS, MAX_LAPNORM_LEVELS, OBJECTIVES, DreamConfig, dream, recipe_inputs
+from ..errors import InputError
 from ..export import Timelapse
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
 from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line,
                      heavy_limit, load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream,
                      user_error, wire_estimate)
+from .masks import editor_value, mask_editor, mask_source
+from .dream_extras import build_dream_extras
 
 #: Example pictures, each with the settings that suit it (clicking one sets them too): the tutorial's
 #: full run for the cat; high layers (eyes, animal parts) for the coffee; low layers (strokes,
@@ -31,12 +41,32 @@ _DEFAULT = DreamConfig()
 #: The tab starts lighter than the tutorial (100 steps per octave) so a first run takes about a
 #: minute on 2 vCPUs; the slider goes past the tutorial's value.
 UI_STEPS_PER_OCTAVE = 20
+#: Each layer's name with its channel count, as the layer choices show it.
+LAYER_CHOICES = [(f"{name} · {LAYER_CHANNELS[name]} ch", name) for name in INCEPTION_LAYERS]
 
 
-def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed) -> DreamConfig:
-    """Control values → DreamConfig (validation lives in the config)."""
+def parse_channels(text) -> tuple[int, ...]:
+    """``"12, 40"`` → (12, 40); anything but whole numbers separated by commas or spaces is an InputError."""
+    text = "" if text is None else str(text).strip()
+    if not text:
+        return ()
+    parts = [p for p in re.split(r"[,\s;]+", text) if p]
+    if not all(re.fullmatch(r"\d+", p) for p in parts):
+        raise InputError(f"channels: write channel numbers separated by commas, e.g. 12, 40; got {text!r}.")
+    return tuple(int(p) for p in parts)
+
+
+def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed,
+                objective="mean", channel_layer=None, channel_mode="all", channels="", channel_count=4,
+                threshold=None, tv_weight=0.0, lapnorm_levels=0, guide_layer=None, mask_feather=0.0,
+                weights=None) -> DreamConfig:
+    """Control values → DreamConfig (validation lives in the config). ``weights``: layer → weight
+    (missing layers weigh 1); all 1 gives the tutorial's ``layer_weights=None``."""
+    layers = tuple(layers or ())
+    per_layer = tuple(float(as_number((weights or {}).get(name, 1.0), f"weight of {name}")) for name in layers)
     return DreamConfig(
-        layers=tuple(layers or ()),
+        layers=layers,
+        layer_weights=None if all(w == 1.0 for w in per_layer) else per_layer,
         octaves=as_number(octaves, "octaves"),
         octave_scale=as_number(octave_scale, "octave_scale"),
         steps_per_octave=as_number(steps_per_octave, "steps_per_octave"),
@@ -44,6 +74,16 @@ def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile
         tile_size=as_number(tile_size, "tile_size"),
         max_dim=as_number(max_dim, "max_dim"),
         seed=as_number(seed, "seed"),
+        objective=objective or "mean",
+        channel_layer=channel_layer or None,
+        channel_mode=channel_mode or "all",
+        channels=parse_channels(channels) if channel_mode == "chosen" else (),
+        channel_count=as_number(channel_count, "channel_count"),
+        threshold=None if threshold in (None, "") else as_number(threshold, "threshold"),
+        tv_weight=as_number(tv_weight, "tv_weight"),
+        lapnorm_levels=as_number(lapnorm_levels, "lapnorm_levels"),
+        guide_layer=guide_layer or None,
+        mask_feather=as_number(mask_feather, "mask_feather"),
     )
 
 
@@ -58,20 +98,9 @@ class DreamTab(NamedTuple):
     results: gr.Column   # the result column (send-to buttons go at its end)
 
 
-def build_recipe_restore(layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed) -> Restore:
-    """The "Recipe" drop zone (``#dream-recipe``): a genart PNG or JSON recipe sets every control (/dream_recipe)."""
-    drop = recipe_drop("dream")
-
-    def restore(path):
-        recipe, cfg = load_recipe(path, "dream")
-        restored_note(recipe, differing(cfg, _DEFAULT, ("layer_weights", "preview_every")))
-        return (list(cfg.layers), slider_value(octaves, cfg.octaves), slider_value(octave_scale, cfg.octave_scale),
-                slider_value(steps, cfg.steps_per_octave), slider_value(step_size, cfg.step_size),
-                slider_value(tile_size, cfg.tile_size), slider_value(max_dim, cfg.max_dim), cfg.seed)
-
-    outputs = [layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed]
-    drop.upload(restore, inputs=[drop], outputs=outputs, api_name="dream_recipe")
-    return Restore(restore, outputs)
+def _layer_dropdown(label: str, elem_id: str, info: str) -> gr.Dropdown:
+    return gr.Dropdown([("first checked layer", "")] + LAYER_CHOICES, value="", label=label, info=info,
+                       elem_id=elem_id)
 
 
 def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
@@ -87,9 +116,13 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
                 run_btn = gr.Button("Run", variant="primary", elem_id="dream-run")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="dream-stop")
             estimate_md = gr.Markdown(elem_id="dream-estimate")
-            layers = gr.CheckboxGroup(list(INCEPTION_LAYERS), value=list(_DEFAULT.layers),
+            layers = gr.CheckboxGroup(LAYER_CHOICES, value=list(_DEFAULT.layers),
                                       label="Layers to amplify", info="Low layers: strokes and textures; "
                                       "high layers: eyes, shells, animal parts.", elem_id="dream-layers")
+            with gr.Accordion("Layer weights", open=False, elem_id="dream-weights-box"):
+                weights = [gr.Slider(-2.0, 5.0, value=1.0, step=0.1, label=f"{name} weight",
+                                     visible=name in _DEFAULT.layers, elem_id=f"dream-weight-{name}")
+                           for name in INCEPTION_LAYERS]
             with gr.Row():
                 octaves = gr.Slider(1, 8, value=_DEFAULT.octaves, step=1, label="Octaves")
                 octave_scale = gr.Slider(1.0, 2.0, value=_DEFAULT.octave_scale, step=0.05, label="Octave scale")
@@ -102,7 +135,44 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
                                       info="0 = whole image at once; otherwise 160–1024.")
                 max_dim = gr.Slider(128, 1024, value=_DEFAULT.max_dim, step=4, label="Max size (px)")
             seed = gr.Number(value=_DEFAULT.seed, precision=0, minimum=0, label="Seed")
-            restore = build_recipe_restore(layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed)
+            with gr.Accordion("Objective and channels", open=False, elem_id="dream-objective-box"):
+                objective = gr.Radio(list(OBJECTIVES), value=_DEFAULT.objective, label="Objective",
+                                     info="mean: the tutorial; l2: mean of squared activations; norm: their L2 norm.",
+                                     elem_id="dream-objective")
+                channel_layer = _layer_dropdown("Channel layer", "dream-channel-layer",
+                                                "The layer whose channels are targeted (checked if it is not).")
+                channel_mode = gr.Radio(list(CHANNEL_MODES), value=_DEFAULT.channel_mode, label="Channels",
+                                        info="chosen: the numbers below; strongest / weakest: the N channels this "
+                                        "image excites most / least.", elem_id="dream-channel-mode")
+                with gr.Row():
+                    channels = gr.Textbox(label="Chosen channels", placeholder="e.g. 12, 40", elem_id="dream-channels")
+                    channel_count = gr.Slider(1, 64, value=_DEFAULT.channel_count, step=1, label="N (strongest / weakest)",
+                                              elem_id="dream-channel-count")
+            with gr.Accordion("Smoothness and stopping", open=False, elem_id="dream-smooth-box"):
+                with gr.Row():
+                    tv_weight = gr.Slider(0.0, 2.0, value=_DEFAULT.tv_weight, step=0.01, label="Smoothness (TV weight)",
+                                          info="0 = off; a total-variation penalty against noise.",
+                                          elem_id="dream-tv-weight")
+                    lapnorm_levels = gr.Slider(0, MAX_LAPNORM_LEVELS, value=_DEFAULT.lapnorm_levels, step=1,
+                                               label="Laplacian pyramid levels", info="0 = the tutorial's "
+                                               "normalisation; 3–5: smoother, larger patterns.",
+                                               elem_id="dream-lapnorm")
+                threshold = gr.Number(value=None, label="Stop at loss", info="Empty = run every step.",
+                                      elem_id="dream-threshold")
+            with gr.Accordion("Mask: where to dream", open=False, elem_id="dream-mask-box"):
+                mask = mask_editor("dream-mask")
+                with gr.Row():
+                    mask_upload = UploadImage(label="…or upload a black-and-white mask", type="filepath",
+                                              sources=["upload"], elem_id="dream-mask-upload", height=140)
+                    mask_feather = gr.Slider(0, 32, value=_DEFAULT.mask_feather, step=1, label="Soft edge (px)",
+                                             elem_id="dream-mask-feather")
+            with gr.Accordion("Guide image", open=False, elem_id="dream-guide-box"):
+                guide = UploadImage(label="Guide: dream toward this picture's features", type="filepath",
+                                    sources=["upload", "clipboard"], elem_id="dream-guide", height=160)
+                guide_layer = _layer_dropdown("Guide layer", "dream-guide-layer", "The layer pulled toward the guide.")
+            restore = build_recipe_restore([layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective,
+                                  channel_layer, channel_mode, channels, channel_count, threshold, tv_weight,
+                                  lapnorm_levels, guide_layer, mask_feather, *weights])
         with gr.Column(scale=3, min_width=320) as results:
             output = gr.Image(label="Dream", format="jpeg", interactive=False, elem_id="dream-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="dream-status",
@@ -111,29 +181,62 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
                 png = gr.File(label="Result (PNG)", elem_id="dream-png", height=90)
                 gif = gr.File(label="Time-lapse (GIF)", elem_id="dream-gif", height=90)
 
-    def run_dream(image, layers=list(_DEFAULT.layers), octaves=_DEFAULT.octaves,
-                  octave_scale=_DEFAULT.octave_scale, steps_per_octave=UI_STEPS_PER_OCTAVE,
-                  step_size=_DEFAULT.step_size, tile_size=_DEFAULT.tile_size, max_dim=_DEFAULT.max_dim,
-                  seed=_DEFAULT.seed):
+    def prepare(image, layers=list(_DEFAULT.layers), octaves=_DEFAULT.octaves,
+                octave_scale=_DEFAULT.octave_scale, steps_per_octave=UI_STEPS_PER_OCTAVE,
+                step_size=_DEFAULT.step_size, tile_size=_DEFAULT.tile_size, max_dim=_DEFAULT.max_dim,
+                seed=_DEFAULT.seed, objective="mean", channel_layer="", channel_mode="all", channels=None,
+                channel_count=_DEFAULT.channel_count, threshold=None, tv_weight=0.0, lapnorm_levels=0,
+                guide=None, guide_layer="", mask=None, mask_upload=None, mask_feather=0.0,
+                weight_mixed0=1.0, weight_mixed1=1.0, weight_mixed2=1.0, weight_mixed3=1.0, weight_mixed4=1.0,
+                weight_mixed5=1.0, weight_mixed6=1.0, weight_mixed7=1.0, weight_mixed8=1.0, weight_mixed9=1.0,
+                weight_mixed10=1.0):
+        """The controls' values (``controls`` below, in order) → (image, DreamConfig, the run's guide and mask)."""
+        values = locals()
+        cfg = make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed,
+                          objective, channel_layer, channel_mode, channels, channel_count, threshold, tv_weight,
+                          lapnorm_levels, guide_layer, mask_feather,
+                          {name: values[f"weight_{name}"] for name in INCEPTION_LAYERS})
+        return image, cfg, {"guide": guide, "mask": mask_source(mask, mask_upload)}
+
+    @functools.wraps(prepare)  # the same parameters and defaults (/dream's API: all but the image optional)
+    def run_dream(*values, **named):
         try:
-            cfg = make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed)
+            image, cfg, sources = prepare(*values, **named)
+            guide, mask_src = sources["guide"], sources["mask"]
         except Exception as exc:
             raise user_error(exc) from None
         timelapse = Timelapse()
         tracker = estimate.Tracker(estimate.estimate_dream(cfg, estimate.image_hw(image), measure=False))
-        for tick in stream(tracker.wrap(run(image, cfg)), timelapse):
+        frames = run(image, cfg, guide=guide, mask=mask_src)
+        for tick in stream(tracker.wrap(frames), timelapse):
             files = (downloads(tick.frame.image, timelapse, f"dream-seed{cfg.seed}",
-                               make_recipe("dream", cfg, weights=weights_mode(), inputs={"image": image},
-                                           run=run_facts(tick)))
+                               make_recipe("dream", cfg, weights=weights_mode(), run=run_facts(tick),
+                                           inputs=recipe_inputs(image, cfg, guide=guide, mask=mask_src)))
                      if tick.frame.final else (None, None))
             yield (tick.frame.image, status_line(tick, tracker.remaining()), *files)
 
+    controls = [image, layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective,
+                channel_layer, channel_mode, channels, channel_count, threshold, tv_weight, lapnorm_levels, guide,
+                guide_layer, mask, mask_upload, mask_feather, *weights]
     event = run_btn.click(
-        run_dream, inputs=[image, layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed],
-        outputs=[output, status, png, gif], api_name="dream", concurrency_id=HEAVY,
+        run_dream, inputs=controls, outputs=[output, status, png, gif], api_name="dream", concurrency_id=HEAVY,
         concurrency_limit=heavy_limit(), show_progress="minimal",
     )
     stop_btn.click(None, cancels=[event], api_name=False)
+    image.change(editor_value, inputs=[image], outputs=[mask], api_name=False, show_progress="hidden")
+    layers.change(lambda checked: [gr.update(visible=name in (checked or ())) for name in INCEPTION_LAYERS],
+                  inputs=[layers], outputs=weights, api_name=False, show_progress="hidden")
+
+    def check_layer(chosen, checked):
+        """A channel or guide layer that is not checked gets checked (the explorer sets it by a click)."""
+        checked = list(checked or ())
+        if chosen and chosen not in checked:
+            checked = [name for name in INCEPTION_LAYERS if name in checked or name == chosen]
+        return checked
+
+    for dropdown in (channel_layer, guide_layer):
+        dropdown.change(check_layer, inputs=[dropdown, layers], outputs=[layers], api_name=False,
+                        show_progress="hidden")
 
     def example_settings(sample):
         """The chosen example's settings → the layer and octave controls."""
@@ -155,4 +258,31 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
 
     wire_estimate(estimate_text, [image, layers, octaves, octave_scale, steps, tile_size, max_dim], estimate_md,
                   after=[event], api_name="dream_estimate")
+    build_dream_extras(inputs=controls, prepare=prepare, output=output, status=status, layers=layers, stop=stop_btn,
+                       png=png, channel_layer=channel_layer, channel_mode=channel_mode, channels=channels, run=run)
     return DreamTab(image, png, gif, event, restore, results)
+
+
+def build_recipe_restore(controls: list) -> Restore:
+    """The "Recipe" drop zone (``#dream-recipe``): a genart PNG or JSON recipe sets every control
+    (/dream_recipe; the guide, mask and input pictures are not stored, only their fingerprints)."""
+    (layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective, channel_layer,
+     channel_mode, channels, channel_count, threshold, tv_weight, lapnorm_levels, guide_layer, mask_feather,
+     *weights) = controls
+    drop = recipe_drop("dream")
+
+    def restore(path):
+        recipe, cfg = load_recipe(path, "dream")
+        restored_note(recipe, differing(cfg, _DEFAULT, ("preview_every",)))
+        per_layer = dict(zip(cfg.layers, cfg.layer_weights or (1.0,) * len(cfg.layers)))
+        sliders = [slider_value(octaves, cfg.octaves), slider_value(octave_scale, cfg.octave_scale),
+                   slider_value(steps, cfg.steps_per_octave), slider_value(step_size, cfg.step_size),
+                   slider_value(tile_size, cfg.tile_size), slider_value(max_dim, cfg.max_dim)]
+        return (list(cfg.layers), *sliders, cfg.seed, cfg.objective, cfg.channel_layer or "", cfg.channel_mode,
+                ", ".join(map(str, cfg.channels)), slider_value(channel_count, cfg.channel_count), cfg.threshold,
+                slider_value(tv_weight, cfg.tv_weight), cfg.lapnorm_levels, cfg.guide_layer or "", cfg.mask_feather,
+                *[{**slider_value(w, per_layer.get(name, 1.0)), "visible": name in cfg.layers}
+                  for w, name in zip(weights, INCEPTION_LAYERS)])
+
+    drop.upload(restore, inputs=[drop], outputs=controls, api_name="dream_recipe")
+    return Restore(restore, controls)

@@ -1,5 +1,9 @@
 """The DCGAN tab: train the tutorial's GAN live, one trainer per browser session.
 
+The data is MNIST, Fashion-MNIST or the visitor's own pictures: a zip uploaded here, decoded on
+Train by :func:`genart.imagesets.load_image_set` (32×32, grey or colour) and trained with the
+32-px networks; trainers on the same pictures share one copy of them.
+
 The trainer lives in this session's ``gr.State`` (built on Train, closed on Reset, when the session
 ends or after an hour unused). Train starts over with the controls' settings; Continue adds epochs
 to the session's trainer with the settings it was built with; Stop ends a run between two steps
@@ -25,15 +29,20 @@ import gradio as gr
 import pandas as pd
 
 from .. import estimate
-from ..data import DATASET_LABELS, DATASETS, SUBSET_PATH, load_digits, load_shipped_subset
+from ..data import DATASET_LABELS, DATASETS, OWN, SUBSET_PATH, load_digits, load_shipped_subset
 from ..errors import InputError
 from ..export import save_png
-from ..gan import PRESETS, GanConfig, GanTrainer, preset
+from ..gan import COLOURS, PRESETS, GanConfig, GanTrainer, preset
+from ..imagesets import MIN_IMAGES, count_files, load_image_set, max_images
 from ..recipe import png_text, trainer_recipe
 from .common import (HEAVY, Restore, as_number, env_number, estimate_line, heavy_limit, load_recipe, out_path,
                      recipe_drop, restored_note, slider_value, stream, user_error, wire_estimate)
+from .gan_play import build_play
 
 _DEFAULT = GanConfig()
+#: The preset the tab starts with: the soonest to digit-like samples (see genart.gan.PRESETS).
+DEFAULT_PRESET = "fast"
+_START = PRESETS[DEFAULT_PRESET]
 #: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
 MAX_EXAMPLES = 60_000
 #: One epoch by default: a full MNIST epoch takes about 4 minutes on 2 vCPUs (the tutorial trains 50).
@@ -43,16 +52,28 @@ STATE_TTL_S = 3600
 #: The loss plot is redrawn at most this often, with at most this many points per curve.
 PLOT_INTERVAL_S, PLOT_POINTS = 1.0, 400
 #: Fixed colours, named in the plot's label (Gradio drops the legend of a plot that starts empty).
-PLOT_COLORS = {"generator": "#4c78a8", "discriminator": "#f58518"}
+PLOT_COLORS = {"generator": "#4c78a8", "discriminator": "#f58518", "D(x)": "#54a24b", "D(G(z))": "#e45756"}
+#: The plot's series: the two losses, and D's mean probability of "real" for real and generated images.
+PLOT_SERIES = (("gen_loss", "generator"), ("disc_loss", "discriminator"), ("real_score", "D(x)"),
+               ("fake_score", "D(G(z))"))
 
 
-def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch) -> GanConfig:
+def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour="auto") -> GanConfig:
     """Control values → GanConfig (validation lives in the config); β1 comes from the preset."""
     examples = as_number(examples_per_epoch, "examples_per_epoch")
-    return preset(str(preset_name), dataset=str(dataset),
+    return preset(str(preset_name), dataset=str(dataset), colour=str(colour),
                   learning_rate=as_number(learning_rate, "learning_rate"),
                   batch_size=as_number(batch_size, "batch_size"),
                   examples_per_epoch=None if examples == MAX_EXAMPLES else examples)
+
+
+def load_pictures(dataset, zip_path, colour):
+    """The uploaded zip as an ImageSet when the dataset is "own" (None otherwise)."""
+    if dataset != OWN:
+        return None
+    if not zip_path:
+        raise InputError(f"Upload a zip of your pictures first (at least {MIN_IMAGES}, at most {max_images():,}).")
+    return load_image_set(zip_path, str(colour))
 
 
 def status_text(frame, elapsed: float, note: str = "") -> str:
@@ -74,6 +95,9 @@ def describe(trainer: GanTrainer) -> str:
     c = trainer.config
     data = f"{DATASET_LABELS[c.dataset]}, {trainer.num_examples:,} images" if trainer.data_source != "given" \
         else f"{trainer.num_examples:,} given images"
+    if c.dataset == OWN:
+        h, w, channels = trainer.image_shape
+        data = f"your pictures, {trainer.num_examples:,} at {w}×{h} {'grey' if channels == 1 else 'colour'}"
     text = (f"**This session's trainer:** {data} · Adam lr {c.learning_rate:g}, β1 {c.beta_1:g} · batch {c.batch_size}"
             f" · {trainer.examples_per_epoch:,} examples ({trainer.steps_per_epoch} steps) per epoch · "
             f"{trainer.epoch:.2f} epochs trained. Continue keeps these settings; Train starts over with the controls'.")
@@ -83,13 +107,16 @@ def describe(trainer: GanTrainer) -> str:
 
 
 def loss_table(history: dict) -> pd.DataFrame:
-    """Long-format G/D losses (step, loss, network), thinned to about PLOT_POINTS steps."""
+    """Long-format training view (step, value, series): both losses, D(x) and D(G(z)), thinned to about
+    PLOT_POINTS steps. Losses and D's scores share one axis: both live around 0 … 1.5, and the
+    game reads best in one picture (D(x) and D(G(z)) drifting towards each other as G catches up).
+    A series a restored older checkpoint lacks is left out."""
     steps = history["step"]
     stride = max(1, -(-len(steps) // PLOT_POINTS))
     keep = list(range(len(steps) - 1, -1, -stride))[::-1]
-    rows = [(steps[i], history[key][i], name) for key, name in (("gen_loss", "generator"), ("disc_loss", "discriminator"))
-            for i in keep]
-    return pd.DataFrame(rows, columns=["step", "loss", "network"])
+    rows = [(steps[i], history[key][i], name) for key, name in PLOT_SERIES
+            if len(history.get(key, ())) == len(steps) for i in keep]
+    return pd.DataFrame(rows, columns=["step", "value", "series"])
 
 
 def epoch_name(trainer: GanTrainer) -> str:
@@ -131,18 +158,21 @@ class GanTab(NamedTuple):
     results: gr.Column   # the result column (send-to buttons go at its end)
 
 
-def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples) -> Restore:
+def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples, colour) -> Restore:
     """The "Recipe" drop zone (``#gan-recipe``): a genart PNG or JSON recipe sets every control (/gan_recipe).
 
     The preset is the one with the recipe's β1 (the tab takes β1 from the preset); epochs are
-    those the recipe's trainer had trained.
+    those the recipe's trainer had trained. Own pictures are not in a recipe (only their digest):
+    the visitor uploads them again.
     """
     drop = recipe_drop("gan")
 
     def restore(path):
         recipe, cfg = load_recipe(path, "gan")
         names = [name for name, p in PRESETS.items() if p.beta_1 == cfg.beta_1]
-        name = next((n for n in names if PRESETS[n].learning_rate == cfg.learning_rate), names[0] if names else None)
+        name = next((n for n in names if (PRESETS[n].learning_rate, PRESETS[n].batch_size)
+                     == (cfg.learning_rate, cfg.batch_size)), None)
+        name = name or next((n for n in names if PRESETS[n].learning_rate == cfg.learning_rate), names[0] if names else None)
         not_shown = [] if name else [f"beta_1={cfg.beta_1:g}"]
         not_shown += [f"{f}={getattr(cfg, f)!r}" for f in ("noise_dim", "preview_every", "seed")
                       if getattr(cfg, f) != getattr(_DEFAULT, f)]
@@ -151,9 +181,9 @@ def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs
         known = isinstance(trained, (int, float)) and not isinstance(trained, bool) and 0 < trained <= 1000
         return (cfg.dataset, name or gr.skip(), cfg.learning_rate, slider_value(batch_size, cfg.batch_size),
                 slider_value(epochs, max(1, math.ceil(trained))) if known else gr.skip(),
-                slider_value(examples, cfg.examples_per_epoch or examples_available(cfg.dataset)))
+                slider_value(examples, cfg.examples_per_epoch or examples_available(cfg.dataset)), cfg.colour)
 
-    outputs = [dataset, preset_name, learning_rate, batch_size, epochs, examples]
+    outputs = [dataset, preset_name, learning_rate, batch_size, epochs, examples, colour]
     drop.upload(restore, inputs=[drop], outputs=outputs, api_name="gan_recipe")
     return Restore(restore, outputs)
 
@@ -252,23 +282,31 @@ def _examples_info(n: int) -> str:
             "A full MNIST epoch (60,000) takes minutes on 2 CPU cores.")
 
 
-def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) -> GanTab:
-    """Lay out the DCGAN tab inside the current Blocks and wire its events to ``make_trainer``."""
+def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTab:
+    """Lay out the DCGAN tab inside the current Blocks and wire its events to ``make_trainer``
+    (called as ``make_trainer(config)``, or ``make_trainer(config, data=pictures)`` for own pictures)."""
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
-            dataset = gr.Radio([(DATASET_LABELS[name], name) for name in DATASETS], value=_DEFAULT.dataset,
+            dataset = gr.Radio([(DATASET_LABELS[name], name) for name in DATASETS + (OWN,)], value=_DEFAULT.dataset,
                                label="Dataset", elem_id="gan-dataset")
+            with gr.Group(visible=_DEFAULT.dataset == OWN, elem_id="gan-own") as own_group:
+                own_zip = gr.File(label=f"Your pictures: a .zip of {MIN_IMAGES} to {max_images():,} images",
+                                  file_types=[".zip"], type="filepath", elem_id="gan-own-zip")
+                colour = gr.Radio(list(COLOURS), value=_DEFAULT.colour, label="Colour", elem_id="gan-colour",
+                                  info="auto: grey when every picture is grey. Pictures are centre-cropped to "
+                                  "32×32 and train a DCGAN one stage deeper than the tutorial's.")
             with gr.Row():
                 train_btn = gr.Button("Train", variant="primary", elem_id="gan-train")
                 continue_btn = gr.Button("Continue", elem_id="gan-continue")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="gan-stop")
                 reset_btn = gr.Button("Reset", elem_id="gan-reset")
             estimate_md = gr.Markdown(elem_id="gan-estimate")
-            preset_name = gr.Radio(list(PRESETS), value="tutorial", label="Preset", elem_id="gan-preset",
-                                   info="tutorial: Adam 1e-4, β1 0.9 · dcgan-paper: Adam 2e-4, β1 0.5")
-            learning_rate = gr.Number(value=_DEFAULT.learning_rate, label="Learning rate", step=1e-5,
+            preset_name = gr.Radio(list(PRESETS), value=DEFAULT_PRESET, label="Preset", elem_id="gan-preset",
+                                   info="fast: Adam 2e-4, β1 0.5, batch 64, digits soonest · tutorial: Adam 1e-4, "
+                                   "β1 0.9, batch 256 · dcgan-paper: Adam 2e-4, β1 0.5, batch 256")
+            learning_rate = gr.Number(value=_START.learning_rate, label="Learning rate", step=1e-5,
                                       info="Adam, both networks (1e-6 to 0.1).", elem_id="gan-lr")
-            batch_size = gr.Slider(16, 256, value=_DEFAULT.batch_size, step=16, label="Batch size",
+            batch_size = gr.Slider(16, 256, value=_START.batch_size, step=16, label="Batch size",
                                    elem_id="gan-batch")
             epochs = gr.Slider(1, 50, value=UI_EPOCHS, step=1, label="Epochs", elem_id="gan-epochs",
                                info="Epochs to add on Train or Continue; a stopped, unfinished epoch counts as one. "
@@ -276,7 +314,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
             available = examples_available(_DEFAULT.dataset)
             examples = gr.Slider(100, available, value=available, step=100, label="Examples per epoch",
                                  elem_id="gan-examples", info=_examples_info(available))
-            restore = build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples)
+            restore = build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples, colour)
         with gr.Column(scale=3, min_width=320) as results:
             note = gr.Markdown("Press **Train**: the 4×4 grid shows what the generator draws from 16 fixed "
                                "noise vectors, updated every few seconds.", label="Trainer", elem_id="gan-note")
@@ -284,9 +322,10 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
                                   elem_id="gan-grid", height=360)
             status = gr.Textbox(label="Status", interactive=False, elem_id="gan-status",
                                 elem_classes=["genart-status"])
-            plot = gr.LinePlot(None, x="step", y="loss", color="network", color_map=PLOT_COLORS,
-                               label="Losses (blue: generator · orange: discriminator)", elem_id="gan-loss",
-                               height=220)
+            plot = gr.LinePlot(None, x="step", y="value", color="series", color_map=PLOT_COLORS,
+                               label="Losses (blue: generator · orange: discriminator) and the discriminator's "
+                               "scores (green: D(x), real images · red: D(G(z)), generated ones)",
+                               elem_id="gan-loss", height=240)
             with gr.Row():
                 gif = gr.File(label="Time-lapse (GIF)", elem_id="gan-gif")
                 keras_file = gr.File(label="Generator (.keras)", elem_id="gan-keras")
@@ -294,6 +333,7 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
             samples_png = gr.File(label="Samples (PNG, with its recipe)", elem_id="gan-png")
             save_btn = gr.Button("Prepare downloads now", size="sm", elem_id="gan-save")
     trainer_state = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=close_trainer)
+    play_events = build_play(trainer_state)
 
     def drive(trainer: GanTrainer, epochs):
         """Train ``trainer`` and map its frames to (grid, status, plot, note, state, gif, keras, zip)."""
@@ -320,10 +360,11 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
             note_text = describe(trainer) if frame.final else gr.skip()
             yield image, status_text(frame, tick.elapsed, tick.note), table, note_text, trainer, *files
 
-    def train_gan(dataset=_DEFAULT.dataset, preset_name="tutorial", learning_rate=_DEFAULT.learning_rate,
-                  batch_size=_DEFAULT.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES, trainer=None):
+    def train_gan(dataset=_DEFAULT.dataset, preset_name=DEFAULT_PRESET, learning_rate=_START.learning_rate,
+                  batch_size=_START.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES,
+                  own_zip=None, colour=_DEFAULT.colour, trainer=None):
         try:
-            config = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch)
+            config = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
             if not 1 <= as_number(epochs, "epochs") <= 1000:
                 raise InputError(f"epochs must be a whole number from 1 to 1000; got {epochs!r}.")
         except Exception as exc:
@@ -332,7 +373,9 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
         yield None, "Building the networks and loading the data…", None, gr.skip(), \
             None, None, None, None
         try:
-            trainer = make_trainer(config)
+            pictures = load_pictures(config.dataset, own_zip, config.colour)
+            trainer = make_trainer(config) if pictures is None else make_trainer(config, data=pictures)
+            del pictures  # the trainer holds the one copy it needs
         except Exception as exc:
             raise user_error(exc) from None
         POOL.add(trainer)
@@ -363,16 +406,16 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
             raise user_error(exc) from None
 
     def show_preset(name):
-        return PRESETS[name].learning_rate if name in PRESETS else gr.skip()
+        return (PRESETS[name].learning_rate, PRESETS[name].batch_size) if name in PRESETS else (gr.skip(), gr.skip())
 
     outputs = [grid_image, status, plot, note, trainer_state, gif, keras_file, ckpt_zip]
     heavy = dict(concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress_on=[status])
     train_event = train_btn.click(
-        train_gan, inputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples, trainer_state],
-        outputs=outputs, api_name="train_gan", **heavy)
+        train_gan, inputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples, own_zip, colour,
+                           trainer_state], outputs=outputs, api_name="train_gan", **heavy)
     continue_event = continue_btn.click(continue_gan, inputs=[epochs, trainer_state], outputs=outputs,
                                         api_name="continue_gan", **heavy)
-    stop_btn.click(None, cancels=[train_event, continue_event], api_name=False)
+    stop_btn.click(None, cancels=[train_event, continue_event, *play_events], api_name=False)
     reset_event = reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs,
                                   cancels=[train_event, continue_event], api_name="reset_gan")
     save_event = save_btn.click(prepare_downloads, inputs=[trainer_state], outputs=[gif, keras_file, ckpt_zip],
@@ -388,21 +431,30 @@ def build_gan_tab(make_trainer: Callable[[GanConfig], GanTrainer] = GanTrainer) 
           else examples_slider(_DEFAULT.dataset), inputs=[], outputs=[examples], api_name=False, show_progress="hidden")
     dataset.input(examples_slider, inputs=[dataset, examples], outputs=[examples], api_name=False,
                   show_progress="hidden")
+    dataset.change(lambda name: gr.update(visible=name == OWN), inputs=[dataset], outputs=[own_group], api_name=False,
+                   show_progress="hidden")
     # .input, not .change: a restored recipe sets the preset and its own learning rate together
-    preset_name.input(show_preset, inputs=[preset_name], outputs=[learning_rate], api_name=False)
+    preset_name.input(show_preset, inputs=[preset_name], outputs=[learning_rate, batch_size], api_name=False)
 
-    def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examples_per_epoch):
-        """The estimate line for Train with these settings."""
+    def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examples_per_epoch, own_zip=None,
+                      colour=_DEFAULT.colour):
+        """The estimate line for Train with these settings (own pictures: counted, not decoded)."""
         def cfg():
-            return make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch)
+            return make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
+
+        def num_examples():
+            if dataset != OWN:
+                return len(load_digits(str(dataset)))
+            if not own_zip or count_files(own_zip) < MIN_IMAGES:
+                raise InputError(f"upload a zip of at least {MIN_IMAGES} pictures to see how long training takes.")
+            return count_files(own_zip)
 
         def run_estimate(measure):
-            return estimate.estimate_gan(cfg(), as_number(epochs, "epochs"), len(load_digits(str(dataset))),
-                                         measure=measure)
+            return estimate.estimate_gan(cfg(), as_number(epochs, "epochs"), num_examples(), measure=measure)
 
         return estimate_line(run_estimate, lambda budget: estimate.suggest_cheaper(
-            cfg(), as_number(epochs, "epochs"), len(load_digits(str(dataset))), budget_s=budget))
+            cfg(), as_number(epochs, "epochs"), num_examples(), budget_s=budget))
 
-    wire_estimate(estimate_text, [dataset, preset_name, learning_rate, batch_size, epochs, examples], estimate_md,
-                  after=[train_event, continue_event], api_name="gan_estimate")
+    wire_estimate(estimate_text, [dataset, preset_name, learning_rate, batch_size, epochs, examples, own_zip, colour],
+                  estimate_md, after=[train_event, continue_event], api_name="gan_estimate")
     return GanTab(samples_png, gif, grid_events[1:3], restore, results)

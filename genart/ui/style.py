@@ -1,4 +1,8 @@
-"""The style transfer tab: content and style uploads, loss weights, optimiser, watch the painting form."""
+"""The style transfer tab: content and style uploads, loss weights, optimiser, watch the painting form.
+
+Its advanced section has the reference tool's controls (VGG19 layers, pooling, gradient
+normalisation), and a mask painted over the content (:mod:`genart.ui.masks`) says where the style goes.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,14 @@ from .. import estimate
 from ..errors import InputError
 from ..export import Timelapse
 from ..models import weights_mode
-from ..recipe import make_recipe
-from ..style import FAST, INITS, OPTIMIZERS, TUTORIAL, StyleConfig, stylize
-from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line,
-                     heavy_limit, load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream,
-                     user_error, wire_estimate)
+from ..masks import MAX_FEATHER
+from ..recipe import make_recipe, mask_digest
+from ..style import (CONTENT_LAYERS, CONV_LAYERS, FAST, INITS, OPTIMIZERS, POOLINGS, STYLE_LAYERS, TUTORIAL,
+                     StyleConfig, stylize)
+from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
+                     load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error,
+                     wire_estimate)
+from .masks import editor_value, mask_editor, mask_source
 
 #: A photo and a public-domain painting each (assets/paintings.NOTICE.md).
 EXAMPLES = [[os.path.join(ASSETS, photo), os.path.join(ASSETS, painting)] for photo, painting in (
@@ -38,7 +45,9 @@ PRESETS = {
 
 
 def make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim, optimizer, scales,
-                preserve_colors, style_scale, second_style_share, init, seed) -> StyleConfig:
+                preserve_colors, style_scale, second_style_share, init, seed, style_layers=STYLE_LAYERS,
+                content_layers=CONTENT_LAYERS, pooling="max", normalize_gradients=False,
+                mask_feather=0.0) -> StyleConfig:
     """Control values → StyleConfig (validation lives in the config; weights come as log10).
 
     ``second_style_share`` None means there is no second style image.
@@ -62,7 +71,19 @@ def make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim,
         blend=blend,
         init=init,
         seed=as_number(seed, "seed"),
+        style_layers=_layers(style_layers),
+        content_layers=_layers(content_layers),
+        pooling=pooling,
+        normalize_gradients=normalize_gradients,
+        mask_feather=as_number(mask_feather, "mask_feather"),
     )
+
+
+def _layers(value) -> tuple:
+    """A layer dropdown's value (a list, or one name from an API call) as a tuple."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 #: Fixed colours, named in the plot's label (Gradio drops the legend of a plot that starts empty).
@@ -92,7 +113,7 @@ class StyleTab(NamedTuple):
 
 
 def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale,
-                         share, init, seed) -> Restore:
+                         share, init, seed, style_layers, content_layers, pooling, normalize, feather) -> Restore:
     """The "Recipe" drop zone (``#style-recipe``): a genart PNG or JSON recipe sets every control (/style_recipe).
 
     Weights go to the log₁₀ sliders; a two-style blend sets the second style's share. The preset
@@ -109,8 +130,14 @@ def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, 
     def restore(path):
         recipe, cfg = load_recipe(path, "style")
         blend = cfg.blend or ()
-        not_shown = differing(cfg, TUTORIAL, ("learning_rate", "beta_1", "epsilon", "content_layers",
-                                              "style_layers", "preview_every"))
+        not_shown = differing(cfg, TUTORIAL, ("learning_rate", "beta_1", "epsilon", "preview_every"))
+        layers = []
+        for name, control in (("style_layers", style_layers), ("content_layers", content_layers)):
+            value = getattr(cfg, name)
+            shown = all(layer in CONV_LAYERS for layer in value)  # the dropdowns offer the convolutions
+            layers.append(list(value) if shown else gr.update())
+            if not shown:
+                not_shown.append(f"{name}={value!r}")
         if len(blend) > 2:
             not_shown.append(f"blend={blend!r} (this tab mixes two styles)")
         share_value = blend[1] / sum(blend) if len(blend) == 2 else 0.5
@@ -118,9 +145,11 @@ def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, 
         return (log_weight(log_style, cfg.style_weight), log_weight(log_content, cfg.content_weight),
                 slider_value(tv, cfg.tv_weight), slider_value(steps, cfg.steps), slider_value(max_dim, cfg.max_dim),
                 cfg.optimizer, slider_value(scales, cfg.scales), cfg.preserve_colors,
-                slider_value(style_scale, cfg.style_scale), share_value, cfg.init, cfg.seed)
+                slider_value(style_scale, cfg.style_scale), share_value, cfg.init, cfg.seed, *layers, cfg.pooling,
+                cfg.normalize_gradients, slider_value(feather, cfg.mask_feather))
 
-    outputs = [log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale, share, init, seed]
+    outputs = [log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale, share, init, seed,
+               style_layers, content_layers, pooling, normalize, feather]
     drop.upload(restore, inputs=[drop], outputs=outputs, api_name="style_recipe")
     return Restore(restore, outputs)
 
@@ -178,8 +207,37 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
                     init_image = UploadImage(label="Start image", type="filepath", sources=["upload", "clipboard"],
                                              elem_id="style-init", height=160)
                 seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (noise start)")
+            with gr.Accordion("Advanced: VGG19 layers, pooling, gradients", open=False, elem_id="style-advanced"):
+                with gr.Row():
+                    style_layers = gr.Dropdown(list(CONV_LAYERS), value=list(STYLE_LAYERS), multiselect=True,
+                                               label="Style layers", elem_id="style-style-layers",
+                                               info="Gram matrices of these; tutorial: block1–5_conv1.")
+                    content_layers = gr.Dropdown(list(CONV_LAYERS), value=list(CONTENT_LAYERS), multiselect=True,
+                                                 label="Content layers", elem_id="style-content-layers",
+                                                 info="Features kept from the content; tutorial: block5_conv2.")
+                with gr.Row():
+                    pooling = gr.Radio(list(POOLINGS), value="max", label="Pooling", elem_id="style-pooling",
+                                       info="max: the tutorial; avg: the paper (smoother pictures).")
+                    normalize = gr.Checkbox(value=False, label="Normalise gradients per layer",
+                                            elem_id="style-normalize",
+                                            info="jcjohnson's neural-style: every layer pushes as hard as its "
+                                                 "weight (Adam only; its weights: content 5, style 100).")
+            with gr.Accordion("Mask: paint where the style goes", open=False, elem_id="style-mask-box"):
+                gr.Markdown("Pick the brush (left of the picture) and paint over the content. With one style, the style goes where you "
+                            "paint and the rest stays the photo; with a second style, the first goes where you "
+                            "paint and the second elsewhere (its share weighs the two regions). Nothing painted "
+                            "(and no mask uploaded): everywhere.")
+                mask_paint = mask_editor("style-mask", "Mask: paint where the style goes")
+                with gr.Row():
+                    mask_upload = UploadImage(label="…or upload a black-and-white mask (white = style)",
+                                              type="filepath", sources=["upload", "clipboard"],
+                                              elem_id="style-mask-upload", height=140)
+                    feather = gr.Slider(0, min(32, MAX_FEATHER), value=0, step=0.5, label="Soft edges (px)",
+                                        elem_id="style-feather",
+                                        info="Blur of the mask's edge, in pixels at the final size.")
             restore = build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
-                                           style_scale, share, init, seed)
+                                           style_scale, share, init, seed, style_layers, content_layers, pooling,
+                                           normalize, feather)
         with gr.Column(scale=3, min_width=320) as results:
             output = gr.Image(label="Stylised", format="jpeg", interactive=False, elem_id="style-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="style-status",
@@ -201,15 +259,18 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
                   log_content_weight=math.log10(ui.content_weight), tv_weight=ui.tv_weight, steps=UI_STEPS,
                   max_dim=UI_MAX_DIM, optimizer=ui.optimizer, scales=ui.scales, preserve_colors=False,
                   style_scale=1.0, second_style=None, second_style_share=0.5, init="content", init_image=None,
-                  seed=0):
+                  seed=0, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS, pooling="max",
+                  normalize_gradients=False, mask_painted=None, mask_file=None, mask_feather=0.0):
         try:
             cfg = make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim, optimizer, scales,
-                              preserve_colors, style_scale, second_style_share if second_style else None, init, seed)
+                              preserve_colors, style_scale, second_style_share if second_style else None, init, seed,
+                              style_layers, content_layers, pooling, normalize_gradients, mask_feather)
+            mask = mask_source(mask_painted, mask_file)
         except Exception as exc:
             raise user_error(exc) from None
         timelapse, history = Timelapse(), []
         styles = [style, second_style] if second_style else [style]
-        frames = run(content, styles, cfg, init_image=init_image if init == "image" else None)
+        frames = run(content, styles, cfg, init_image=init_image if init == "image" else None, mask=mask)
         tracker = estimate.Tracker(estimate.estimate_style(cfg, estimate.image_hw(content), 1 + bool(second_style),
                                                            measure=False))
         for tick in stream(tracker.wrap(frames), timelapse):
@@ -217,7 +278,8 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
             files = (downloads(tick.frame.image, timelapse, f"style-{cfg.max_dim}px", make_recipe(
                 "style", cfg, weights=weights_mode(),
                 inputs={"content": content, "styles": styles,
-                        "init_image": init_image if init == "image" else None}, run=run_facts(tick)))
+                        "init_image": init_image if init == "image" else None,
+                        "mask": mask_digest(mask) if mask is not None else None}, run=run_facts(tick)))
                      if tick.frame.final else (None, None))
             yield (tick.frame.image, status_line(tick, tracker.remaining()), _loss_table(history), *files)
 
@@ -226,22 +288,27 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
     event = run_btn.click(
         run_style,
         inputs=[content, style, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
-                style_scale, style2, share, init, init_image, seed],
+                style_scale, style2, share, init, init_image, seed, style_layers, content_layers, pooling, normalize,
+                mask_paint, mask_upload, feather],
         outputs=[output, status, plot, png, gif], api_name="stylize", concurrency_id=HEAVY,
         concurrency_limit=heavy_limit(), show_progress="minimal",
     )
     stop_btn.click(None, cancels=[event], api_name=False)
+    content.change(editor_value, inputs=[content], outputs=[mask_paint], api_name=False)  # paint over the content
 
     def estimate_text(content, second_style=None, steps=UI_STEPS, max_dim=UI_MAX_DIM, optimizer=ui.optimizer,
-                      scales=ui.scales, style_scale=1.0):
+                      scales=ui.scales, style_scale=1.0, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS,
+                      pooling="max"):
         """The estimate line for these settings (the content's aspect, else 4:3)."""
         def cfg():
             return make_config(math.log10(ui.style_weight), math.log10(ui.content_weight), ui.tv_weight, steps,
-                               max_dim, optimizer, scales, False, style_scale, None, "content", 0)
+                               max_dim, optimizer, scales, False, style_scale, None, "content", 0, style_layers,
+                               content_layers, pooling)
         shape, n_styles = estimate.image_hw(content), 1 + bool(second_style)
         return estimate_line(lambda measure: estimate.estimate_style(cfg(), shape, n_styles, measure=measure),
                              lambda budget: estimate.suggest_cheaper(cfg(), shape, n_styles, budget_s=budget))
 
-    wire_estimate(estimate_text, [content, style2, steps, max_dim, optimizer, scales, style_scale], estimate_md,
+    wire_estimate(estimate_text, [content, style2, steps, max_dim, optimizer, scales, style_scale, style_layers,
+                                  content_layers, pooling], estimate_md,
                   after=[event], api_name="style_estimate")
     return StyleTab(content, style, init, init_image, extras, png, gif, event, restore, results)

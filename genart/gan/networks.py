@@ -1,0 +1,112 @@
+"""The DCGAN's networks: the tutorial's for 28×28 digits, and the same design one stage deeper for 32×32 pictures.
+
+``tutorial`` (MNIST and Fashion-MNIST), exactly the TensorFlow DCGAN tutorial's networks:
+
+* generator (2 330 944 parameters): noise → Dense 7·7·256 → BN, LeakyReLU → reshape 7×7×256 →
+  ConvT 128 5×5 /1 (7×7) → BN, LeakyReLU → ConvT 64 5×5 /2 (14×14) → BN, LeakyReLU →
+  ConvT 1 5×5 /2, tanh (28×28×1);
+* discriminator (212 865): Conv 64 5×5 /2 (14×14) → LeakyReLU, Dropout 0.3 → Conv 128 5×5 /2
+  (7×7) → LeakyReLU, Dropout 0.3 → Flatten → Dense 1 (a logit).
+
+``dcgan-32`` (a visitor's own pictures, 32×32 grey or colour): the tutorial's layers starting
+from 4×4 instead of 7×7, extended by one up-sampling stage in the generator and one
+down-sampling stage in the discriminator, with C = 1 or 3 image channels:
+
+* generator (1 865 664 parameters for colour, 1 862 464 for grey): noise → Dense 4·4·256 → BN, LeakyReLU → reshape
+  4×4×256 → ConvT 128 5×5 /1 (4×4) → BN, LeakyReLU → **ConvT 128 5×5 /2 (8×8) → BN, LeakyReLU**
+  → ConvT 64 5×5 /2 (16×16) → BN, LeakyReLU → ConvT C 5×5 /2, tanh (32×32×C);
+* discriminator (1 033 345 for colour, 1 030 145 for grey): Conv 64 5×5 /2 (16×16) → Conv 128 5×5 /2 (8×8) →
+  **Conv 256 5×5 /2 (4×4)**, each followed by LeakyReLU and Dropout 0.3 → Flatten → Dense 1.
+
+A step of ``dcgan-32`` costs about as much as the tutorial's (the added stage works at 8×8 and
+4×4, where pixels are few). Every builder takes ``dtype``, a Keras dtype policy name
+(``"float32"``, ``"mixed_bfloat16"`` …) for all layers but the last, which computes in float32,
+so the images and logits are always float32.
+"""
+
+from __future__ import annotations
+
+import keras
+
+#: Architecture name → (image side, allowed channel counts).
+ARCHITECTURES = {"tutorial": (28, (1,)), "dcgan-32": (32, (1, 3))}
+#: Human names, for messages.
+ARCHITECTURE_LABELS = {"tutorial": "the tutorial's 28×28 networks", "dcgan-32": "the 32×32 networks"}
+
+
+def architecture_for(image_shape: tuple[int, int, int]) -> str:
+    """The architecture that trains on images of ``image_shape`` (H, W, C); None if none does."""
+    h, w, c = (int(v) for v in image_shape)
+    for name, (side, channels) in ARCHITECTURES.items():
+        if h == w == side and c in channels:
+            return name
+    return None
+
+
+def make_generator(noise_dim: int = 100, dtype: str = "float32") -> keras.Model:
+    """The tutorial's generator: noise (noise_dim) → 28×28×1 image in [-1, 1]."""
+    layers = keras.layers
+    return keras.Sequential([
+        keras.Input((noise_dim,)),
+        layers.Dense(7 * 7 * 256, use_bias=False, dtype=dtype), layers.BatchNormalization(dtype=dtype),
+        layers.LeakyReLU(dtype=dtype),
+        layers.Reshape((7, 7, 256), dtype=dtype),
+        *_up(128, 1, dtype),  # 7×7×128
+        *_up(64, 2, dtype),  # 14×14×64
+        layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh",
+                               dtype="float32"),  # 28×28×1
+    ], name="generator")
+
+
+def make_discriminator(seed: int | None = None, dtype: str = "float32") -> keras.Model:
+    """The tutorial's discriminator: 28×28×1 image → one logit (real > 0 > fake)."""
+    return _discriminator((28, 28, 1), (64, 128), seed, dtype)
+
+
+def make_generator_32(noise_dim: int = 100, channels: int = 3, dtype: str = "float32") -> keras.Model:
+    """The 32-px generator: noise (noise_dim) → 32×32×channels image in [-1, 1]."""
+    layers = keras.layers
+    return keras.Sequential([
+        keras.Input((noise_dim,)),
+        layers.Dense(4 * 4 * 256, use_bias=False, dtype=dtype), layers.BatchNormalization(dtype=dtype),
+        layers.LeakyReLU(dtype=dtype),
+        layers.Reshape((4, 4, 256), dtype=dtype),
+        *_up(128, 1, dtype),  # 4×4×128
+        *_up(128, 2, dtype),  # 8×8×128: the added stage
+        *_up(64, 2, dtype),  # 16×16×64
+        layers.Conv2DTranspose(channels, 5, strides=2, padding="same", use_bias=False, activation="tanh",
+                               dtype="float32"),  # 32×32×channels
+    ], name="generator")
+
+
+def make_discriminator_32(channels: int = 3, seed: int | None = None, dtype: str = "float32") -> keras.Model:
+    """The 32-px discriminator: 32×32×channels image → one logit (real > 0 > fake)."""
+    return _discriminator((32, 32, channels), (64, 128, 256), seed, dtype)
+
+
+def build(architecture: str, noise_dim: int, channels: int, seed: int | None = None,
+          dtype: str = "float32") -> tuple[keras.Model, keras.Model]:
+    """(generator, discriminator) of ``architecture`` ("tutorial" or "dcgan-32")."""
+    if architecture == "tutorial":
+        return make_generator(noise_dim, dtype), make_discriminator(seed, dtype)
+    if architecture == "dcgan-32":
+        return make_generator_32(noise_dim, channels, dtype), make_discriminator_32(channels, seed, dtype)
+    raise ValueError(f"unknown architecture {architecture!r}")
+
+
+def _up(filters: int, stride: int, dtype: str) -> list:
+    """A generator stage: transposed convolution (5×5, no bias), batch norm, LeakyReLU."""
+    layers = keras.layers
+    return [layers.Conv2DTranspose(filters, 5, strides=stride, padding="same", use_bias=False, dtype=dtype),
+            layers.BatchNormalization(dtype=dtype), layers.LeakyReLU(dtype=dtype)]
+
+
+def _discriminator(shape: tuple[int, int, int], filters: tuple[int, ...], seed: int | None, dtype: str) -> keras.Model:
+    """Strided 5×5 convolutions, each with LeakyReLU and dropout 0.3 (seeded seed, seed+1, …), then a logit."""
+    layers = keras.layers
+    stages = []
+    for i, f in enumerate(filters):
+        stages += [layers.Conv2D(f, 5, strides=2, padding="same", dtype=dtype), layers.LeakyReLU(dtype=dtype),
+                   layers.Dropout(0.3, seed=None if seed is None else seed + i, dtype=dtype)]
+    return keras.Sequential([keras.Input(shape), *stages, layers.Flatten(dtype=dtype),
+                             layers.Dense(1, dtype="float32")], name="discriminator")

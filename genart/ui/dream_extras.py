@@ -1,0 +1,172 @@
+"""The DeepDream tab's extras: the channel explorer and the zoom animation, in one accordion.
+
+The explorer dreams 16 channels of a layer from grey (one batch) into a contact sheet; clicking
+a tile targets that channel in the tab's own controls. The zoom animation runs the tab's
+settings, then zooms into the dream frame after frame, streaming the latest frame into the tab's
+output and offering the animation as MP4 and GIF. Only adapters here: the math is in
+:mod:`genart.dream.explorer` and :mod:`genart.dream.zoom`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Iterator
+
+import gradio as gr
+
+from .. import estimate
+from ..dream import DreamConfig, dream
+from ..dream.explorer import CHANNELS, ExplorerConfig, channel_range, channel_sheet, tile_at
+from ..dream.zoom import record_zoom
+from ..export import Clip
+from ..models import INCEPTION_LAYERS, weights_mode
+from ..recipe import make_recipe
+from .common import (HEAVY, as_number, downloads, estimate_line, heavy_limit, out_path, run_facts, status_line,
+                     stream, user_error, wire_estimate)
+
+_EXPLORER = ExplorerConfig()
+_DEFAULT = DreamConfig()
+#: The zoom animation's frames are kept at most this large (MP4 and GIF are made from them).
+CLIP_MAX_DIM = 512
+#: Frames a second of the zoom animation's MP4 and GIF.
+ZOOM_FPS = 12
+
+
+def picked_updates(sheet: dict | None, x: float, y: float, checked, has_targets: bool):
+    """What a click at (x, y) on the sheet sets: (note, layers ticked, layer, mode, channels) updates."""
+    index = tile_at(x, y, len(sheet["channels"]), sheet["size"]) if sheet else None
+    if index is None:
+        return (gr.skip(),) * 5
+    layer, channel = sheet["layer"], sheet["channels"][index]
+    ticked = [name for name in INCEPTION_LAYERS if name in set(checked or ()) | {layer}]
+    where = ("the dream's channels are set to it" if has_targets
+             else "its layer is ticked (channel targeting arrives with the tab's channel controls)")
+    note = f"Picked channel **{channel}** of **{layer}**: {where}. Run the dream (or the zoom) to amplify it."
+    return note, ticked, layer, "chosen", str(channel)
+
+
+def _explorer_section(explore) -> tuple:
+    """The explorer's controls, sheet and run event; returns (sheet image, sheet state, note, event)."""
+    gr.Markdown("**Channel explorer**: what 16 channels of a layer respond to, each dreamt from grey. "
+                "Click a tile to target its channel.")
+    with gr.Row():
+        layer = gr.Dropdown(list(INCEPTION_LAYERS), value=_EXPLORER.layer, label="Layer", elem_id="explorer-layer")
+        first = gr.Number(value=0, precision=0, minimum=0, label="First channel", elem_id="explorer-first",
+                          info=f"Shows this channel and the next 15 ({_EXPLORER.layer} has "
+                          f"{CHANNELS[_EXPLORER.layer]}).")
+        steps = gr.Slider(1, 100, value=_EXPLORER.steps, step=1, label="Steps", elem_id="explorer-steps")
+        size = gr.Slider(80, 256, value=_EXPLORER.size, step=16, label="Tile size (px)", elem_id="explorer-size")
+    run_btn = gr.Button("Explore 16 channels", elem_id="explorer-run")
+    sheet = gr.Image(label="Channels (click one to target it)", format="jpeg", interactive=False,
+                     elem_id="explorer-sheet", height=420)
+    status = gr.Textbox(label="Explorer status", interactive=False, elem_id="explorer-status",
+                        elem_classes=["genart-status"])
+    note = gr.Markdown(elem_id="explorer-picked")
+    state = gr.State(None)
+
+    def run_explorer(layer=_EXPLORER.layer, first=0, steps=_EXPLORER.steps, size=_EXPLORER.size):
+        try:
+            channels = channel_range(str(layer), as_number(first, "first channel"))
+            frames = explore(str(layer), channels, size=as_number(size, "tile size"),
+                             steps=as_number(steps, "steps"))
+            facts = {"layer": str(layer), "channels": list(channels), "size": as_number(size, "tile size")}
+        except Exception as exc:
+            raise user_error(exc) from None
+        for tick in stream(frames):
+            yield tick.frame.image, status_line(tick), facts
+
+    event = run_btn.click(run_explorer, inputs=[layer, first, steps, size], outputs=[sheet, status, state],
+                          api_name="dream_explore", concurrency_id=HEAVY, concurrency_limit=heavy_limit(),
+                          show_progress="minimal")
+    layer.change(lambda name: gr.update(info=f"Shows this channel and the next 15 ({name} has "
+                                        f"{CHANNELS.get(name, 0)})."), inputs=[layer], outputs=[first],
+                 api_name=False, show_progress="hidden")
+    return sheet, state, note, event
+
+
+def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
+    """The zoom animation's controls, downloads and run event; returns (event, estimate wiring args)."""
+    gr.Markdown("**Zoom animation**: dream with the settings above, then zoom in a little and dream "
+                "again, frame after frame (the classic \"infinite zoom\").")
+    with gr.Row():
+        frames = gr.Slider(1, 120, value=20, step=1, label="Frames", elem_id="dream-zoom-frames")
+        zoom = gr.Slider(1.0, 1.3, value=_DEFAULT.zoom, step=0.01, label="Zoom per frame", elem_id="dream-zoom")
+        zoom_steps = gr.Slider(1, 100, value=_DEFAULT.zoom_steps, step=1, label="Steps per frame",
+                               elem_id="dream-zoom-steps")
+    run_btn = gr.Button("Run zoom animation", elem_id="dream-zoom-run")
+    estimate_md = gr.Markdown(elem_id="dream-zoom-estimate")
+    with gr.Row():
+        mp4 = gr.File(label="Zoom animation (MP4)", elem_id="dream-zoom-mp4", height=90)
+        gif = gr.File(label="Zoom animation (GIF)", elem_id="dream-zoom-gif", height=90)
+
+    def config(frame_count, zoom_value, steps_value, values):
+        image, cfg, kwargs = prepare(*values)
+        cfg = dataclasses.replace(cfg, zoom_frames=as_number(frame_count, "frames"),
+                                  zoom=as_number(zoom_value, "zoom per frame"),
+                                  zoom_steps=as_number(steps_value, "steps per frame"))
+        return image, cfg, kwargs
+
+    def run_zoom(frame_count, zoom_value, steps_value, *values):
+        try:
+            image, cfg, kwargs = config(frame_count, zoom_value, steps_value, values)
+        except Exception as exc:
+            raise user_error(exc) from None
+        clip = Clip(max_dim=CLIP_MAX_DIM)
+        tracker = estimate.Tracker(estimate.estimate_dream(cfg, estimate.image_hw(image), measure=False))
+        for tick in stream(tracker.wrap(record_zoom(run(image, cfg, **kwargs), clip.add))):
+            files = (None, None, None)
+            if tick.frame.final:
+                recipe = make_recipe("dream", cfg, weights=weights_mode(), run=run_facts(tick),
+                                     inputs=recipe_inputs(image, cfg, **kwargs))
+                result, _ = downloads(tick.frame.image, None, f"dream-zoom-seed{cfg.seed}", recipe)
+                files = (result, clip.save_mp4(out_path("dream-zoom.mp4"), ZOOM_FPS),
+                         clip.save_gif(out_path("dream-zoom.gif"), ZOOM_FPS)) if len(clip) else (result, None, None)
+            yield (tick.frame.image, status_line(tick, tracker.remaining()), *files)
+
+    outs = [output, status, png if png is not None else gr.File(visible=False), mp4, gif]
+    event = run_btn.click(run_zoom, inputs=[frames, zoom, zoom_steps, *inputs], outputs=outs, api_name="dream_zoom",
+                          concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress="minimal")
+
+    def estimate_text(frame_count, zoom_value, steps_value, *values):
+        def est(measure):
+            image, cfg, _ = config(frame_count, zoom_value, steps_value, values)
+            return estimate.estimate_dream(cfg, estimate.image_hw(image), measure=measure)
+        return estimate_line(est)
+
+    wire_estimate(estimate_text, [frames, zoom, zoom_steps, *inputs], estimate_md, after=[event],
+                  api_name="dream_zoom_estimate")
+    return event
+
+
+def build_dream_extras(*, inputs: list, prepare: Callable, output, status, layers, stop=None, png=None,
+                       channel_layer=None, channel_mode=None, channels=None,
+                       run: Callable[..., Iterator] = dream, explore: Callable[..., Iterator] = channel_sheet) -> None:
+    """Lay out the explorer and the zoom animation in an accordion and wire them to the DeepDream tab.
+
+    Args:
+        inputs: the tab's components whose values make a run (the input image first).
+        prepare: ``prepare(*values) -> (image, DreamConfig, run kwargs)`` from those values; the zoom
+            animation adds its fields to that config.
+        output, status: the tab's streaming image and status line (the zoom streams there).
+        layers: the tab's layers CheckboxGroup (a picked channel ticks its layer).
+        stop: the tab's Stop button (it stops these runs too); png: the tab's result file.
+        channel_layer, channel_mode, channels: the tab's channel controls (``#dream-channel-layer``,
+            ``#dream-channel-mode``, ``#dream-channels``) that a picked tile sets, when the tab has them.
+        run, explore: the backend generators (tests inject others).
+    """
+    with gr.Accordion("Channel explorer and zoom animation", open=False, elem_id="dream-extras"):
+        sheet, state, note, explore_event = _explorer_section(explore)
+        zoom_event = _zoom_section(run, inputs, prepare, output, status, png)
+    if stop is not None:
+        stop.click(None, cancels=[explore_event, zoom_event], api_name=False)
+
+    targets = [channel_layer, channel_mode, channels]
+    has_targets = all(t is not None for t in targets)
+
+    def pick(sheet_facts, checked, evt: gr.SelectData):
+        x, y = evt.index
+        updates = picked_updates(sheet_facts, x, y, checked, has_targets)
+        return [u for u, t in zip(updates, [note, layers, *targets]) if t is not None]
+
+    sheet.select(pick, inputs=[state, layers], outputs=[t for t in [note, layers, *targets] if t is not None],
+                 api_name=False, show_progress="hidden")
