@@ -33,17 +33,19 @@ def files(tmp_path, photo):
 
 def test_make_config_maps_controls_to_fields():
     cfg = make_config(["mixed3", "mixed5"], 2, 1.3, 5, 0.01, 0, 128, 1, "l2", "mixed5", "chosen", "12, 40", 4,
-                      3.5, 0.2, 3, "", 4.0, {"mixed3": 1.0, "mixed5": 0.5, "mixed0": 9.0})
+                      " 3.5 ", 0.2, 3, "", 4.0, {"mixed3": 1.0, "mixed5": 0.5, "mixed0": 9.0})
     assert (cfg.layer_weights, cfg.objective, cfg.channel_layer, cfg.channel_mode, cfg.channels, cfg.threshold,
             cfg.tv_weight, cfg.lapnorm_levels, cfg.guide_layer, cfg.mask_feather) == \
         ((1.0, 0.5), "l2", "mixed5", "chosen", (12, 40), 3.5, 0.2, 3, None, 4.0)
     # all weights 1: the tutorial's None; channels typed while the mode is not "chosen" are not used
     plain = make_config(["mixed3"], 5, 1.3, 100, 0.01, 512, 500, 0, channel_mode="all", channels="7",
-                        weights={"mixed3": 1})
+                        threshold="", weights={"mixed3": 1})
     assert plain == DreamConfig(precision="auto", layers=("mixed3",))
     assert parse_channels(" 3 ,4;5 ") == (3, 4, 5) and parse_channels("") == ()
     with pytest.raises(Exception, match="channels: write channel numbers separated by commas"):
         parse_channels("twelve")
+    with pytest.raises(Exception, match="threshold must be a number"):
+        make_config(["mixed3"], 5, 1.3, 100, 0.01, 512, 500, 0, threshold="high")
 
 
 def test_tab_runs_channels_weights_and_a_mask_and_the_recipe_has_them(client, files, photo):
@@ -78,7 +80,7 @@ def test_tab_says_what_is_wrong(client, files):
 def test_threshold_run_ends_as_done_with_its_reason(client, files):
     image, _ = files
     *_, status, png, _gif = client.predict(handle_file(image), **{**SMALL, "steps_per_octave": 20},
-                                           threshold=-1e6, api_name="/dream")
+                                           threshold="-1e6", api_name="/dream")
     assert status.startswith("stopped: the loss reached the threshold") and "step 1/20" in status
     assert png["path"].endswith(".png")
 
@@ -91,7 +93,7 @@ def test_recipe_restores_the_new_controls(client, tmp_path):
     path.write_text(json.dumps(make_recipe("dream", cfg, weights="random")))
     values = client.predict(handle_file(str(path)), api_name="/dream_recipe")
     value = [v["value"] if isinstance(v, dict) and "value" in v else v for v in values]
-    assert value[8:18] == ["norm", "mixed5", "chosen", "1, 9", 4, 2.5, 0.3, 4, "mixed3", 3.0]
+    assert value[8:18] == ["norm", "mixed5", "chosen", "1, 9", 4, "2.5", 0.3, 4, "mixed3", 3.0]
     weights = dict(zip([f"mixed{i}" for i in range(11)], value[18:]))
     assert weights["mixed3"] == 1.5 and weights["mixed5"] == 0.25 and weights["mixed0"] == 1.0
 

@@ -102,10 +102,10 @@ def test_zoom_frames_stream_and_match_the_plan(photo, model):
 def test_no_retrace_per_frame(photo, model):
     ascent = ascent_for(model)
     list(dream_zoom(photo, _cfg(zoom_frames=1), model=model))  # traced at most once here
-    count = ascent.__call__.experimental_get_tracing_count()
+    count = ascent.tracing_count()
     assert count >= 1
     list(dream_zoom(photo, _cfg(zoom_frames=6, zoom=1.2, zoom_steps=3, max_dim=112, seed=5), model=model))
-    assert ascent.__call__.experimental_get_tracing_count() == count
+    assert ascent.tracing_count() == count
 
 
 def test_record_zoom_records_every_zoom_frame_even_if_the_consumer_skips(photo, model):

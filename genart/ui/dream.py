@@ -79,7 +79,7 @@ def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile
         channel_mode=channel_mode or "all",
         channels=parse_channels(channels) if channel_mode == "chosen" else (),
         channel_count=as_number(channel_count, "channel_count"),
-        threshold=None if threshold in (None, "") else as_number(threshold, "threshold"),
+        threshold=None if threshold is None or not str(threshold).strip() else as_number(threshold, "threshold"),
         tv_weight=as_number(tv_weight, "tv_weight"),
         lapnorm_levels=as_number(lapnorm_levels, "lapnorm_levels"),
         guide_layer=guide_layer or None,
@@ -145,7 +145,8 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
                                         info="chosen: the numbers below; strongest / weakest: the N channels this "
                                         "image excites most / least.", elem_id="dream-channel-mode")
                 with gr.Row():
-                    channels = gr.Textbox(label="Chosen channels", placeholder="e.g. 12, 40", elem_id="dream-channels")
+                    channels = gr.Textbox("", label="Chosen channels", placeholder="e.g. 12, 40",
+                                          elem_id="dream-channels")
                     channel_count = gr.Slider(1, 64, value=_DEFAULT.channel_count, step=1, label="N (strongest / weakest)",
                                               elem_id="dream-channel-count")
             with gr.Accordion("Smoothness and stopping", open=False, elem_id="dream-smooth-box"):
@@ -157,8 +158,9 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
                                                label="Laplacian pyramid levels", info="0 = the tutorial's "
                                                "normalisation; 3–5: smoother, larger patterns.",
                                                elem_id="dream-lapnorm")
-                threshold = gr.Number(value=None, label="Stop at loss", info="Empty = run every step.",
-                                      elem_id="dream-threshold")
+                threshold = gr.Textbox("", label="Stop at loss", placeholder="off: run every step",
+                                       info="The run ends once the loss reaches this number.",
+                                       elem_id="dream-threshold")
             with gr.Accordion("Mask: where to dream", open=False, elem_id="dream-mask-box"):
                 mask = mask_editor("dream-mask")
                 with gr.Row():
@@ -279,7 +281,8 @@ def build_recipe_restore(controls: list) -> Restore:
                    slider_value(steps, cfg.steps_per_octave), slider_value(step_size, cfg.step_size),
                    slider_value(tile_size, cfg.tile_size), slider_value(max_dim, cfg.max_dim)]
         return (list(cfg.layers), *sliders, cfg.seed, cfg.objective, cfg.channel_layer or "", cfg.channel_mode,
-                ", ".join(map(str, cfg.channels)), slider_value(channel_count, cfg.channel_count), cfg.threshold,
+                ", ".join(map(str, cfg.channels)), slider_value(channel_count, cfg.channel_count),
+                "" if cfg.threshold is None else f"{cfg.threshold:g}",
                 slider_value(tv_weight, cfg.tv_weight), cfg.lapnorm_levels, cfg.guide_layer or "", cfg.mask_feather,
                 *[{**slider_value(w, per_layer.get(name, 1.0)), "visible": name in cfg.layers}
                   for w, name in zip(weights, INCEPTION_LAYERS)])
