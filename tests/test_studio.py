@@ -87,6 +87,19 @@ def test_gallery_is_bounded_in_count_and_bytes_and_deleted_with_the_session(tmp_
     assert gallery.add([], "dream", None) == [] and gallery.add([], "style", _result(tmp_path, "d.png", 1)) == []
 
 
+def test_sending_without_a_result_says_what_to_do():
+    import gradio as gr
+
+    from genart.ui.studio import Target, _sender
+
+    with gr.Blocks():
+        tabs, image = gr.Tabs(), gr.Image()
+    with pytest.raises(gr.Error, match="There is no finished dream to send yet: run it first"):
+        _sender("dream", Target("style", image))(None)
+    update, path = _sender("dream", Target("style", image))("/somewhere/dream-seed0.png")
+    assert path == "/somewhere/dream-seed0.png" and update.selected == "style"
+
+
 # --- readable download names -------------------------------------------------------------------------
 
 def test_downloads_have_readable_names_and_separate_folders(app_server, photo_file, style_files):
@@ -118,7 +131,10 @@ def test_downloads_have_readable_names_and_separate_folders(app_server, photo_fi
 def test_one_session_holds_at_most_two_heavy_jobs(app_server, photo_file):
     import httpx
 
-    greedy, other = session(app_server), session(app_server)
+    # a generous HTTP timeout: the joins are answered at once, but a busy test machine can stall them
+    greedy = Client(app_server, verbose=False, analytics_enabled=False, download_files=False,
+                    httpx_kwargs={"timeout": 120})
+    other = session(app_server)
     jobs = [greedy.submit(handle_file(photo_file), **LONG, api_name="/dream") for _ in range(5)]
     try:
         deadline = time.time() + 60
@@ -160,6 +176,6 @@ def test_examples_slider_shows_the_data_really_used():
     n = len(load_digits("mnist"))  # 5 000 offline (the shipped sample), 60 000 with Keras' download
     assert examples_available("mnist") == n
     update = examples_slider("mnist", 60_000)
-    assert update["maximum"] == n and update["value"] == n and f"{n:,}" in update["info"]
+    assert update["value"] == n and f"at most {n:,}" in update["info"]
     assert examples_slider("mnist", 1000)["value"] == 1000  # a smaller choice is kept
     assert examples_slider("mnist", 10**9)["value"] == n

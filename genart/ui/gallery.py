@@ -10,6 +10,7 @@ that tab's controls through the tab's own recipe restore.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from dataclasses import dataclass
@@ -64,8 +65,6 @@ def caption(recipe: Mapping) -> str:
 
 
 def _log10(value) -> str:
-    import math
-
     return f"{math.log10(value):.1f}" if isinstance(value, (int, float)) and value > 0 else "?"
 
 
@@ -150,13 +149,12 @@ def build_gallery(tabs: gr.Tabs, results: Mapping[str, tuple[gr.File, gr.File, l
         gr.Markdown("Every result of this browser session, newest first (only you see them; they are deleted "
                     f"when you close the page, after an hour, or past {MAX_ITEMS} results). Select one to see it "
                     "with its downloads and to restore the settings that made it.", elem_id="gallery-note")
-        with gr.Row(equal_height=False):
-            gallery = gr.Gallery(label="This session's results", columns=6, height=240, object_fit="contain",
-                                 allow_preview=True, interactive=False, elem_id="gallery")
-            with gr.Column(scale=1, min_width=240):
-                chosen = gr.Markdown(elem_id="gallery-chosen")
-                png = gr.File(label="Result (PNG, with its recipe)", elem_id="gallery-png", height=90)
-                gif = gr.File(label="Time-lapse (GIF)", elem_id="gallery-gif", height=90)
+        gallery = gr.Gallery(label="This session's results", columns=8, fit_columns=False, height=200, object_fit="contain",
+                             allow_preview=True, interactive=False, elem_id="gallery")
+        with gr.Row(equal_height=True):
+            chosen = gr.Markdown("Nothing selected yet.", elem_id="gallery-chosen")
+            png = gr.File(label="Result (PNG, with its recipe)", elem_id="gallery-png", height=90)
+            gif = gr.File(label="Time-lapse (GIF)", elem_id="gallery-gif", height=90)
 
     for algorithm, (result_png, result_gif, events) in results.items():
         def keep(png_path=None, gif_path=None, entries=None, algorithm=algorithm):

@@ -274,11 +274,12 @@ def examples_slider(dataset, examples=MAX_EXAMPLES):
     """The examples slider for ``dataset``: its range ends at the images really there (5 000 offline)."""
     n = examples_available(str(dataset))
     value = as_number(examples, "examples_per_epoch") if examples is not None else n
-    return gr.update(maximum=n, value=n if value >= n or value == MAX_EXAMPLES else value, info=_examples_info(n))
+    # the range stays 100–60 000 (API calls may send up to it; training draws at most n)
+    return gr.update(value=n if value >= n or value == MAX_EXAMPLES else value, info=_examples_info(n))
 
 
 def _examples_info(n: int) -> str:
-    return (f"Drawn at random each epoch; {n:,} = all the training images there are here. "
+    return (f"Drawn at random each epoch, at most {n:,}: all the training images there are here. "
             "A full MNIST epoch (60,000) takes minutes on 2 CPU cores.")
 
 
@@ -312,7 +313,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
                                info="Epochs to add on Train or Continue; a stopped, unfinished epoch counts as one. "
                                "The tutorial trains 50.")
             available = examples_available(_DEFAULT.dataset)
-            examples = gr.Slider(100, available, value=available, step=100, label="Examples per epoch",
+            examples = gr.Slider(100, MAX_EXAMPLES, value=available, step=100, label="Examples per epoch",
                                  elem_id="gan-examples", info=_examples_info(available))
             restore = build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples, colour)
         with gr.Column(scale=3, min_width=320) as results:

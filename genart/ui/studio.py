@@ -18,6 +18,9 @@ from .dream import DreamTab
 from .gan import GanTab
 from .style import StyleTab
 
+#: Brings the picture just sent into view (the buttons sit low on the page; the new tab keeps the scroll).
+_SCROLL = ("() => setTimeout(() => document.getElementById('%s')?.scrollIntoView({block: 'center', "
+           "behavior: 'smooth'}), 150)")
 #: What a tab's result is called in the "nothing yet" sentence.
 _RESULT = {"dream": "dream", "style": "stylised picture", "gan": "sample grid"}
 
@@ -52,7 +55,7 @@ def add_send_buttons(tabs: gr.Tabs, dream: DreamTab, style: StyleTab, gan: GanTa
     for result in (dream.png, dream.gif, style.png, style.gif, gan.png, gan.gif):
         result.interactive = False  # inputs of the events below, yet downloads only (no upload box)
     to_dream = Target("dream", dream.image)
-    start_image = Target("style", style.init_image, ((style.init, "image"),))
+    start_image = Target("style", style.init_image, ((style.init, "image"), (style.extras, gr.update(open=True))))
     plan = {
         ("dream", dream.results, dream.png): [
             ("dream-send-dream", "Dream it again", to_dream),
@@ -75,6 +78,6 @@ def add_send_buttons(tabs: gr.Tabs, dream: DreamTab, style: StyleTab, gan: GanTa
                     button = gr.Button(label, size="sm", elem_id=elem_id)
                     button.click(_sender(source, target), inputs=[result],
                                  outputs=[tabs, target.image, *(c for c, _ in target.extra)], api_name=False,
-                                 show_progress="hidden")
+                                 show_progress="hidden").success(None, js=_SCROLL % target.image.elem_id)
                     buttons[elem_id] = button
     return buttons

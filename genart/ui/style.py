@@ -104,6 +104,7 @@ class StyleTab(NamedTuple):
     style: gr.Image      # the style picture
     init: gr.Radio       # what the run starts from ("image": init_image)
     init_image: gr.Image
+    extras: gr.Accordion  # holds the second style, the start and the seed
     png: gr.File         # the finished result, a PNG carrying its recipe
     gif: gr.File         # its time-lapse
     run: object          # the Run event
@@ -194,7 +195,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
                                        info="Transfer luminance only.")
                 style_scale = gr.Slider(0.25, 2.0, value=1.0, step=0.05, label="Style scale",
                                         info="Style size relative to the content: bigger = larger brush marks.")
-            with gr.Accordion("Second style, start image, seed", open=False):
+            with gr.Accordion("Second style, start image, seed", open=False) as extras:
                 with gr.Row():
                     style2 = UploadImage(label="Second style image (optional)", type="filepath",
                                          sources=["upload", "clipboard"], elem_id="style-style2", height=160)
@@ -310,4 +311,4 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
     wire_estimate(estimate_text, [content, style2, steps, max_dim, optimizer, scales, style_scale, style_layers,
                                   content_layers, pooling], estimate_md,
                   after=[event], api_name="style_estimate")
-    return StyleTab(content, style, init, init_image, png, gif, event, restore, results)
+    return StyleTab(content, style, init, init_image, extras, png, gif, event, restore, results)
