@@ -206,3 +206,22 @@ def test_app_zoom_endpoint_streams_and_writes_the_animation(client, tmp_path, ph
     assert all(o[3] is None for o in outputs[:-1])
     with pytest.raises(Exception, match="greater than maximum value 120"):  # the slider's own bound
         client.predict(400, *settings[1:], api_name="/dream_zoom")
+
+
+def test_strongest_channels_are_measured_once_for_the_whole_animation(photo, model, monkeypatch):
+    import genart.dream as gd
+
+    real, configs = gd.dream, []
+
+    def spy(image, cfg, model=None, **kw):
+        configs.append(cfg)
+        return real(image, cfg, model, **kw)
+
+    monkeypatch.setattr(gd, "dream", spy)
+    frames = list(dream_zoom(photo, _cfg(zoom_frames=2, channel_mode="strongest", channel_count=3), model=model))
+    first, *per_frame = configs
+    assert first.channel_mode == "strongest" and len(per_frame) == 2
+    picked = [f.stage for f in frames if "channels" in f.stage][0].split("channels ")[1]
+    assert len(picked.split(", ")) == 3
+    for cfg in per_frame:
+        assert cfg.channel_mode == "chosen" and ", ".join(map(str, cfg.channels)) == picked
