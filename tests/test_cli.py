@@ -89,8 +89,9 @@ def test_style_with_two_styles_preset_and_json_recipe(tmp_path, style_files, cap
     assert main(["style", content, style, style, "--preset", "fast", "--steps", "3", "--max-dim", "64",
                  "--blend", "1", "3", "--preserve-colors", "-o", str(out), "-q"]) == 0
     recipe = read_recipe(str(out), "style")
-    assert recipe["config"] == {**json.loads(json.dumps(dataclasses.asdict(FAST))), "steps": 3, "max_dim": 64,
-                                "blend": [1.0, 3.0], "preserve_colors": True}
+    # ``auto`` precision is recorded as the dtype that ran (float32 in tests)
+    fast = json.loads(json.dumps(dataclasses.asdict(dataclasses.replace(FAST, precision="float32"))))
+    assert recipe["config"] == {**fast, "steps": 3, "max_dim": 64, "blend": [1.0, 3.0], "preserve_colors": True}
     assert recipe["inputs"]["styles"] == [image_digest(style)] * 2
     small = tmp_path / "small.json"
     small.write_text(json.dumps({"algorithm": "style", "config": {"steps": 2, "max_dim": 64, "init": "noise"}}))

@@ -1,5 +1,6 @@
 """Recipes in PNGs and JSON: round trips, refusals with clear sentences, reproduction, and the tabs' restore."""
 
+import dataclasses
 import io
 import json
 
@@ -9,7 +10,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from genart import __version__, models
+from genart import __version__, models, precision
 from genart.dream import DreamConfig, dream
 from genart.errors import InputError
 from genart.export import save_png
@@ -43,6 +44,11 @@ def recipe_png(tmp_path, photo):
     return str(path), recipe
 
 
+
+def ran(cfg):
+    """``cfg`` as its recipe records it: ``auto`` precision becomes the dtype that ran (float32 in the tests)."""
+    return dataclasses.replace(cfg, precision=precision.resolve(cfg.precision).dtype)
+
 @pytest.mark.parametrize("algorithm", list(CONFIGS))
 def test_round_trip_through_png_and_json(tmp_path, photo, algorithm):
     cfg = CONFIGS[algorithm]
@@ -58,10 +64,10 @@ def test_round_trip_through_png_and_json(tmp_path, photo, algorithm):
     for source in (str(png), png.read_bytes(), io.BytesIO(png.read_bytes())):
         back = read_recipe(source, algorithm)
         assert back == json.loads(json.dumps(recipe))
-        assert config_from_recipe(back) == cfg  # lists back to tuples, every field equal
+        assert config_from_recipe(back) == ran(cfg)  # lists back to tuples, every field equal
     path = tmp_path / "recipe.json"
     path.write_text(json.dumps(recipe, indent=2))
-    assert config_from_recipe(read_recipe(str(path))) == cfg
+    assert config_from_recipe(read_recipe(str(path))) == ran(cfg)
 
 
 def test_recipe_is_read_from_the_text_chunks_without_the_pixels(recipe_png):
@@ -131,7 +137,7 @@ def test_dream_recipe_reproduces_the_image(tmp_path, photo):
     path = tmp_path / "dream.png"
     save_png(path, first, text=png_text(make_recipe("dream", cfg, weights="random", inputs={"image": photo})))
     again_cfg, stored = _reloaded(str(path))
-    assert again_cfg == cfg and np.array_equal(stored, first)
+    assert again_cfg == ran(cfg) and np.array_equal(stored, first)
     again = last(dream(photo, again_cfg, model=models.dream_extractor(again_cfg.layers, "random")))
     assert np.array_equal(again, first)  # measured: TF on CPU gives bit-equal pixels, in-process and across runs
     other = last(dream(photo, DreamConfig(**{**again_cfg.__dict__, "seed": 12}), model=model))
@@ -149,7 +155,7 @@ def test_style_recipe_reproduces_the_image(tmp_path, photo):
     save_png(path, first, text=png_text(make_recipe("style", cfg, weights="random",
                                                     inputs={"content": photo, "styles": [style]})))
     again_cfg, stored = _reloaded(str(path))
-    assert again_cfg == cfg and np.array_equal(stored, first)
+    assert again_cfg == ran(cfg) and np.array_equal(stored, first)
     again = last(stylize(photo, style, again_cfg, model=model))
     assert np.array_equal(again, first)
     other = last(stylize(photo, style, StyleConfig(**{**again_cfg.__dict__, "seed": 5}), model=model))
@@ -208,8 +214,8 @@ def test_app_pngs_carry_their_recipe(client, tmp_path, photo):
     *_, png, gif = client.predict(handle_file(str(path)), ["mixed2"], 1, 1.3, 2, 0.02, 0, 128, 3, api_name="/dream")
     recipe = read_recipe(png["path"], "dream")
     assert recipe["inputs"]["image"] == image_digest(photo) and recipe["weights"] == "random"
-    assert config_from_recipe(recipe) == DreamConfig(layers=("mixed2",), octaves=1, steps_per_octave=2,
-                                                     step_size=0.02, tile_size=0, max_dim=128, seed=3)
+    assert config_from_recipe(recipe) == ran(DreamConfig(layers=("mixed2",), octaves=1, steps_per_octave=2,
+                                                         step_size=0.02, tile_size=0, max_dim=128, seed=3))
     assert load_image(png["path"]).shape == (96, 128, 3)
     client.predict("mnist", "tutorial", 1e-4, 64, 1, 128, api_name="/train_gan")
     samples = client.predict(api_name="/gan_png")
