@@ -57,6 +57,7 @@ def test_explorer_runs_and_a_click_targets_the_channel(page):
     page.locator("#explorer-picked").get_by_text("channel 26 of mixed2").wait_for()
     assert page.locator("#dream-layers").get_by_label("mixed2 · ", exact=False).is_checked()
     # the tab's channel controls now target it: layer mixed2, mode "chosen", channel 26
+    page.locator("#dream-objective-box").get_by_text("Objective and channels").first.click()
     assert page.locator("#dream-channels textarea, #dream-channels input").first.input_value() == "26"
     assert page.locator("#dream-channel-mode").get_by_label("chosen").is_checked()
     assert page.locator("#dream-channel-layer input").first.input_value().startswith("mixed2")
