@@ -61,7 +61,7 @@ def test_gan_train_streams_stop_and_continue(page):
     page.locator("#gan-ckpt a, #gan-ckpt [download]").first.wait_for(timeout=30_000)
 
     lines = page.locator('#gan-loss [aria-roledescription="line mark"]')
-    assert lines.count() == 2  # generator and discriminator curves
+    assert lines.count() == 4  # the training view: both losses, D(x) and D(G(z))
     # numeric axes carry a handful of ticks; a plot that mistook the losses for categories
     # (as Gradio does when a LinePlot starts from an empty table) labels every point instead
     ticks = page.locator('#gan-loss [aria-roledescription="axis"] text').count()

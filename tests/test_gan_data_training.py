@@ -194,3 +194,18 @@ def test_a_new_batch_size_or_data_never_retraces_the_step(colour_set):
     trainer.time_step(8)
     list(trainer.train(1))
     assert trainer._train_step.experimental_get_tracing_count() == 1
+
+
+def test_the_cost_estimate_times_the_networks_a_run_would_use():
+    """An own-data run is costed on a probe trainer with the 32-px networks, not the tutorial's."""
+    from genart import estimate
+
+    config = tiny(batch_size=8)
+    assert gan.step_seconds(config, (8,)) > 0
+    probe, key = gan._probe(config)
+    assert probe.architecture == "dcgan-32" and probe.image_shape == (32, 32, 3) and key[-1] == (32, 32, 3)
+    grey_probe, _ = gan._probe(tiny(batch_size=8, colour="grey"))
+    assert grey_probe.image_shape == (32, 32, 1)
+    est = estimate.estimate_gan(config, 2, 64, measure=True)
+    assert est.seconds is not None and est.seconds > 0
+    assert ("gan", 100, "float32", (32, 32, 3)) in estimate._gan_startup
