@@ -52,14 +52,15 @@ def test_explorer_runs_and_a_click_targets_the_channel(page):
     scale = box["width"] / natural[0]
     # tile 6: row 1, column 2 → channel 26
     x, y = (2 * (80 + GAP) + 40) * scale, (1 * (80 + GAP) + 40) * scale
-    assert not page.locator("#dream-layers").get_by_label("mixed2", exact=True).is_checked()
+    assert not page.locator("#dream-layers").get_by_label("mixed2 · ", exact=False).is_checked()
     img.click(position={"x": x, "y": y})
     page.locator("#explorer-picked").get_by_text("channel 26 of mixed2").wait_for()
-    assert page.locator("#dream-layers").get_by_label("mixed2", exact=True).is_checked()
-    channels = page.locator("#dream-channels textarea, #dream-channels input")
-    if channels.count():  # the tab's channel controls (from the channel-targeting work)
-        assert channels.first.input_value() == "26"
-        assert page.locator("#dream-channel-mode").get_by_label("chosen").is_checked()
+    assert page.locator("#dream-layers").get_by_label("mixed2 · ", exact=False).is_checked()
+    # the tab's channel controls now target it: layer mixed2, mode "chosen", channel 26
+    page.locator("#dream-objective-box").get_by_text("Objective and channels").first.click()
+    assert page.locator("#dream-channels textarea, #dream-channels input").first.input_value() == "26"
+    assert page.locator("#dream-channel-mode").get_by_label("chosen").is_checked()
+    assert page.locator("#dream-channel-layer input").first.input_value().startswith("mixed2")
 
 
 def test_zoom_animation_streams_and_offers_mp4_and_gif(page, tmp_path, photo):

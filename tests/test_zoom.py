@@ -192,9 +192,13 @@ def test_app_zoom_endpoint_streams_and_writes_the_animation(client, tmp_path, ph
 
     src = tmp_path / "in.png"
     Image.fromarray(photo).save(src)
-    # the zoom's frames, zoom and steps per frame, then the tab's inputs in order
-    settings = [3, 1.1, 2, handle_file(str(src)), ["mixed2"], 1, 1.3, 2, 0.01, 0, 128, 0]
-    job = client.submit(*settings, api_name="/dream_zoom")
+    # named like /dream's parameters (all optional but the image), then the zoom's own
+    settings = dict(layers=["mixed2"], octaves=1, steps_per_octave=2, tile_size=0, max_dim=128,
+                    zoom_frames=3, zoom=1.1, zoom_steps=2)
+    params = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/dream_zoom"]["parameters"]
+    assert [p["parameter_name"] for p in params][-3:] == ["zoom_frames", "zoom", "zoom_steps"]
+    assert not params[0]["parameter_has_default"] and all(p["parameter_has_default"] for p in params[1:])
+    job = client.submit(handle_file(str(src)), **settings, api_name="/dream_zoom")
     job.result(timeout=300)
     outputs = job.outputs()
     statuses = [o[1] for o in outputs]
@@ -205,4 +209,23 @@ def test_app_zoom_endpoint_streams_and_writes_the_animation(client, tmp_path, ph
     assert (h, w) == (96, 128) and len(read) == 3
     assert all(o[3] is None for o in outputs[:-1])
     with pytest.raises(Exception, match="greater than maximum value 120"):  # the slider's own bound
-        client.predict(400, *settings[1:], api_name="/dream_zoom")
+        client.predict(handle_file(str(src)), **{**settings, "zoom_frames": 400}, api_name="/dream_zoom")
+
+
+def test_strongest_channels_are_measured_once_for_the_whole_animation(photo, model, monkeypatch):
+    import genart.dream as gd
+
+    real, configs = gd.dream, []
+
+    def spy(image, cfg, model=None, **kw):
+        configs.append(cfg)
+        return real(image, cfg, model, **kw)
+
+    monkeypatch.setattr(gd, "dream", spy)
+    frames = list(dream_zoom(photo, _cfg(zoom_frames=2, channel_mode="strongest", channel_count=3), model=model))
+    first, *per_frame = configs
+    assert first.channel_mode == "strongest" and len(per_frame) == 2
+    picked = [f.stage for f in frames if "channels" in f.stage][0].split("channels ")[1]
+    assert len(picked.split(", ")) == 3
+    for cfg in per_frame:
+        assert cfg.channel_mode == "chosen" and ", ".join(map(str, cfg.channels)) == picked

@@ -29,6 +29,7 @@ from PIL import Image, ImageDraw
 from .. import models, precision
 from ..errors import InputError, check_float, check_int
 from ..frames import Frame
+from . import LAYER_CHANNELS
 
 #: Tiles in one sheet, and the sheet's columns.
 TILES, COLUMNS = 16, 4
@@ -37,8 +38,7 @@ GAP = 4
 #: Amplitude of the seeded noise on the grey start, in [-1, 1] image units.
 NOISE = 0.1
 #: Channels per InceptionV3 layer (mixed0…mixed10).
-CHANNELS = {"mixed0": 256, "mixed1": 288, "mixed2": 288, **{f"mixed{i}": 768 for i in range(3, 8)},
-            "mixed8": 1280, "mixed9": 2048, "mixed10": 2048}
+CHANNELS = LAYER_CHANNELS
 
 
 @dataclass(frozen=True)

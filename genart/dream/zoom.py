@@ -52,6 +52,8 @@ def dream_zoom(image: ImageSource, config, model=None, *, guide=None, mask=None)
             ``zoom_frames`` frames each zoom by ``zoom`` and dream ``zoom_steps`` steps.
         model: as for :func:`~genart.dream.dream` (None: the cached InceptionV3).
         guide, mask: passed on to every :func:`~genart.dream.dream` run when given.
+            ``strongest`` / ``weakest`` channels are measured once, on the input: every frame
+            amplifies the channels the first dream picked.
 
     Yields:
         The frames of the first dream, then each zoom frame's previews; ``step`` counts across the
@@ -77,8 +79,9 @@ def dream_zoom(image: ImageSource, config, model=None, *, guide=None, mask=None)
         if _ended_early(frame):
             return
     offset = latest.step
+    frames_config = _with_fixed_channels(first, model, rgb)
     for k in range(1, n + 1):
-        for frame in dream(zoom_in(latest.image, config.zoom), frame_config(config, k), model, **extras):
+        for frame in dream(zoom_in(latest.image, config.zoom), frame_config(frames_config, k), model, **extras):
             if frame.step == 0:
                 continue  # the zoomed start: the previous frame, one zoom further
             metrics = dict(frame.metrics)
@@ -91,6 +94,20 @@ def dream_zoom(image: ImageSource, config, model=None, *, guide=None, mask=None)
             if _ended_early(frame):
                 return
         offset += config.zoom_steps
+
+
+def _with_fixed_channels(config, model, rgb):
+    """``config`` with ``strongest`` / ``weakest`` replaced by the channels they picked on the input
+    (measured once, as the first dream did): every zoom frame amplifies the same channels."""
+    if config.channel_mode not in ("strongest", "weakest"):
+        return config
+    from .. import precision
+    from . import _model_for, plan
+    from .prepare import pick_channels, preprocess
+
+    net = _model_for(config, model, precision.resolve(config.precision))
+    picked = pick_channels(config, net, preprocess(rgb), plan(config, rgb.shape[:2])[0].shape)
+    return dataclasses.replace(config, channel_mode="chosen", channels=tuple(int(c) for c in picked))
 
 
 def _ended_early(frame: Frame) -> bool:

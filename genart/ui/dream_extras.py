@@ -10,12 +10,13 @@ output and offering the animation as MP4 and GIF. Only adapters here: the math i
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import Callable, Iterator
 
 import gradio as gr
 
 from .. import estimate
-from ..dream import DreamConfig, dream
+from ..dream import DreamConfig, dream, recipe_inputs
 from ..dream.explorer import CHANNELS, ExplorerConfig, channel_range, channel_sheet, tile_at
 from ..dream.zoom import record_zoom
 from ..export import Clip
@@ -30,6 +31,22 @@ _DEFAULT = DreamConfig()
 CLIP_MAX_DIM = 512
 #: Frames a second of the zoom animation's MP4 and GIF.
 ZOOM_FPS = 12
+#: The zoom's own parameters, after the tab's in /dream_zoom's API, with the sliders' defaults.
+ZOOM_PARAMS = (("zoom_frames", 20), ("zoom", _DEFAULT.zoom), ("zoom_steps", _DEFAULT.zoom_steps))
+
+
+def _named_like(fn, prepare):
+    """``fn`` (taking the tab's values, then the zoom's three) presented with ``prepare``'s parameter
+    names and defaults followed by :data:`ZOOM_PARAMS`, so the API names them and all but the image
+    are optional; unchanged when ``prepare`` takes ``*values``."""
+    params = list(inspect.signature(prepare).parameters.values())
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        return fn
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    params = [p.replace(kind=kind) for p in params]
+    params += [inspect.Parameter(name, kind, default=default) for name, default in ZOOM_PARAMS]
+    fn.__signature__ = inspect.Signature(params)
+    return fn
 
 
 def picked_updates(sheet: dict | None, x: float, y: float, checked, has_targets: bool):
@@ -99,16 +116,18 @@ def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
         mp4 = gr.File(label="Zoom animation (MP4)", elem_id="dream-zoom-mp4", height=90)
         gif = gr.File(label="Zoom animation (GIF)", elem_id="dream-zoom-gif", height=90)
 
-    def config(frame_count, zoom_value, steps_value, values):
+    def config(args):
+        """(image, config with the zoom's fields, run kwargs) from the tab's values and the zoom's three."""
+        *values, frame_count, zoom_value, steps_value = args
         image, cfg, kwargs = prepare(*values)
         cfg = dataclasses.replace(cfg, zoom_frames=as_number(frame_count, "frames"),
                                   zoom=as_number(zoom_value, "zoom per frame"),
                                   zoom_steps=as_number(steps_value, "steps per frame"))
         return image, cfg, kwargs
 
-    def run_zoom(frame_count, zoom_value, steps_value, *values):
+    def run_zoom(*args):
         try:
-            image, cfg, kwargs = config(frame_count, zoom_value, steps_value, values)
+            image, cfg, kwargs = config(args)
         except Exception as exc:
             raise user_error(exc) from None
         clip = Clip(max_dim=CLIP_MAX_DIM)
@@ -124,17 +143,18 @@ def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
             yield (tick.frame.image, status_line(tick, tracker.remaining()), *files)
 
     outs = [output, status, png if png is not None else gr.File(visible=False), mp4, gif]
-    event = run_btn.click(run_zoom, inputs=[frames, zoom, zoom_steps, *inputs], outputs=outs, api_name="dream_zoom",
+    event = run_btn.click(_named_like(run_zoom, prepare), inputs=[*inputs, frames, zoom, zoom_steps], outputs=outs,
+                          api_name="dream_zoom",
                           concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress="minimal")
 
-    def estimate_text(frame_count, zoom_value, steps_value, *values):
+    def estimate_text(*args):
         def est(measure):
-            image, cfg, _ = config(frame_count, zoom_value, steps_value, values)
+            image, cfg, _ = config(args)
             return estimate.estimate_dream(cfg, estimate.image_hw(image), measure=measure)
         return estimate_line(est)
 
-    wire_estimate(estimate_text, [frames, zoom, zoom_steps, *inputs], estimate_md, after=[event],
-                  api_name="dream_zoom_estimate")
+    wire_estimate(_named_like(estimate_text, prepare), [*inputs, frames, zoom, zoom_steps], estimate_md,
+                  after=[event], api_name="dream_zoom_estimate")
     return event
 
 
@@ -146,7 +166,8 @@ def build_dream_extras(*, inputs: list, prepare: Callable, output, status, layer
     Args:
         inputs: the tab's components whose values make a run (the input image first).
         prepare: ``prepare(*values) -> (image, DreamConfig, run kwargs)`` from those values; the zoom
-            animation adds its fields to that config.
+            animation adds its fields to that config. /dream_zoom's API takes prepare's parameters
+            (names and defaults), then ``zoom_frames``, ``zoom`` and ``zoom_steps``.
         output, status: the tab's streaming image and status line (the zoom streams there).
         layers: the tab's layers CheckboxGroup (a picked channel ticks its layer).
         stop: the tab's Stop button (it stops these runs too); png: the tab's result file.
