@@ -154,7 +154,8 @@ def test_a_path_sent_instead_of_an_upload_is_not_opened(app_server, path):
     (outside or inside the project) gets a refusal, and nothing from the file."""
     path = __file__ if path == "__file__" else path
     session = f"probe-{time.time_ns()}"
-    payload = {"data": [{"path": path, "meta": {"_type": "gradio.FileData"}}, *TINY.values()],
+    payload = {"data": api_data(app_server, "/dream", [{"path": path, "meta": {"_type": "gradio.FileData"}},
+                                                      *TINY.values()]),
                "fn_index": fn_index(app_server, "/dream"), "session_hash": session, "event_data": None,
                "trigger_id": None}
     with httpx.Client(base_url=app_server, timeout=60) as http:
@@ -171,6 +172,14 @@ def fn_index(url: str, api_name: str) -> int:
         if dep.get("api_name") == api_name.lstrip("/"):
             return dep["id"]
     raise AssertionError(f"no {api_name} endpoint")
+
+
+def api_data(url: str, api_name: str, given: list) -> list:
+    """A raw queue request's data: the ``given`` values first, then the endpoint's defaults for the
+    rest (Gradio's queue wants one value per input; gradio_client fills them the same way)."""
+    api = Client(url, verbose=False, analytics_enabled=False).view_api(print_info=False, return_format="dict")
+    params = api["named_endpoints"][api_name]["parameters"]
+    return list(given) + [p.get("parameter_default") for p in params[len(given):]]
 
 
 def read_events(http: httpx.Client, session: str, until: tuple[str, ...], limit: float = 120) -> list[dict]:

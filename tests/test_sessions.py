@@ -13,7 +13,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from test_app_gan import session, steps
-from test_robustness import fn_index
+from test_robustness import api_data, fn_index
 
 LONG = dict(layers=["mixed3"], octaves=8, octave_scale=1.3, steps_per_octave=200, step_size=0.01, tile_size=0,
             max_dim=320, seed=0)
@@ -32,12 +32,12 @@ def recorded():
 
     log = {"started": 0, "cleaned": 0, "cleaned_at": []}
 
-    def run(image, cfg):
+    def run(image, cfg, **sources):  # sources: the tab's guide and mask
         if cfg.seed == BOOM_SEED:
             raise RuntimeError("secret internal detail: /srv/genart/private.key")
         log["started"] += 1
         try:
-            yield from dream(image, cfg)
+            yield from dream(image, cfg, **sources)
         finally:
             log["cleaned"] += 1
             log["cleaned_at"].append(time.monotonic())
@@ -95,7 +95,7 @@ def test_a_closed_tab_ends_its_run_and_frees_the_worker(recorded, photo_file):
         with open(photo_file, "rb") as fh:
             uploaded = http.post("/gradio_api/upload", files={"files": ("photo.png", fh, "image/png")}).json()[0]
         image = {"path": uploaded, "meta": {"_type": "gradio.FileData"}, "orig_name": "photo.png"}
-        payload = {"data": [image, *LONG.values()], "fn_index": fn_index(url, "/dream"),
+        payload = {"data": api_data(url, "/dream", [image, *LONG.values()]), "fn_index": fn_index(url, "/dream"),
                    "session_hash": session_hash, "event_data": None, "trigger_id": None}
         assert http.post("/gradio_api/queue/join", json=payload).status_code == 200
         generating = 0
