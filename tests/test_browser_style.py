@@ -38,3 +38,20 @@ def test_example_run_streams_plots_and_stops(page):
     frozen = status.input_value()
     time.sleep(3)
     assert status.input_value() == frozen and "done" not in frozen
+
+
+def test_the_tutorial_preset_computes_in_exact_float32(page):
+    page.get_by_role("tab", name="Style transfer").click()
+    page.locator("#style-preset").get_by_label("Tutorial", exact=False).check()
+    page.locator("#style-advanced").get_by_text("Advanced", exact=False).first.click()
+    float32 = page.locator("#style-precision").get_by_label("float32", exact=True)
+    deadline = time.time() + 20
+    while not float32.is_checked() and time.time() < deadline:
+        time.sleep(0.2)
+    assert float32.is_checked()
+    page.locator("#style-preset").get_by_label("Fast", exact=False).check()
+    auto = page.locator("#style-precision").get_by_label("auto", exact=True)
+    deadline = time.time() + 20
+    while not auto.is_checked() and time.time() < deadline:
+        time.sleep(0.2)
+    assert auto.is_checked()

@@ -157,3 +157,17 @@ def test_recipes_record_the_precision_that_ran(hardware):
     assert recipe["run"]["precision"].startswith("float32")
     forced = make_recipe("style", StyleConfig(precision="bfloat16"), weights="random")
     assert forced["config"]["precision"] == "bfloat16"
+
+
+def test_the_tabs_precision_control_is_what_runs(client, style_files, monkeypatch):
+    """The style tab's Precision control: float32 stays float32 where auto means bfloat16."""
+    from gradio_client import handle_file
+
+    from genart.recipe import read_recipe
+
+    monkeypatch.setenv(precision.PRECISION_ENV, "bfloat16")  # what auto means, read at each run
+    content, style = style_files
+    for chosen, expected in (("float32", "float32"), ("auto", "bfloat16")):
+        *_, png, _gif = client.predict(handle_file(content), handle_file(style), steps=2, max_dim=64,
+                                       precision=chosen, api_name="/stylize")
+        assert read_recipe(png["path"], "style")["config"]["precision"] == expected

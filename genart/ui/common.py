@@ -18,6 +18,7 @@ from typing import Callable, Iterator, NamedTuple
 
 import gradio as gr
 
+from .. import precision as precision_policy
 from ..errors import GenartError, InputError
 from ..estimate import LONG_S, busy, describe, left_text
 from ..export import Timelapse, save_png
@@ -295,3 +296,24 @@ def wire_estimate(fn, inputs: list, output, after=(), api_name: str | bool = Fal
     gr.on(None, fn, inputs=inputs, api_name=api_name, **opts)
     for event in after:
         event.then(fn, inputs=inputs, api_name=False, **opts)
+
+
+def precision_radio(elem_id: str) -> gr.Radio:
+    """The tab's "Precision" control: ``auto`` (what this server runs fastest, see the header) or the
+    tutorials' exact ``float32``; ``bfloat16`` is offered only where the hardware runs it natively
+    (emulated, it would hold the shared slot about eight times as long)."""
+    try:
+        auto = precision_policy.resolve("auto")
+    except InputError:  # a bad GENART_PRECISION: the header says so; runs will too
+        auto = None
+    native = (auto is not None and auto.dtype == "bfloat16") or precision_policy.native_bf16()
+    choices = ["auto", "float32"] + (["bfloat16"] if native else [])
+    here = f"auto is {auto.dtype} here" if auto is not None else "auto cannot be resolved here"
+    return gr.Radio(choices, value="auto", label="Precision", elem_id=elem_id,
+                    info=f"Arithmetic of the network; {here}. float32: the tutorials' exact arithmetic.")
+
+
+def precision_value(radio: gr.Radio, recorded: str):
+    """A recipe's recorded precision for ``radio``: itself when offered here, else ``auto``."""
+    offered = [choice[1] if isinstance(choice, tuple) else choice for choice in radio.choices]
+    return recorded if recorded in offered else "auto"

@@ -21,10 +21,10 @@ from ..export import Timelapse
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
 from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line,
-                     heavy_limit, load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream,
-                     user_error, wire_estimate)
-from .masks import editor_value, mask_editor, mask_source
+                     heavy_limit, load_recipe, precision_radio, precision_value, recipe_drop, restored_note, run_facts,
+                     slider_value, status_line, stream, user_error, wire_estimate)
 from .dream_extras import build_dream_extras
+from .masks import editor_value, mask_editor, mask_source
 
 #: Example pictures, each with the settings that suit it (clicking one sets them too): the tutorial's
 #: full run for the cat; high layers (eyes, animal parts) for the coffee; low layers (strokes,
@@ -59,7 +59,7 @@ def parse_channels(text) -> tuple[int, ...]:
 def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed,
                 objective="mean", channel_layer=None, channel_mode="all", channels="", channel_count=4,
                 threshold=None, tv_weight=0.0, lapnorm_levels=0, guide_layer=None, mask_feather=0.0,
-                weights=None) -> DreamConfig:
+                weights=None, precision="auto") -> DreamConfig:
     """Control values → DreamConfig (validation lives in the config). ``weights``: layer → weight
     (missing layers weigh 1); all 1 gives the tutorial's ``layer_weights=None``."""
     layers = tuple(layers or ())
@@ -84,6 +84,7 @@ def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile
         lapnorm_levels=as_number(lapnorm_levels, "lapnorm_levels"),
         guide_layer=guide_layer or None,
         mask_feather=as_number(mask_feather, "mask_feather"),
+        precision=precision or "auto",
     )
 
 
@@ -134,7 +135,9 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
                 tile_size = gr.Slider(0, 1024, value=_DEFAULT.tile_size, step=32, label="Tile size (px)",
                                       info="0 = whole image at once; otherwise 160–1024.")
                 max_dim = gr.Slider(128, 1024, value=_DEFAULT.max_dim, step=4, label="Max size (px)")
-            seed = gr.Number(value=_DEFAULT.seed, precision=0, minimum=0, label="Seed")
+            with gr.Row():
+                seed = gr.Number(value=_DEFAULT.seed, precision=0, minimum=0, label="Seed")
+                precision = precision_radio("dream-precision")
             with gr.Accordion("Objective and channels", open=False, elem_id="dream-objective-box"):
                 objective = gr.Radio(list(OBJECTIVES), value=_DEFAULT.objective, label="Objective",
                                      info="mean: the tutorial; l2: mean of squared activations; norm: their L2 norm.",
@@ -172,9 +175,9 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
                 guide = UploadImage(label="Guide: dream toward this picture's features", type="filepath",
                                     sources=["upload", "clipboard"], elem_id="dream-guide", height=160)
                 guide_layer = _layer_dropdown("Guide layer", "dream-guide-layer", "The layer pulled toward the guide.")
-            restore = build_recipe_restore([layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective,
-                                  channel_layer, channel_mode, channels, channel_count, threshold, tv_weight,
-                                  lapnorm_levels, guide_layer, mask_feather, *weights])
+            restore = build_recipe_restore([layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed,
+                                            objective, channel_layer, channel_mode, channels, channel_count, threshold,
+                                            tv_weight, lapnorm_levels, guide_layer, mask_feather, *weights, precision])
         with gr.Column(scale=3, min_width=320) as results:
             output = gr.Image(label="Dream", format="jpeg", interactive=False, elem_id="dream-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="dream-status",
@@ -191,13 +194,13 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
                 guide=None, guide_layer="", mask=None, mask_upload=None, mask_feather=0.0,
                 weight_mixed0=1.0, weight_mixed1=1.0, weight_mixed2=1.0, weight_mixed3=1.0, weight_mixed4=1.0,
                 weight_mixed5=1.0, weight_mixed6=1.0, weight_mixed7=1.0, weight_mixed8=1.0, weight_mixed9=1.0,
-                weight_mixed10=1.0):
+                weight_mixed10=1.0, precision="auto"):
         """The controls' values (``controls`` below, in order) → (image, DreamConfig, the run's guide and mask)."""
         values = locals()
         cfg = make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile_size, max_dim, seed,
                           objective, channel_layer, channel_mode, channels, channel_count, threshold, tv_weight,
                           lapnorm_levels, guide_layer, mask_feather,
-                          {name: values[f"weight_{name}"] for name in INCEPTION_LAYERS})
+                          {name: values[f"weight_{name}"] for name in INCEPTION_LAYERS}, precision)
         return image, cfg, {"guide": guide, "mask": mask_source(mask, mask_upload)}
 
     @functools.wraps(prepare)  # the same parameters and defaults (/dream's API: all but the image optional)
@@ -219,7 +222,7 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
 
     controls = [image, layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective,
                 channel_layer, channel_mode, channels, channel_count, threshold, tv_weight, lapnorm_levels, guide,
-                guide_layer, mask, mask_upload, mask_feather, *weights]
+                guide_layer, mask, mask_upload, mask_feather, *weights, precision]
     event = run_btn.click(
         run_dream, inputs=controls, outputs=[output, status, png, gif], api_name="dream", concurrency_id=HEAVY,
         concurrency_limit=heavy_limit(), show_progress="minimal",
@@ -270,7 +273,7 @@ def build_recipe_restore(controls: list) -> Restore:
     (/dream_recipe; the guide, mask and input pictures are not stored, only their fingerprints)."""
     (layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective, channel_layer,
      channel_mode, channels, channel_count, threshold, tv_weight, lapnorm_levels, guide_layer, mask_feather,
-     *weights) = controls
+     *weights, precision) = controls
     drop = recipe_drop("dream")
 
     def restore(path):
@@ -285,7 +288,7 @@ def build_recipe_restore(controls: list) -> Restore:
                 "" if cfg.threshold is None else f"{cfg.threshold:g}",
                 slider_value(tv_weight, cfg.tv_weight), cfg.lapnorm_levels, cfg.guide_layer or "", cfg.mask_feather,
                 *[{**slider_value(w, per_layer.get(name, 1.0)), "visible": name in cfg.layers}
-                  for w, name in zip(weights, INCEPTION_LAYERS)])
+                  for w, name in zip(weights, INCEPTION_LAYERS)], precision_value(precision, cfg.precision))
 
     drop.upload(restore, inputs=[drop], outputs=controls, api_name="dream_recipe")
     return Restore(restore, controls)

@@ -22,8 +22,8 @@ from ..recipe import make_recipe, mask_digest
 from ..style import (CONTENT_LAYERS, CONV_LAYERS, FAST, INITS, OPTIMIZERS, POOLINGS, STYLE_LAYERS, TUTORIAL,
                      StyleConfig, stylize)
 from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
-                     load_recipe, recipe_drop, restored_note, run_facts, slider_value, status_line, stream, user_error,
-                     wire_estimate)
+                     load_recipe, precision_radio, precision_value, recipe_drop, restored_note, run_facts,
+                     slider_value, status_line, stream, user_error, wire_estimate)
 from .masks import editor_value, mask_editor, mask_source
 
 #: A photo and a public-domain painting each (assets/paintings.NOTICE.md).
@@ -47,7 +47,7 @@ PRESETS = {
 def make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim, optimizer, scales,
                 preserve_colors, style_scale, second_style_share, init, seed, style_layers=STYLE_LAYERS,
                 content_layers=CONTENT_LAYERS, pooling="max", normalize_gradients=False,
-                mask_feather=0.0) -> StyleConfig:
+                mask_feather=0.0, precision="auto") -> StyleConfig:
     """Control values → StyleConfig (validation lives in the config; weights come as log10).
 
     ``second_style_share`` None means there is no second style image.
@@ -76,6 +76,7 @@ def make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim,
         pooling=pooling,
         normalize_gradients=normalize_gradients,
         mask_feather=as_number(mask_feather, "mask_feather"),
+        precision=precision or "auto",
     )
 
 
@@ -113,7 +114,8 @@ class StyleTab(NamedTuple):
 
 
 def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale,
-                         share, init, seed, style_layers, content_layers, pooling, normalize, feather) -> Restore:
+                         share, init, seed, style_layers, content_layers, pooling, normalize, feather,
+                         precision) -> Restore:
     """The "Recipe" drop zone (``#style-recipe``): a genart PNG or JSON recipe sets every control (/style_recipe).
 
     Weights go to the log₁₀ sliders; a two-style blend sets the second style's share. The preset
@@ -146,10 +148,11 @@ def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, 
                 slider_value(tv, cfg.tv_weight), slider_value(steps, cfg.steps), slider_value(max_dim, cfg.max_dim),
                 cfg.optimizer, slider_value(scales, cfg.scales), cfg.preserve_colors,
                 slider_value(style_scale, cfg.style_scale), share_value, cfg.init, cfg.seed, *layers, cfg.pooling,
-                cfg.normalize_gradients, slider_value(feather, cfg.mask_feather))
+                cfg.normalize_gradients, slider_value(feather, cfg.mask_feather),
+                precision_value(precision, cfg.precision))
 
     outputs = [log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale, share, init, seed,
-               style_layers, content_layers, pooling, normalize, feather]
+               style_layers, content_layers, pooling, normalize, feather, precision]
     drop.upload(restore, inputs=[drop], outputs=outputs, api_name="style_recipe")
     return Restore(restore, outputs)
 
@@ -222,6 +225,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
                                             elem_id="style-normalize",
                                             info="jcjohnson's neural-style: every layer pushes as hard as its "
                                                  "weight (Adam only; its weights: content 5, style 100).")
+                precision = precision_radio("style-precision")
             with gr.Accordion("Mask: paint where the style goes", open=False, elem_id="style-mask-box"):
                 gr.Markdown("Pick the brush (left of the picture) and paint over the content. With one style, the style goes where you "
                             "paint and the rest stays the photo; with a second style, the first goes where you "
@@ -237,7 +241,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
                                         info="Blur of the mask's edge, in pixels at the final size.")
             restore = build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
                                            style_scale, share, init, seed, style_layers, content_layers, pooling,
-                                           normalize, feather)
+                                           normalize, feather, precision)
         with gr.Column(scale=3, min_width=320) as results:
             output = gr.Image(label="Stylised", format="jpeg", interactive=False, elem_id="style-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="style-status",
@@ -253,18 +257,18 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
         cfg = PRESETS[name]
         fast = cfg is FAST
         return (UI_STEPS if fast else cfg.steps, UI_MAX_DIM if fast else cfg.max_dim, cfg.optimizer, cfg.scales,
-                math.log10(cfg.style_weight), math.log10(cfg.content_weight), cfg.tv_weight)
+                math.log10(cfg.style_weight), math.log10(cfg.content_weight), cfg.tv_weight, cfg.precision)
 
     def run_style(content, style, log_style_weight=math.log10(ui.style_weight),
                   log_content_weight=math.log10(ui.content_weight), tv_weight=ui.tv_weight, steps=UI_STEPS,
                   max_dim=UI_MAX_DIM, optimizer=ui.optimizer, scales=ui.scales, preserve_colors=False,
                   style_scale=1.0, second_style=None, second_style_share=0.5, init="content", init_image=None,
                   seed=0, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS, pooling="max",
-                  normalize_gradients=False, mask_painted=None, mask_file=None, mask_feather=0.0):
+                  normalize_gradients=False, mask_painted=None, mask_file=None, mask_feather=0.0, precision="auto"):
         try:
             cfg = make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim, optimizer, scales,
                               preserve_colors, style_scale, second_style_share if second_style else None, init, seed,
-                              style_layers, content_layers, pooling, normalize_gradients, mask_feather)
+                              style_layers, content_layers, pooling, normalize_gradients, mask_feather, precision)
             mask = mask_source(mask_painted, mask_file)
         except Exception as exc:
             raise user_error(exc) from None
@@ -284,12 +288,12 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
             yield (tick.frame.image, status_line(tick, tracker.remaining()), _loss_table(history), *files)
 
     preset.change(apply_preset, inputs=[preset],
-                  outputs=[steps, max_dim, optimizer, scales, log_style, log_content, tv], api_name=False)
+                  outputs=[steps, max_dim, optimizer, scales, log_style, log_content, tv, precision], api_name=False)
     event = run_btn.click(
         run_style,
         inputs=[content, style, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
                 style_scale, style2, share, init, init_image, seed, style_layers, content_layers, pooling, normalize,
-                mask_paint, mask_upload, feather],
+                mask_paint, mask_upload, feather, precision],
         outputs=[output, status, plot, png, gif], api_name="stylize", concurrency_id=HEAVY,
         concurrency_limit=heavy_limit(), show_progress="minimal",
     )
