@@ -37,7 +37,7 @@ import tensorflow as tf  # noqa: E402
 
 from genart import models, precision  # noqa: E402
 from genart.dream import DreamConfig, dream  # noqa: E402
-from genart.dream.ascent import _Ascent, ascent_for  # noqa: E402
+from genart.dream.ascent import _Ascent, ascent_for, extras  # noqa: E402
 from genart.images import load_image  # noqa: E402
 
 ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets")
@@ -47,14 +47,14 @@ LAYERS = ("mixed3", "mixed5")
 class _AlwaysTiled(_Ascent):
     """genart's step as it was before one covering tile skipped the tile loop, padding and second roll."""
 
-    def _gradients(self, img, tile_size, seed, layer_weights):
+    def _gradients(self, s, img, tile_size, seed, args):
         size = tf.shape(img)[:2]
         tiled = tile_size > 0
         roll = tf.maximum(tile_size, 1)
         shift = tf.random.stateless_uniform([2], seed, -roll, roll, tf.int32) * tf.cast(tiled, tf.int32)
         rolled = tf.roll(img, shift=shift, axis=[0, 1])
         counts = tf.where(tiled, (size + tile_size - 1) // tf.maximum(tile_size, 1), tf.ones([2], tf.int32))
-        grads, loss = self._tiled(rolled, counts, layer_weights)
+        grads, loss = self._tiled(s, rolled, counts, args)
         grads = tf.roll(grads, shift=-shift, axis=[0, 1])
         return grads / (tf.math.reduce_std(grads) + 1e-8), loss
 
@@ -83,10 +83,11 @@ def bench_dream(steps: int, repeats: int) -> None:
 
     img = tf.constant(np.random.default_rng(0).uniform(-1, 1, (375, 500, 3)).astype(np.float32))
     reference = tutorial_loop(tutorial_model())
-    args = (tf.constant(0.01), tf.constant(512), tf.constant([0, 0]), tf.constant([1.0, 1.0]))
+    args = (tf.constant(0.01), tf.constant(512), tf.constant([0, 0]), tf.constant([1.0, 1.0]), *extras())
 
     def ours(ascent):
-        return lambda n: float(tf.reduce_sum(ascent(img, tf.constant(n), *args)[0]))
+        step = ascent.step()  # the default structure: the tutorial's objective
+        return lambda n: float(tf.reduce_sum(step(img, tf.constant(n), *args)[0]))
 
     fns = {"tutorial loop (float32)": lambda n: float(tf.reduce_sum(reference(img, n))),
            "genart, tile loop kept (float32)": ours(_AlwaysTiled(models.dream_extractor(LAYERS))),
