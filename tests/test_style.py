@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import style_pictures
 from genart import models
 from genart.errors import InputError
 from genart.frames import Frame
@@ -40,16 +41,12 @@ def big_content(content):
 
 @pytest.fixture(scope="module")
 def style():
-    yy, xx = np.mgrid[0:64, 0:64]
-    stripes = ((xx + 2 * yy) // 6) % 2
-    return np.stack([200 * stripes + 40, 60 + 0 * xx, 220 - 180 * stripes], axis=2).astype(np.uint8)
+    return style_pictures.stripes()
 
 
 @pytest.fixture(scope="module")
 def style2():
-    yy, xx = np.mgrid[0:64, 0:64]
-    checks = ((xx // 8) + (yy // 8)) % 2
-    return np.stack([30 + 0 * xx, 220 * checks + 20, 90 + 0 * xx], axis=2).astype(np.uint8)
+    return style_pictures.checks()
 
 
 def run(content, styles, model, **kw):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import style_pictures
 from genart import models
 from genart.errors import InputError
 from genart.style import CONTENT_LAYERS, STYLE_LAYERS, StyleConfig, stylize
@@ -27,16 +28,12 @@ def avg_model():
 
 @pytest.fixture(scope="module")
 def content():
-    yy, xx = np.mgrid[0:48, 0:64].astype(np.float32)
-    return np.stack([127 + 110 * np.sin(xx / 7.0), 127 + 110 * np.cos(yy / 5.0), 90 + 0 * xx],
-                    axis=2).clip(0, 255).astype(np.uint8)
+    return style_pictures.waves()
 
 
 @pytest.fixture(scope="module")
 def style():
-    yy, xx = np.mgrid[0:64, 0:64]
-    stripes = ((xx + 2 * yy) // 6) % 2
-    return np.stack([200 * stripes + 40, 60 + 0 * xx, 220 - 180 * stripes], axis=2).astype(np.uint8)
+    return style_pictures.stripes()
 
 
 def _batch(rgb):
