@@ -104,3 +104,26 @@ def page(browser, app_server):
         yield pg
     finally:
         ctx.close()
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A 2-CPU Ray cluster inside the test process, on 127.0.0.1 only (no dashboard); yields its address.
+
+    Started once, by the first test that asks for it, and ended with the session. Ray is imported
+    here, not at module level: tests that do not ask for a cluster never import it. Use
+    ``on_ray`` to point the app at it for one test.
+    """
+    pytest.importorskip("ray", reason="Ray is an optional extra (requirements-ray.txt)")
+    from genart.compute import ray_runs
+
+    address = ray_runs.start_local(num_cpus=2)
+    yield address
+    ray_runs.stop_local()
+
+
+@pytest.fixture()
+def on_ray(ray_cluster, monkeypatch):
+    """``GENART_RAY_ADDRESS`` set to the test cluster for this test (apps built in it compute there)."""
+    monkeypatch.setenv("GENART_RAY_ADDRESS", ray_cluster)
+    return ray_cluster

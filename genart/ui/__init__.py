@@ -7,8 +7,12 @@ import os
 import gradio as gr
 from starlette.middleware import Middleware
 
-from .. import precision
+from .. import compute, precision
+from ..dream import dream
+from ..dream.explorer import channel_sheet
+from ..gan import GanTrainer
 from ..models import weights_label, weights_mode
+from ..style import stylize
 from .dream import build_dream_tab
 from .fairness import SessionJobCap
 from .gallery import build_gallery
@@ -42,21 +46,26 @@ def build_demo() -> gr.Blocks:
         precision_note = precision.resolve("auto").reason
     except Exception as exc:  # a bad GENART_PRECISION value: show it instead of failing to start
         precision_note = str(exc)
+    try:  # this process, or the Ray cluster of GENART_RAY_ADDRESS with its size
+        compute_note = compute.where()
+    except Exception as exc:  # an unreachable cluster: say so; each run then says it again
+        compute_note = str(exc)
     with gr.Blocks(title="genart", analytics_enabled=analytics_enabled(), delete_cache=(1800, 3600)) as demo:
         gr.Markdown("# genart\nClassic generative art from the TensorFlow tutorials, computed live.")
         gr.Markdown(f"**Weights:** {weights_note}", elem_id="genart-weights")
         gr.Markdown(f"**Precision:** {precision_note}", elem_id="genart-precision")
+        gr.Markdown(f"**Runs compute in:** {compute_note}", elem_id="genart-compute")
         with gr.Tabs(elem_id="genart-tabs") as tabs:
             with gr.Tab("DeepDream", id="dream"):
-                dream = build_dream_tab()
+                dream_tab = build_dream_tab(run=compute.streamed(dream), explore=compute.streamed(channel_sheet))
             with gr.Tab("Style transfer", id="style"):
-                style = build_style_tab()
+                style = build_style_tab(run=compute.streamed(stylize))
             with gr.Tab("DCGAN", id="gan"):
-                gan = build_gan_tab()
-        add_send_buttons(tabs, dream, style, gan)
-        build_gallery(tabs, {"dream": (dream.png, dream.gif, [dream.run]), "style": (style.png, style.gif, [style.run]),
-                             "gan": (gan.png, gan.gif, gan.done)},
-                      {"dream": dream.restore, "style": style.restore, "gan": gan.restore})
+                gan = build_gan_tab(make_trainer=compute.trainer_factory(GanTrainer))
+        add_send_buttons(tabs, dream_tab, style, gan)
+        build_gallery(tabs, {"dream": (dream_tab.png, dream_tab.gif, [dream_tab.run]),
+                             "style": (style.png, style.gif, [style.run]), "gan": (gan.png, gan.gif, gan.done)},
+                      {"dream": dream_tab.restore, "style": style.restore, "gan": gan.restore})
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
     return demo
 

@@ -18,6 +18,7 @@ from typing import Callable, Iterator, NamedTuple
 
 import gradio as gr
 
+from .. import compute
 from .. import precision as precision_policy
 from ..errors import GenartError, InputError
 from ..estimate import LONG_S, busy, describe, left_text
@@ -80,8 +81,13 @@ def env_number(name: str, default: float, low: float) -> float:
 
 
 def heavy_limit() -> int:
-    """How many heavy runs may compute at once (GENART_HEAVY_LIMIT, default 1)."""
-    return int(env_number("GENART_HEAVY_LIMIT", 1, 1))
+    """How many heavy runs may compute at once: GENART_HEAVY_LIMIT, by default 1 in this process and
+    the cluster's size on Ray (:func:`genart.compute.run_slots`; 1 while it cannot be reached)."""
+    try:
+        default = compute.run_slots() or 1
+    except GenartError:  # an unreachable cluster: the header says so, and so does each run
+        default = 1
+    return int(env_number("GENART_HEAVY_LIMIT", default, 1))
 
 
 def run_budget() -> float | None:

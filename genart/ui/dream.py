@@ -16,6 +16,7 @@ import gradio as gr
 
 from .. import estimate
 from ..dream import CHANNEL_MODES, LAYER_CHANNELS, MAX_LAPNORM_LEVELS, OBJECTIVES, DreamConfig, dream, recipe_inputs
+from ..dream.explorer import channel_sheet
 from ..errors import InputError
 from ..export import Timelapse
 from ..models import INCEPTION_LAYERS, weights_mode
@@ -104,8 +105,9 @@ def _layer_dropdown(label: str, elem_id: str, info: str) -> gr.Dropdown:
                        elem_id=elem_id)
 
 
-def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
-    """Lay out the DeepDream tab inside the current Blocks and wire its events to ``run``."""
+def build_dream_tab(run: Callable[..., Iterator] = dream, explore: Callable[..., Iterator] = channel_sheet) -> DreamTab:
+    """Lay out the DeepDream tab inside the current Blocks and wire its events to ``run`` (dreams and
+    the zoom animation) and ``explore`` (the channel explorer)."""
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
             image = UploadImage(label="Input image", type="filepath", sources=["upload", "clipboard"],
@@ -264,7 +266,8 @@ def build_dream_tab(run: Callable[..., Iterator] = dream) -> DreamTab:
     wire_estimate(estimate_text, [image, layers, octaves, octave_scale, steps, tile_size, max_dim], estimate_md,
                   after=[event], api_name="dream_estimate")
     build_dream_extras(inputs=controls, prepare=prepare, output=output, status=status, layers=layers, stop=stop_btn,
-                       png=png, channel_layer=channel_layer, channel_mode=channel_mode, channels=channels, run=run)
+                       png=png, channel_layer=channel_layer, channel_mode=channel_mode, channels=channels, run=run,
+                       explore=explore)
     return DreamTab(image, png, gif, event, restore, results)
 
 

@@ -1,0 +1,92 @@
+"""Where heavy runs compute: in this process (the default), or on a Ray cluster.
+
+Set ``GENART_RAY_ADDRESS`` (``auto``, or a cluster's address such as ``127.0.0.1:6379``) and the
+app sends each heavy run to the cluster as a Ray streaming-generator task that yields the same
+:class:`~genart.frames.Frame`\\ s, and each DCGAN session's trainer becomes a Ray actor. Without the
+variable nothing changes and Ray is never imported (it is an optional extra: ``pip install .[ray]``
+or ``requirements-ray.txt``).
+
+This module imports neither Ray nor TensorFlow; :mod:`genart.compute.ray_runs` holds the Ray side.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Callable, Iterator, Mapping
+
+from ..errors import InputError
+
+#: The environment variable naming the Ray cluster: ``auto`` (the one this machine belongs to) or an address.
+ADDRESS_ENV = "GENART_RAY_ADDRESS"
+#: CPUs each run asks of the cluster (``GENART_RAY_CPUS_PER_RUN``, default 1): how many runs fit at once.
+CPUS_ENV = "GENART_RAY_CPUS_PER_RUN"
+
+
+def ray_address(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The cluster address from ``GENART_RAY_ADDRESS`` (None when unset or blank: compute in this process)."""
+    return environ.get(ADDRESS_ENV, "").strip() or None
+
+
+def on_ray(environ: Mapping[str, str] = os.environ) -> bool:
+    """True when heavy runs go to a Ray cluster."""
+    return ray_address(environ) is not None
+
+
+def cpus_per_run(environ: Mapping[str, str] = os.environ) -> float:
+    """CPUs one run reserves on the cluster (``GENART_RAY_CPUS_PER_RUN``, default 1, at least 0.25)."""
+    raw = environ.get(CPUS_ENV, "").strip()
+    try:
+        value = float(raw) if raw else 1.0
+    except ValueError:
+        raise InputError(f"{CPUS_ENV} must be a number of CPUs such as 1 or 2; got {raw!r}.") from None
+    if not 0.25 <= value <= 1024:
+        raise InputError(f"{CPUS_ENV} must be from 0.25 to 1024; got {raw!r}.")
+    return value
+
+
+def where() -> str:
+    """One line for the app's header: ``"this process"`` or ``"Ray cluster at …, N CPUs, M GPUs"``."""
+    if not on_ray():
+        return "this process"
+    from .ray_runs import cluster
+
+    return cluster().describe()
+
+
+def run_slots() -> int | None:
+    """How many runs the cluster computes at once (its CPUs over :func:`cpus_per_run`); None in this process."""
+    if not on_ray():
+        return None
+    from .ray_runs import cluster
+
+    return cluster().slots
+
+
+def streamed(fn: Callable[..., Iterator]) -> Callable[..., Iterator]:
+    """``fn`` (a generator function of frames) where runs compute: itself in this process; on Ray, a
+    function with the same signature whose frames come from a streaming task on the cluster.
+
+    Decided when called (the app calls it while building its tabs). File paths among the arguments
+    (Gradio's upload cache) travel as the files' bytes, so the workers need no shared disk.
+    """
+    if not on_ray():
+        return fn
+    from .ray_runs import remote_frames
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs) -> Iterator:
+        return remote_frames(fn, *args, **kwargs)
+
+    return run
+
+
+def trainer_factory(local: Callable):
+    """What makes a DCGAN session's trainer: ``local`` (:class:`~genart.gan.GanTrainer`) in this
+    process; on Ray, :class:`~genart.compute.ray_trainer.RemoteTrainer`, a proxy of the same interface
+    whose trainer lives in a Ray actor (created on Train, killed on Reset or when the session ends)."""
+    if not on_ray():
+        return local
+    from .ray_trainer import RemoteTrainer
+
+    return RemoteTrainer

@@ -1,0 +1,211 @@
+"""Runs on a Ray cluster: the connection, streaming-generator tasks of frames, whole runs for batches.
+
+Imported only when ``GENART_RAY_ADDRESS`` is set (or by a test, a benchmark or ``--ray``), because
+it imports Ray. Every node of the cluster needs genart and its requirements installed, the same
+version as the app (``pip install .[ray]``); workers keep their own model caches, since Ray reuses
+a worker process for the tasks that follow.
+
+How a run maps onto Ray:
+
+- :func:`remote_frames` starts ``fn(*args, **kwargs)`` as a streaming-generator task
+  (``num_returns="streaming"``) and yields its frames as they arrive. Closing the generator (Stop,
+  a closed tab, the per-run time limit) cancels the task, which frees its CPUs at once.
+- :func:`run_to_end` computes a whole run remotely and returns its final frame only (batches).
+- File paths among the arguments travel as the files' bytes (:func:`portable`), so no node needs
+  the app's disk; genart's decoders take bytes as they take paths.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from ..errors import GenartError
+from . import ADDRESS_ENV, cpus_per_run, ray_address
+
+#: Ray treats 127.0.0.1 as "this machine's address" and advertises the machine's network address
+#: instead, unless this variable is 0 when Ray is imported: :func:`start_local` sets it, so a test's
+#: or a benchmark's cluster talks over loopback only.
+LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+#: Environment the workers get from the app: what the header promises must hold on the cluster too.
+FORWARDED_ENV = ("GENART_WEIGHTS", "GENART_PRECISION", "TF_CPP_MIN_LOG_LEVEL")
+#: Frames a task may compute ahead of the app: a stalled browser pauses the task instead of piling
+#: images up in the object store.
+FRAMES_AHEAD = 4
+
+
+class ClusterUnavailable(GenartError):
+    """The Ray cluster named by ``GENART_RAY_ADDRESS`` cannot be reached."""
+
+
+def _ray():
+    import ray
+
+    return ray
+
+
+def runtime_env() -> dict:
+    """The workers' environment: :data:`FORWARDED_ENV` as set in this process (weights, precision)."""
+    return {"env_vars": {name: os.environ[name] for name in FORWARDED_ENV if name in os.environ}}
+
+
+_lock = threading.Lock()
+
+
+def connect():
+    """Connect this process to the cluster (once; a cluster already joined is reused) and return ``ray``.
+
+    Raises:
+        ClusterUnavailable: the address is wrong or nothing answers there.
+    """
+    address = ray_address()
+    ray = _ray()
+    with _lock:
+        if ray.is_initialized():
+            return ray
+        try:
+            ray.init(address=address or "auto", runtime_env=runtime_env(), log_to_driver=False,
+                     logging_level="WARNING")
+        except Exception as exc:  # ConnectionError, ValueError (bad address), RuntimeError
+            raise ClusterUnavailable(f"Could not reach the Ray cluster at {address} ({ADDRESS_ENV}): {exc}. "
+                                     "Start one with `ray start --head`, or unset the variable to compute "
+                                     "in this process.") from None
+    return ray
+
+
+def start_local(num_cpus: int = 2) -> str:
+    """Start a Ray cluster inside this process that listens on 127.0.0.1 only (tests, benchmarks).
+
+    Returns its address: set ``GENART_RAY_ADDRESS`` to it and the app (built afterwards) and
+    :func:`connect` use it. :func:`stop_local` ends it.
+    """
+    os.environ[LOOPBACK_ENV] = "0"
+    ray = _ray()
+    from ray._private import ray_constants  # read at Ray's import; an earlier import must see it too
+
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    with _lock:
+        if not ray.is_initialized():
+            ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
+                     runtime_env=runtime_env(), log_to_driver=False, logging_level="WARNING")
+    _cluster.clear()
+    return ray.get_runtime_context().gcs_address
+
+
+def stop_local() -> None:
+    """End the cluster :func:`start_local` started."""
+    _ray().shutdown()
+    _cluster.clear()
+    _tasks.clear()
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """What the app's header says about the cluster, and how many runs it takes at once."""
+
+    address: str
+    cpus: float
+    gpus: float
+    slots: int
+
+    def describe(self) -> str:
+        runs = "1 run" if self.slots == 1 else f"{self.slots} runs"
+        return f"Ray cluster at {self.address}, {self.cpus:g} CPUs, {self.gpus:g} GPUs ({runs} at once)"
+
+
+_cluster: dict[str, Cluster] = {}
+
+
+def cluster() -> Cluster:
+    """The connected cluster's address and size (measured once per connection)."""
+    ray = connect()
+    address = ray.get_runtime_context().gcs_address
+    if address not in _cluster:
+        resources = ray.cluster_resources()
+        cpus, gpus = float(resources.get("CPU", 0)), float(resources.get("GPU", 0))
+        _cluster.clear()
+        _cluster[address] = Cluster(address, cpus, gpus, max(1, int(cpus // cpus_per_run())))
+    return _cluster[address]
+
+
+def portable(value: Any) -> Any:
+    """``value`` with file paths (at the top level or in a list or tuple) replaced by the files' bytes."""
+    if isinstance(value, (str, os.PathLike)) and os.path.isfile(value):
+        with open(value, "rb") as fh:
+            return fh.read()
+    if isinstance(value, (list, tuple)):
+        return type(value)(portable(v) for v in value)
+    return value
+
+
+def _frames(fn: Callable[..., Iterator], args: tuple, kwargs: dict) -> Iterator:
+    """The task's body: ``fn``'s frames, its generator closed however the task ends (cancelled too)."""
+    frames = fn(*args, **kwargs)
+    try:
+        yield from frames
+    finally:
+        frames.close()
+
+
+def _final(fn: Callable[..., Iterator], args: tuple, kwargs: dict):
+    """A whole run's final frame (the last one)."""
+    last = None
+    for last in _frames(fn, args, kwargs):
+        pass
+    return last
+
+
+_tasks: dict[str, Any] = {}
+
+
+def _task(name: str, body: Callable):
+    if name not in _tasks:
+        ray = _ray()
+        options = dict(num_cpus=cpus_per_run(), max_retries=0)
+        if name == "frames":
+            options.update(num_returns="streaming", _generator_backpressure_num_objects=FRAMES_AHEAD)
+        _tasks[name] = ray.remote(**options)(body)
+    return _tasks[name]
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The exception raised inside the task (a user's InputError reads as itself), else ``exc``."""
+    cause = getattr(exc, "cause", None)
+    return cause if isinstance(cause, BaseException) else exc
+
+
+def remote_frames(fn: Callable[..., Iterator], *args, **kwargs) -> Iterator:
+    """``fn(*args, **kwargs)``'s frames, computed by a streaming task on the cluster.
+
+    Closing this generator cancels the task. An error inside the task is raised here as itself.
+    """
+    ray = connect()
+    refs = _task("frames", _frames).remote(fn, portable(args), {k: portable(v) for k, v in kwargs.items()})
+    try:
+        for ref in refs:
+            try:
+                yield ray.get(ref)
+            except ray.exceptions.RayTaskError as exc:
+                raise _cause(exc) from None
+    finally:
+        ray.cancel(refs)  # no-op once the task has finished
+
+
+def run_to_end(fn: Callable[..., Iterator], *args, **kwargs):
+    """Start ``fn(*args, **kwargs)`` on the cluster as a whole run; returns its ObjectRef (the final frame).
+
+    Use :func:`result` to read it with the task's own error.
+    """
+    connect()
+    return _task("final", _final).remote(fn, portable(args), {k: portable(v) for k, v in kwargs.items()})
+
+
+def result(ref):
+    """The value behind ``ref``; an error inside the task is raised as itself."""
+    ray = _ray()
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as exc:
+        raise _cause(exc) from None
