@@ -1,0 +1,315 @@
+"""A DCGAN session's trainer as a Ray actor: :class:`RemoteTrainer`, a proxy with GanTrainer's interface.
+
+On Ray (``GENART_RAY_ADDRESS`` set) the DCGAN tab makes each session's trainer with
+:func:`genart.compute.trainer_factory`, which gives this proxy. Its trainer lives in a Ray actor:
+
+- Train creates the actor (:class:`TrainerActor`, wrapping a real :class:`~genart.gan.GanTrainer`);
+  Reset, the end of the session, or the app's trainer pool closing it kills the actor
+  (``ray.kill``). A proxy dropped without ``close`` takes its actor with it, as Ray ends an actor
+  once no handle to it is left.
+- ``train(epochs)`` is a streaming actor method whose frames arrive as they are computed. Closing the
+  generator (Stop, a closed tab, the per-run time limit) cancels it; the actor stops between two
+  steps, so the trainer is whole and Continue resumes from the last step.
+- The actor may be on another machine, so files travel as bytes: ``save``, ``export_generator`` and
+  ``timelapse`` are written in the actor's own temporary folder and copied to the caller's path;
+  ``restore`` sends the checkpoint's files.
+- An error raised in the actor (an InputError for a checkpoint of another shape…) is raised here as
+  itself; an actor that died (its node went away) reads as :class:`TrainerGone`, and the proxy
+  counts as closed.
+
+**CPUs.** The actor holds no CPU of the cluster for its lifetime (``num_cpus=0``): up to
+``GENART_MAX_TRAINERS`` idle trainers wait between a session's runs and must not keep the cluster's
+CPUs from the other tabs' runs. How many train at once is bounded by the app instead: Train and
+Continue share the heavy concurrency limit (the cluster's run slots, :func:`genart.compute.run_slots`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from typing import Iterator
+
+import numpy as np
+import ray
+
+from ..errors import GenartError, InputError, check_int
+from ..frames import Frame
+from ..gan import CHECKPOINT_PREFIX, CONFIG_FILE, GRID_SCALE, MAX_EPOCHS, GanConfig
+from . import ray_runs
+
+#: GanTrainer's words for a closed trainer, kept the same here.
+CLOSED = "This trainer has been closed; start a new one."
+#: Calls an actor serves at once: a run, the tab's reads between its steps (step, history) and the
+#: "Play" part's samples and walks; the trainer's own lock lets each in between two steps.
+ACTOR_THREADS = 8
+#: Seconds ``close`` waits for the trainer's last step and history before it kills the actor.
+CLOSE_WAIT_S = 2.0
+#: Attributes that never change for a trainer, read once when it is built.
+FIXED = ("num_examples", "data_source", "data_note", "data_digest", "architecture", "image_shape",
+         "examples_per_epoch", "steps_per_epoch", "precision")
+
+
+class TrainerGone(GenartError, RuntimeError):
+    """The actor holding a session's trainer died (its node left the cluster, or it ran out of memory)."""
+
+
+class TrainerActor:
+    """The cluster side: one session's :class:`~genart.gan.GanTrainer` (built by :meth:`build`)."""
+
+    def __init__(self):
+        self.trainer = None
+        self._runs, self._runs_lock = 0, threading.Lock()
+
+    def build(self, config: GanConfig, data) -> dict:
+        """Build the trainer (as ``GanTrainer(config, data)``); returns its fixed attributes."""
+        from ..gan import GanTrainer
+
+        self.trainer = GanTrainer(config, data)
+        return {name: getattr(self.trainer, name) for name in FIXED}
+
+    def train(self, epochs: int) -> Iterator[tuple]:
+        """``trainer.train(epochs)`` as compact frames: the preview grid at 1× and only when it changed."""
+        frames = self.trainer.train(epochs)
+        last = None
+        with self._runs_lock:
+            self._runs += 1
+        try:
+            for frame in frames:
+                small = None if frame.image is last else np.ascontiguousarray(frame.image[::GRID_SCALE, ::GRID_SCALE])
+                last = frame.image
+                yield small, frame.step, frame.total, frame.stage, dict(frame.metrics), frame.final
+        finally:
+            frames.close()
+            with self._runs_lock:
+                self._runs -= 1
+
+    def runs(self) -> int:
+        """Training runs in progress (a stopped one ends at its next step)."""
+        return self._runs
+
+    def call(self, name: str, *args):
+        """``trainer.<name>(*args)`` for the methods that return plain values (history, grid, samples, generate)."""
+        return getattr(self.trainer, name)(*args)
+
+    def step(self) -> int:
+        return self.trainer.step
+
+    def state(self) -> tuple[int, dict]:
+        return self.trainer.step, self.trainer.history()
+
+    def save(self) -> dict[str, bytes]:
+        """The files ``trainer.save`` writes, by name."""
+        with tempfile.TemporaryDirectory(prefix="genart-ckpt-") as folder:
+            self.trainer.save(folder)
+            return {name: _read(os.path.join(folder, name)) for name in sorted(os.listdir(folder))}
+
+    def restore(self, files: dict[str, bytes], shown: str) -> None:
+        """``trainer.restore`` on ``files``; its messages name ``shown`` (the caller's folder), not ours."""
+        with tempfile.TemporaryDirectory(prefix="genart-restore-") as folder:
+            for name, blob in files.items():
+                with open(os.path.join(folder, os.path.basename(name)), "wb") as fh:
+                    fh.write(blob)
+            try:
+                self.trainer.restore(folder)
+            except InputError as exc:
+                raise InputError(str(exc).replace(folder, shown)) from None
+
+    def export(self, method: str, suffix: str) -> bytes:
+        """The bytes of the file ``trainer.<method>(path)`` writes (``export_generator``, ``timelapse``)."""
+        with tempfile.TemporaryDirectory(prefix="genart-export-") as folder:
+            path = os.path.join(folder, "out" + suffix)
+            getattr(self.trainer, method)(path)
+            return _read(path)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _write(path: str | os.PathLike, blob: bytes) -> str:
+    with open(path, "wb") as fh:
+        fh.write(blob)
+    return str(path)
+
+
+_Actor = ray.remote(num_cpus=0, max_restarts=0, max_concurrency=ACTOR_THREADS)(TrainerActor)
+
+
+class RemoteTrainer:
+    """A :class:`~genart.gan.GanTrainer` living in a Ray actor, used as the trainer itself.
+
+    The attributes that never change (``config``, ``num_examples``, ``image_shape``…) are read once;
+    ``step``, ``epoch`` and ``history()`` ask the actor. Safe to share between threads, as GanTrainer.
+    """
+
+    def __init__(self, config: GanConfig = GanConfig(), data=None):
+        """Start the actor and build the trainer in it (the first one on a worker imports TensorFlow).
+
+        Args:
+            config: the settings, as for GanTrainer.
+            data: as for GanTrainer (uint8 images or a :class:`genart.imagesets.ImageSet`); sent to
+                the actor once.
+
+        Raises:
+            InputError, DataUnavailable: as GanTrainer (raised in the actor, re-raised here).
+            ClusterUnavailable: the cluster cannot be reached.
+        """
+        ray_runs.connect()
+        self.config = config
+        self._closed, self._lock = False, threading.Lock()
+        self._step, self._history = 0, None
+        self._actor = _Actor.remote()
+        try:
+            fixed = self._get(self._actor.build.remote(config, data))
+        except BaseException:
+            self._closed = True
+            ray.kill(self._actor, no_restart=True)
+            raise
+        for name, value in fixed.items():
+            setattr(self, name, value)
+
+    @property
+    def actor_id(self) -> str:
+        """The Ray actor's id (hex), as the cluster's dashboard and state API show it."""
+        return self._actor._actor_id.hex()
+
+    # -- talking to the actor -------------------------------------------------------------------------
+    def _get(self, ref):
+        """``ray.get(ref)``: the actor's own error as itself; a dead actor as InputError (closed) or TrainerGone."""
+        try:
+            return ray.get(ref)
+        except ray.exceptions.RayTaskError as exc:
+            raise ray_runs._cause(exc) from None
+        except ray.exceptions.RayActorError as exc:
+            raise self._lost(exc) from None
+
+    def _lost(self, exc: BaseException) -> GenartError:
+        """The error for a dead actor: closed by us (GanTrainer's words), or lost (the proxy closes)."""
+        if self._closed:
+            return InputError(CLOSED)
+        self._closed = True
+        return TrainerGone("This session's trainer was lost on the Ray cluster (its worker stopped: "
+                           f"{type(exc).__name__}); press Train to start a new one.")
+
+    def _call(self, method: str, *args):
+        self._require_open()
+        return self._get(getattr(self._actor, method).remote(*args))
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise InputError(CLOSED)
+
+    # -- training -------------------------------------------------------------------------------------
+    @property
+    def step(self) -> int:
+        """Training steps done so far (the last value seen once closed)."""
+        if not self._closed:
+            self._step = int(self._call("step"))
+        return self._step
+
+    @property
+    def epoch(self) -> float:
+        """Epochs done so far (fractional after a stopped run)."""
+        return self.step / self.steps_per_epoch
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran (or the actor died)."""
+        return self._closed
+
+    def train(self, epochs: int = 1) -> Iterator[Frame]:
+        """Train ``epochs`` more epochs in the actor (as :meth:`GanTrainer.train`).
+
+        Args:
+            epochs: epochs to add (1 … 1000).
+
+        Yields:
+            GanTrainer's frames; the grid array is the same object until a new preview is drawn.
+            Closing the generator stops the remote run between two steps.
+        """
+        check_int("epochs", epochs, 1, MAX_EPOCHS)
+        self._require_open()
+        return self._frames(epochs)
+
+    def _frames(self, epochs: int) -> Iterator[Frame]:
+        refs = self._actor.train.options(num_returns="streaming",
+                                         _generator_backpressure_num_objects=ray_runs.FRAMES_AHEAD).remote(epochs)
+        image = None
+        try:
+            for ref in refs:
+                small, step, total, stage, metrics, final = self._get(ref)
+                if small is not None:
+                    image = np.repeat(np.repeat(small, GRID_SCALE, 0), GRID_SCALE, 1)
+                self._step = step
+                yield Frame(image, step, total, stage, metrics, final=final)
+        except ray.exceptions.RayActorError as exc:  # raised by the stream itself when the actor dies
+            raise self._lost(exc) from None
+        finally:
+            ray.cancel(refs)  # stops the actor's run at its next step; a no-op once it has ended
+
+    # -- looking at it ---------------------------------------------------------------------------------
+    def history(self) -> dict[str, list]:
+        """Per-step losses and D's scores (copies), as :meth:`GanTrainer.history`."""
+        if self._closed and self._history is not None:
+            return {key: list(values) for key, values in self._history.items()}
+        return self._call("call", "history")
+
+    def grid(self) -> np.ndarray:
+        """The current 4×4 grid of the fixed preview noise (uint8 H×W×3)."""
+        return self._call("call", "grid")
+
+    def generate(self, noise: np.ndarray) -> np.ndarray:
+        """The generator's images for ``noise`` (N×noise_dim), as :meth:`GanTrainer.generate`."""
+        return self._call("call", "generate", np.asarray(noise, np.float32))
+
+    def samples(self, seed: int, n: int = 16) -> np.ndarray:
+        """A grid of ``n`` new samples for ``seed``, as :meth:`GanTrainer.samples`."""
+        return self._call("call", "samples", seed, n)
+
+    # -- files: written by the actor, copied to the caller's path ---------------------------------------
+    def save(self, directory: str | os.PathLike) -> str:
+        """Write the checkpoint and config into ``directory`` (created if missing); returns the prefix."""
+        files = self._call("save")
+        os.makedirs(directory, exist_ok=True)
+        for name, blob in files.items():
+            _write(os.path.join(directory, name), blob)
+        return os.path.join(str(directory), CHECKPOINT_PREFIX)
+
+    def restore(self, directory: str | os.PathLike) -> None:
+        """Load what :meth:`save` wrote in ``directory`` (its checkpoint files travel to the actor).
+
+        Raises:
+            InputError: as :meth:`GanTrainer.restore` (no checkpoint there, or one of another shape).
+        """
+        self._require_open()
+        names = os.listdir(directory) if os.path.isdir(directory) else []
+        files = {name: _read(os.path.join(directory, name)) for name in names
+                 if (name == CONFIG_FILE or name.startswith(CHECKPOINT_PREFIX + "."))
+                 and os.path.isfile(os.path.join(directory, name))}
+        self._call("restore", files, str(directory))
+
+    def export_generator(self, path: str | os.PathLike) -> str:
+        """Save the generator alone as a ``.keras`` file at ``path``."""
+        if not str(path).endswith(".keras"):
+            raise InputError(f"export_generator: the path must end in .keras; got {path}.")
+        return _write(path, self._call("export", "export_generator", ".keras"))
+
+    def timelapse(self, path: str | os.PathLike) -> str:
+        """Write the preview grids drawn so far as an animated GIF at ``path``."""
+        return _write(path, self._call("export", "timelapse", ".gif"))
+
+    def close(self) -> None:
+        """Kill the actor (its trainer's memory goes with its process). Afterwards ``step``, ``epoch``
+        and ``history`` give their last values (fetched here, waiting at most ``CLOSE_WAIT_S`` for a
+        step in progress) and everything else raises InputError, as a closed GanTrainer does."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            self._step, self._history = ray.get(self._actor.state.remote(), timeout=CLOSE_WAIT_S)
+        except Exception:  # a step still running, or the actor already gone: keep the last values seen
+            pass
+        ray.kill(self._actor, no_restart=True)
