@@ -81,19 +81,6 @@ def test_a_remote_trainer_trains_exactly_as_a_local_one(pair):
         remote.train(0)
 
 
-def test_the_actor_holds_no_cpu_and_each_trainer_has_its_own(pair):
-    import ray
-
-    remote, _, _ = pair
-    other = _remote(TINY)
-    try:
-        assert other.actor_id != remote.actor_id
-        assert ray.available_resources().get("CPU") == ray.cluster_resources()["CPU"]  # two idle trainers, 0 CPUs
-        assert other.step == 0 and remote.step == 8  # the new one starts over; the trained one is untouched
-    finally:
-        other.close()
-
-
 def test_stop_mid_training_leaves_a_trainer_that_continue_resumes(ray_cluster):
     """Closing the frame generator (Stop) stops the actor between two steps; Continue finishes the epoch,
     and the result equals an uninterrupted local epoch (everything random is a function of (seed, step))."""
@@ -187,3 +174,83 @@ def test_save_restore_round_trip_and_the_tabs_downloads(pair, tmp_path):
     with pytest.raises(InputError, match="must end in .keras"):
         remote.export_generator(tmp_path / "g.h5")
     local.close()
+
+
+@pytest.fixture()
+def ray_app(on_ray):
+    """The whole app built and launched (127.0.0.1) with GENART_RAY_ADDRESS set to the test cluster."""
+    from genart.ui import build_demo, launch_kwargs
+
+    demo = build_demo()
+    kwargs = launch_kwargs()
+    kwargs.update(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
+    demo.launch(**kwargs)
+    try:
+        yield demo.local_url
+    finally:
+        demo.close()
+
+
+def _live_trainers() -> set:
+    from genart.ui.gan import POOL
+
+    return {t for ref in list(POOL._live.values()) if (t := ref()) is not None and not t.closed}
+
+
+def _new_trainer(before: set):
+    """The one trainer the app made since ``before`` was taken."""
+    new = _live_trainers() - before
+    assert len(new) == 1, new
+    return new.pop()
+
+
+def test_sessions_get_their_own_actors_and_reset_kills_only_theirs(ray_app):
+    import ray
+    from gradio_client import Client
+    from PIL import Image
+
+    from genart.compute.ray_trainer import RemoteTrainer
+    from test_app_gan import STEP, steps
+
+    a, b = (Client(ray_app, verbose=False, analytics_enabled=False, download_files=False) for _ in range(2))
+    before = _live_trainers()
+    *_, status, _, note, gif, keras_file, ckpt = a.predict("mnist", "fast", 2e-4, 32, 1, 128, api_name="/train_gan")
+    assert steps(status) == (4, 4) and "done" in status and "batch 32" in note
+    ta = _new_trainer(before)
+    assert isinstance(ta, RemoteTrainer) and ta.step == 4
+    with Image.open(gif["path"]) as im:
+        assert im.format == "GIF"
+    with zipfile.ZipFile(ckpt["path"]) as zf:
+        assert json.loads(zf.read("genart_gan.json"))["step"] == 4
+    assert os.path.getsize(keras_file["path"]) > 0
+    before = _live_trainers()
+    _, status, *_ = b.predict("mnist", "fast", 2e-4, 16, 1, 128, api_name="/train_gan")
+    tb = _new_trainer(before)
+    assert steps(status) == (8, 8) and tb.step == 8 and ta.step == 4  # b's run left a's trainer alone
+    assert ta.actor_id != tb.actor_id
+    assert ray.available_resources().get("CPU") == ray.cluster_resources()["CPU"]  # idle trainers hold no CPU
+    # Stop in b mid-run, then Continue: b resumes from where it stopped; a is untouched
+    job = b.submit(10, api_name="/continue_gan")  # 80 steps planned
+    assert _wait(lambda: any(u[1] and STEP.search(u[1]) for u in job.outputs()), 120)
+    job.cancel()
+    assert _wait(lambda: ray.get(tb._actor.runs.remote()) == 0, 20), "Stop should end the actor's run"
+    stopped = tb.step
+    assert 8 < stopped < 88
+    _, status, *_ = b.predict(1, api_name="/continue_gan")
+    done, total = steps(status)
+    assert done == total == tb.step and total % 8 == 0 and total > stopped and ta.step == 4
+    image, _ = b.predict(7, api_name="/gan_samples")  # "Play" reads the same actor
+    assert np.array_equal(np.asarray(Image.open(image["path"]).convert("RGB")), tb.samples(7, 16))
+    # Reset in a kills a's actor; b's still answers
+    a_actor = ta._actor
+    a.predict(api_name="/reset_gan")
+    assert ta.closed
+    with pytest.raises(ray.exceptions.RayActorError):
+        ray.get(a_actor.step.remote(), timeout=30)
+    assert ray.get(tb._actor.step.remote(), timeout=30) == total and not tb.closed
+    with pytest.raises(Exception, match="Nothing to continue"):
+        a.predict(1, api_name="/continue_gan")
+    _, status, *_ = b.predict(1, api_name="/continue_gan")
+    assert steps(status) == (total + 8, total + 8)
+    b.predict(api_name="/reset_gan")
+    assert tb.closed
