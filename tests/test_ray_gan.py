@@ -252,5 +252,10 @@ def test_sessions_get_their_own_actors_and_reset_kills_only_theirs(ray_app):
         a.predict(1, api_name="/continue_gan")
     _, status, *_ = b.predict(1, api_name="/continue_gan")
     assert steps(status) == (total + 8, total + 8)
-    b.predict(api_name="/reset_gan")
+    # an actor that dies behind the app's back (its node left the cluster): a readable error, then closed
+    ray.kill(tb._actor)
+    with pytest.raises(Exception, match="lost on the Ray cluster.*press Train to start a new one"):
+        b.predict(1, api_name="/continue_gan")
     assert tb.closed
+    with pytest.raises(Exception, match="press Train to start a new one"):
+        b.predict(1, api_name="/continue_gan")

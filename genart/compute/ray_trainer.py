@@ -66,7 +66,8 @@ class TrainerActor:
         from ..gan import GanTrainer
 
         self.trainer = GanTrainer(config, data)
-        return {name: getattr(self.trainer, name) for name in FIXED}
+        return {"actor_id": ray.get_runtime_context().get_actor_id(),
+                **{name: getattr(self.trainer, name) for name in FIXED}}
 
     def train(self, epochs: int) -> Iterator[tuple]:
         """``trainer.train(epochs)`` as compact frames: the preview grid at 1× and only when it changed."""
@@ -167,13 +168,9 @@ class RemoteTrainer:
             self._closed = True
             ray.kill(self._actor, no_restart=True)
             raise
+        self.actor_id: str = fixed.pop("actor_id")  # as the cluster's dashboard and state API show it
         for name, value in fixed.items():
             setattr(self, name, value)
-
-    @property
-    def actor_id(self) -> str:
-        """The Ray actor's id (hex), as the cluster's dashboard and state API show it."""
-        return self._actor._actor_id.hex()
 
     # -- talking to the actor -------------------------------------------------------------------------
     def _get(self, ref):

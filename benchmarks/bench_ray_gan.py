@@ -1,0 +1,102 @@
+"""DCGAN trainer on Ray (issue #16): what the actor costs next to a trainer in this process.
+
+On a loopback Ray cluster started inside this process (:func:`genart.compute.ray_runs.start_local`,
+127.0.0.1 only), side by side with a :class:`~genart.gan.GanTrainer` in the same process:
+
+1. First frame of Train: building the trainer until its first frame arrives. On Ray that is a new
+   actor (a worker process that imports TensorFlow and builds the networks); every Train makes a
+   new actor, so it is timed twice (the second after the first was killed). Locally, the first
+   trainer in this process (TensorFlow already imported) and a second one.
+2. Seconds per training step: one epoch on the remote trainer, one on the local one, alternating
+   (``--blocks`` times) so other load hits both alike; the median of the blocks' seconds per step
+   (the first block is left out: it traces the step). Overhead = remote − local.
+3. A "Play" round trip: ``samples(seed, 16)`` on each, median of 10.
+
+Run: ``python benchmarks/bench_ray_gan.py [--batch 16 64] [--blocks 6]``. Note ``uptime`` beside the
+figures: timings taken while other work runs are noisy, the ratios less so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("GENART_PRECISION", "float32")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from genart.compute import ADDRESS_ENV, ray_runs  # noqa: E402
+from genart.gan import GanConfig  # noqa: E402
+
+
+def first_frame(make) -> float:
+    """Seconds from ``make()`` to the first frame of its ``train(1)``; closes the trainer."""
+    start = time.perf_counter()
+    trainer = make()
+    frames = trainer.train(1)
+    next(frames)
+    elapsed = time.perf_counter() - start
+    frames.close()
+    trainer.close()
+    return elapsed
+
+
+def epoch_seconds_per_step(trainer) -> float:
+    start, steps = time.perf_counter(), 0
+    for frame in trainer.train(1):
+        steps += 1
+    return (time.perf_counter() - start) / steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batch", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--blocks", type=int, default=6)
+    parser.add_argument("--steps", type=int, default=20, help="steps per block (one epoch)")
+    args = parser.parse_args()
+
+    os.environ[ADDRESS_ENV] = ray_runs.start_local(num_cpus=2)
+    from genart.compute.ray_trainer import RemoteTrainer
+    from genart.gan import GanTrainer
+
+    print(f"load: {os.getloadavg()[0]:.2f} (1-min average)")
+    config = GanConfig(batch_size=args.batch[0], examples_per_epoch=args.batch[0] * args.steps, seed=0)
+    local_first = [first_frame(lambda: GanTrainer(config)) for _ in range(2)]
+    remote_first = [first_frame(lambda: RemoteTrainer(config)) for _ in range(2)]
+    print("\n1. Train → first frame (s)      first   second")
+    print(f"   this process                 {local_first[0]:6.2f}  {local_first[1]:6.2f}")
+    print(f"   Ray actor (new each Train)   {remote_first[0]:6.2f}  {remote_first[1]:6.2f}")
+
+    print("\n2. seconds per step       local     Ray   overhead  ratio Ray/local")
+    for batch in args.batch:
+        config = GanConfig(batch_size=batch, examples_per_epoch=batch * args.steps, seed=0)
+        local, remote = GanTrainer(config), RemoteTrainer(config)
+        times: dict[str, list[float]] = {"local": [], "ray": []}
+        for _ in range(args.blocks):
+            times["local"].append(epoch_seconds_per_step(local))
+            times["ray"].append(epoch_seconds_per_step(remote))
+        lo, re = (statistics.median(times[k][1:]) for k in ("local", "ray"))
+        print(f"   batch {batch:<4}          {lo * 1000:6.1f} ms {re * 1000:6.1f} ms {(re - lo) * 1000:+6.1f} ms"
+              f"   {re / lo:5.2f}")
+        if batch == args.batch[-1]:
+            play = {}
+            for name, trainer in (("local", local), ("ray", remote)):
+                trainer.samples(0, 16)
+                runs = []
+                for seed in range(10):
+                    start = time.perf_counter()
+                    trainer.samples(seed, 16)
+                    runs.append(time.perf_counter() - start)
+                play[name] = statistics.median(runs)
+            print(f"\n3. samples(seed, 16): local {play['local'] * 1000:.1f} ms, Ray {play['ray'] * 1000:.1f} ms")
+        local.close()
+        remote.close()
+    print(f"\nload: {os.getloadavg()[0]:.2f} (1-min average)")
+    ray_runs.stop_local()
+
+
+if __name__ == "__main__":
+    main()
