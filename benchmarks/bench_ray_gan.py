@@ -11,6 +11,7 @@ On a loopback Ray cluster started inside this process (:func:`genart.compute.ray
    (``--blocks`` times) so other load hits both alike; the median of the blocks' seconds per step
    (the first block is left out: it traces the step). Overhead = remote − local.
 3. A "Play" round trip: ``samples(seed, 16)`` on each, median of 10.
+4. The actor's resident memory after training (each idle trainer on the cluster is such a process).
 
 Run: ``python benchmarks/bench_ray_gan.py [--batch 16 64] [--blocks 6]``. Note ``uptime`` beside the
 figures: timings taken while other work runs are noisy, the ratios less so.
@@ -44,6 +45,12 @@ def first_frame(make) -> float:
     return elapsed
 
 
+def resident_mib(pid: int, kind: str = "Rss") -> float:
+    """A process's resident memory (``Rss``) or its proportional share of it (``Pss``), from /proc (Linux)."""
+    with open(f"/proc/{pid}/smaps_rollup") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith(kind + ":")) / 1024
+
+
 def epoch_seconds_per_step(trainer) -> float:
     start, steps = time.perf_counter(), 0
     for frame in trainer.train(1):
@@ -59,6 +66,8 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ[ADDRESS_ENV] = ray_runs.start_local(num_cpus=2)
+    import ray
+
     from genart.compute.ray_trainer import RemoteTrainer
     from genart.gan import GanTrainer
 
@@ -92,6 +101,9 @@ def main() -> None:
                     runs.append(time.perf_counter() - start)
                 play[name] = statistics.median(runs)
             print(f"\n3. samples(seed, 16): local {play['local'] * 1000:.1f} ms, Ray {play['ray'] * 1000:.1f} ms")
+            pid = ray.get(remote._actor.__ray_call__.remote(lambda actor: os.getpid()))
+            print(f"\n4. the actor's process: {resident_mib(pid):.0f} MiB resident, "
+                  f"{resident_mib(pid, 'Pss'):.0f} MiB proportional (this process: {resident_mib(os.getpid()):.0f} MiB)")
         local.close()
         remote.close()
     print(f"\nload: {os.getloadavg()[0]:.2f} (1-min average)")

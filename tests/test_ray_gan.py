@@ -81,16 +81,31 @@ def test_a_remote_trainer_trains_exactly_as_a_local_one(pair):
         remote.train(0)
 
 
+def _pictures():
+    """120 grey 32×32 "own pictures" (soft stripes at random angles), as genart.imagesets loads them."""
+    from genart.imagesets import ImageSet, digest
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:32, 0:32]
+    angles = rng.uniform(0, np.pi, 120)[:, None, None]
+    images = (127.5 + 120 * np.sin((xx * np.cos(angles) + yy * np.sin(angles)) / 2.5)).astype(np.uint8)[..., None]
+    return ImageSet(images, digest(images), "stripes.zip", ("notes.txt",), "1 file was not a picture: notes.txt.")
+
+
 def test_stop_mid_training_leaves_a_trainer_that_continue_resumes(ray_cluster):
     """Closing the frame generator (Stop) stops the actor between two steps; Continue finishes the epoch,
-    and the result equals an uninterrupted local epoch (everything random is a function of (seed, step))."""
+    and the result equals an uninterrupted local epoch (everything random is a function of (seed, step)).
+    On own pictures: they travel to the actor with the trainer's construction."""
     import ray
 
     from genart.gan import GanTrainer
 
-    config = GanConfig(batch_size=16, examples_per_epoch=480, preview_every=5, seed=7)  # 30 steps an epoch
-    remote = _remote(config)
-    frames = remote.train(3)  # 90 steps planned
+    config = GanConfig(batch_size=8, dataset="own", preview_every=5, seed=7)  # 120 pictures: 15 steps an epoch
+    pictures = _pictures()
+    remote = _remote(config, data=pictures)
+    assert (remote.data_source, remote.data_note, remote.data_digest, remote.image_shape, remote.architecture) == \
+        ("own", pictures.note, pictures.digest, (32, 32, 1), "dcgan-32")
+    frames = remote.train(3)  # 45 steps planned
     seen = [next(frames).step for _ in range(4)]
     frames.close()
     assert seen == [1, 2, 3, 4]
@@ -98,17 +113,17 @@ def test_stop_mid_training_leaves_a_trainer_that_continue_resumes(ray_cluster):
     # its threads for good) within a few steps of the last frame read
     assert _wait(lambda: ray.get(remote._actor.runs.remote()) == 0, 20), "the stopped run should end"
     stopped = remote.step
-    assert 4 <= stopped < 30, stopped
+    assert 4 <= stopped < 15, stopped
     resumed = list(remote.train(1))  # the unfinished epoch counts as the one asked for
-    assert [f.step for f in resumed] == list(range(stopped + 1, 31)) and resumed[-1].final
-    local = GanTrainer(config)
+    assert [f.step for f in resumed] == list(range(stopped + 1, 16)) and resumed[-1].final
+    local = GanTrainer(config, data=pictures)
     expected = list(local.train(1))[-1]
     assert np.array_equal(resumed[-1].image, expected.image) and remote.history() == local.history()
     # closing kills the actor; the proxy then behaves like a closed GanTrainer
     actor = remote._actor
     remote.close()
     local.close()
-    assert remote.closed and remote.step == 30 and len(remote.history()["step"]) == 30
+    assert remote.closed and remote.step == 15 and len(remote.history()["step"]) == 15
     with pytest.raises(ray.exceptions.RayActorError):
         ray.get(actor.step.remote(), timeout=30)
     for call in (lambda: remote.train(1), remote.grid, lambda: remote.samples(0), lambda: remote.save("x"),

@@ -91,12 +91,14 @@ class TrainerActor:
 
     def call(self, name: str, *args):
         """``trainer.<name>(*args)`` for the methods that return plain values (history, grid, samples, generate)."""
+        if name not in ("history", "grid", "samples", "generate"):
+            raise ValueError(f"TrainerActor.call: {name!r} is not a plain-valued trainer method")
         return getattr(self.trainer, name)(*args)
 
     def step(self) -> int:
         return self.trainer.step
 
-    def state(self) -> tuple[int, dict]:
+    def state(self) -> tuple[int, dict]:  # what a closed proxy still answers
         return self.trainer.step, self.trainer.history()
 
     def save(self) -> dict[str, bytes]:
@@ -118,6 +120,8 @@ class TrainerActor:
 
     def export(self, method: str, suffix: str) -> bytes:
         """The bytes of the file ``trainer.<method>(path)`` writes (``export_generator``, ``timelapse``)."""
+        if method not in ("export_generator", "timelapse"):
+            raise ValueError(f"TrainerActor.export: {method!r} writes no file")
         with tempfile.TemporaryDirectory(prefix="genart-export-") as folder:
             path = os.path.join(folder, "out" + suffix)
             getattr(self.trainer, method)(path)
@@ -146,7 +150,8 @@ class RemoteTrainer:
     """
 
     def __init__(self, config: GanConfig = GanConfig(), data=None):
-        """Start the actor and build the trainer in it (the first one on a worker imports TensorFlow).
+        """Start the actor and build the trainer in it: each actor is a new worker process, which
+        imports TensorFlow first (a few seconds; bench_ray_gan.py measures it).
 
         Args:
             config: the settings, as for GanTrainer.
