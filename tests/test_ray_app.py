@@ -108,6 +108,17 @@ def test_stop_cancels_the_remote_task(ray_client, photo_file):
     assert wait_for(lambda: free_cpus() == 2, 30), "Stop should cancel the task and free its CPU"
 
 
+def test_the_per_run_time_limit_ends_the_remote_task(ray_client, photo_file, monkeypatch):
+    monkeypatch.setenv("GENART_MAX_RUN_SECONDS", "4")  # read when a run starts
+    assert wait_for(lambda: free_cpus() == 2, 30)
+    started = time.time()
+    final = ray_client.predict(handle_file(photo_file), **{**SMALL, "octaves": 6, "steps_per_octave": 200,
+                                                           "max_dim": 256}, api_name="/dream")
+    assert final[1].endswith("stopped at this server's limit of 4 s per run"), final[1]
+    assert time.time() - started < 90 and final[2] is not None  # its picture so far, with downloads
+    assert wait_for(lambda: free_cpus() == 2, 30), "the task should be cancelled at the limit"
+
+
 def test_errors_inside_the_task_read_as_sentences(ray_client, tmp_path, photo_file):
     fake = tmp_path / "notes.png"
     fake.write_text("this is a text file renamed to .png")  # decoded on the worker, from the bytes sent
