@@ -58,8 +58,11 @@ def measure(runs: int, size: int, steps: int) -> dict:
     os.environ["GENART_RAY_ADDRESS"] = ray_runs.cluster().address
     remote = streamed(dream)
     cold = timed(remote(PHOTO, cfg))  # a fresh worker: Python, TensorFlow, the network, the trace
-    for _ in range(2):  # the worker that computed may be either of two: warm both
-        timed(remote(PHOTO, cfg))
+    both = [remote(PHOTO, cfg), remote(PHOTO, cfg)]  # two tasks at once: one on each worker, both warm
+    for frames in both:
+        next(frames)
+    for frames in both:
+        timed(frames)
     timed(dream(PHOTO, cfg))  # warm this process
     figures = {"local": [], "ray": []}
     for _ in range(runs):

@@ -142,6 +142,22 @@ def test_style_transfer_streams_from_the_cluster(ray_client, style_files):
     np.testing.assert_array_equal(np.asarray(Image.open(png).convert("RGB")), local)
 
 
+def test_explorer_and_zoom_stream_from_the_cluster(ray_client, photo_file):
+    from genart.dream.explorer import channel_sheet
+
+    sheet, status = ray_client.predict("mixed2", 0, 2, 80, api_name="/dream_explore")
+    assert status.endswith("done")
+    # streamed as JPEG, which blurs the sheet's noise past any pixel comparison: its size is the check
+    local = [f for f in channel_sheet("mixed2", range(16), size=80, steps=2)][-1].image
+    assert np.asarray(Image.open(sheet["path"])).shape == local.shape
+
+    job = ray_client.submit(handle_file(photo_file), **SMALL, zoom_frames=3, zoom=1.1, zoom_steps=1,
+                            api_name="/dream_zoom")
+    job.result(timeout=300)
+    *_, final = job.outputs()
+    assert final[1].endswith("done") and final[3]["path"].endswith(".mp4") and final[4]["path"].endswith(".gif")
+
+
 def _python(code: str, **env) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k != "GENART_RAY_ADDRESS"}
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**environ, **env}, capture_output=True,
