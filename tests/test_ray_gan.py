@@ -98,11 +98,16 @@ def test_stop_mid_training_leaves_a_trainer_that_continue_resumes(ray_cluster):
     On own pictures: they travel to the actor with the trainer's construction."""
     import ray
 
+    from genart.compute import ray_trainer
     from genart.gan import GanTrainer
 
     config = GanConfig(batch_size=8, dataset="own", preview_every=5, seed=7)  # 120 pictures: 15 steps an epoch
     pictures = _pictures()
+    ray_trainer._refill_spare()  # as an earlier Train left it
+    spare = ray.get(ray_trainer._spare[0][1], timeout=120)
     remote = _remote(config, data=pictures)
+    # the trainer went into the spare actor (TensorFlow imported already); a new spare warms up
+    assert remote.actor_id == spare and ray.get(ray_trainer._spare[0][1], timeout=120) != spare
     assert (remote.data_source, remote.data_note, remote.data_digest, remote.image_shape, remote.architecture) == \
         ("own", pictures.note, pictures.digest, (32, 32, 1), "dcgan-32")
     frames = remote.train(3)  # 45 steps planned

@@ -6,7 +6,8 @@ On Ray (``GENART_RAY_ADDRESS`` set) the DCGAN tab makes each session's trainer w
 - Train creates the actor (:class:`TrainerActor`, wrapping a real :class:`~genart.gan.GanTrainer`);
   Reset, the end of the session, or the app's trainer pool closing it kills the actor
   (``ray.kill``). A proxy dropped without ``close`` takes its actor with it, as Ray ends an actor
-  once no handle to it is left.
+  once no handle to it is left. Each actor is a worker process of its own that must import
+  TensorFlow (seconds), so one spare actor waits, imported, for the next Train.
 - ``train(epochs)`` is a streaming actor method whose frames arrive as they are computed. Closing the
   generator (Stop, a closed tab, the per-run time limit) cancels it; the actor stops between two
   steps, so the trainer is whole and Continue resumes from the last step.
@@ -26,7 +27,6 @@ Continue share the heavy concurrency limit (the cluster's run slots, :func:`gena
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from typing import Iterator
 
@@ -37,6 +37,7 @@ from ..errors import GenartError, InputError, check_int
 from ..frames import Frame
 from ..gan import CHECKPOINT_PREFIX, CONFIG_FILE, GRID_SCALE, MAX_EPOCHS, GanConfig
 from . import ray_runs
+from .trainer_actor import TrainerActor, read_bytes
 
 #: GanTrainer's words for a closed trainer, kept the same here.
 CLOSED = "This trainer has been closed; start a new one."
@@ -45,92 +46,12 @@ CLOSED = "This trainer has been closed; start a new one."
 ACTOR_THREADS = 8
 #: Seconds ``close`` waits for the trainer's last step and history before it kills the actor.
 CLOSE_WAIT_S = 2.0
-#: Attributes that never change for a trainer, read once when it is built.
-FIXED = ("num_examples", "data_source", "data_note", "data_digest", "architecture", "image_shape",
-         "examples_per_epoch", "steps_per_epoch", "precision")
+#: ``0`` turns off the spare actor that waits, TensorFlow imported, for the next Train (default on).
+SPARE_ENV = "GENART_RAY_SPARE_TRAINER"
 
 
 class TrainerGone(GenartError, RuntimeError):
     """The actor holding a session's trainer died (its node left the cluster, or it ran out of memory)."""
-
-
-class TrainerActor:
-    """The cluster side: one session's :class:`~genart.gan.GanTrainer` (built by :meth:`build`)."""
-
-    def __init__(self):
-        self.trainer = None
-        self._runs, self._runs_lock = 0, threading.Lock()
-
-    def build(self, config: GanConfig, data) -> dict:
-        """Build the trainer (as ``GanTrainer(config, data)``); returns its fixed attributes."""
-        from ..gan import GanTrainer
-
-        self.trainer = GanTrainer(config, data)
-        return {"actor_id": ray.get_runtime_context().get_actor_id(),
-                **{name: getattr(self.trainer, name) for name in FIXED}}
-
-    def train(self, epochs: int) -> Iterator[tuple]:
-        """``trainer.train(epochs)`` as compact frames: the preview grid at 1× and only when it changed."""
-        frames = self.trainer.train(epochs)
-        last = None
-        with self._runs_lock:
-            self._runs += 1
-        try:
-            for frame in frames:
-                small = None if frame.image is last else np.ascontiguousarray(frame.image[::GRID_SCALE, ::GRID_SCALE])
-                last = frame.image
-                yield small, frame.step, frame.total, frame.stage, dict(frame.metrics), frame.final
-        finally:
-            frames.close()
-            with self._runs_lock:
-                self._runs -= 1
-
-    def runs(self) -> int:
-        """Training runs in progress (a stopped one ends at its next step)."""
-        return self._runs
-
-    def call(self, name: str, *args):
-        """``trainer.<name>(*args)`` for the methods that return plain values (history, grid, samples, generate)."""
-        if name not in ("history", "grid", "samples", "generate"):
-            raise ValueError(f"TrainerActor.call: {name!r} is not a plain-valued trainer method")
-        return getattr(self.trainer, name)(*args)
-
-    def step(self) -> int:
-        return self.trainer.step
-
-    def state(self) -> tuple[int, dict]:  # what a closed proxy still answers
-        return self.trainer.step, self.trainer.history()
-
-    def save(self) -> dict[str, bytes]:
-        """The files ``trainer.save`` writes, by name."""
-        with tempfile.TemporaryDirectory(prefix="genart-ckpt-") as folder:
-            self.trainer.save(folder)
-            return {name: _read(os.path.join(folder, name)) for name in sorted(os.listdir(folder))}
-
-    def restore(self, files: dict[str, bytes], shown: str) -> None:
-        """``trainer.restore`` on ``files``; its messages name ``shown`` (the caller's folder), not ours."""
-        with tempfile.TemporaryDirectory(prefix="genart-restore-") as folder:
-            for name, blob in files.items():
-                with open(os.path.join(folder, os.path.basename(name)), "wb") as fh:
-                    fh.write(blob)
-            try:
-                self.trainer.restore(folder)
-            except InputError as exc:
-                raise InputError(str(exc).replace(folder, shown)) from None
-
-    def export(self, method: str, suffix: str) -> bytes:
-        """The bytes of the file ``trainer.<method>(path)`` writes (``export_generator``, ``timelapse``)."""
-        if method not in ("export_generator", "timelapse"):
-            raise ValueError(f"TrainerActor.export: {method!r} writes no file")
-        with tempfile.TemporaryDirectory(prefix="genart-export-") as folder:
-            path = os.path.join(folder, "out" + suffix)
-            getattr(self.trainer, method)(path)
-            return _read(path)
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read()
 
 
 def _write(path: str | os.PathLike, blob: bytes) -> str:
@@ -140,6 +61,32 @@ def _write(path: str | os.PathLike, blob: bytes) -> str:
 
 
 _Actor = ray.remote(num_cpus=0, max_restarts=0, max_concurrency=ACTOR_THREADS)(TrainerActor)
+_spare: list = []  # at most one (actor, ObjectRef of its warm-up): the next Train's actor
+_spare_lock = threading.Lock()
+
+
+def _take_spare():
+    """The spare actor (waiting for its warm-up if it is still importing), or None."""
+    with _spare_lock:
+        if not _spare:
+            return None
+        actor, warm = _spare.pop()
+    try:
+        ray.get(warm)
+        return actor
+    except ray.exceptions.RayError:  # it died meanwhile: the caller starts a fresh one
+        ray.kill(actor, no_restart=True)
+        return None
+
+
+def _refill_spare() -> None:
+    """Start the next Train's actor warming up now (one process, no CPU reserved), unless turned off."""
+    if os.environ.get(SPARE_ENV, "1").strip() == "0":
+        return
+    with _spare_lock:
+        if not _spare:
+            actor = _Actor.remote()
+            _spare.append((actor, actor.warm.remote()))
 
 
 class RemoteTrainer:
@@ -150,8 +97,9 @@ class RemoteTrainer:
     """
 
     def __init__(self, config: GanConfig = GanConfig(), data=None):
-        """Start the actor and build the trainer in it: each actor is a new worker process, which
-        imports TensorFlow first (a few seconds; bench_ray_gan.py measures it).
+        """Build the trainer in an actor: the spare one, TensorFlow already imported, when there is
+        one; else a new worker process, which imports TensorFlow first (seconds: the first Train).
+        Then a new spare starts warming up for the next Train (``GENART_RAY_SPARE_TRAINER=0``: none).
 
         Args:
             config: the settings, as for GanTrainer.
@@ -166,13 +114,14 @@ class RemoteTrainer:
         self.config = config
         self._closed, self._lock = False, threading.Lock()
         self._step, self._history = 0, None
-        self._actor = _Actor.remote()
+        self._actor = _take_spare() or _Actor.remote()
         try:
             fixed = self._get(self._actor.build.remote(config, data))
         except BaseException:
             self._closed = True
             ray.kill(self._actor, no_restart=True)
             raise
+        _refill_spare()  # after this build, so that two TensorFlow imports never compete for the first Train
         self.actor_id: str = fixed.pop("actor_id")  # as the cluster's dashboard and state API show it
         for name, value in fixed.items():
             setattr(self, name, value)
@@ -287,7 +236,7 @@ class RemoteTrainer:
         """
         self._require_open()
         names = os.listdir(directory) if os.path.isdir(directory) else []
-        files = {name: _read(os.path.join(directory, name)) for name in names
+        files = {name: read_bytes(os.path.join(directory, name)) for name in names
                  if (name == CONFIG_FILE or name.startswith(CHECKPOINT_PREFIX + "."))
                  and os.path.isfile(os.path.join(directory, name))}
         self._call("restore", files, str(directory))
