@@ -7,7 +7,8 @@ On Ray (``GENART_RAY_ADDRESS`` set) the DCGAN tab makes each session's trainer w
   Reset, the end of the session, or the app's trainer pool closing it kills the actor
   (``ray.kill``). A proxy dropped without ``close`` takes its actor with it, as Ray ends an actor
   once no handle to it is left. Each actor is a worker process of its own that must import
-  TensorFlow (seconds), so one spare actor waits, imported, for the next Train.
+  TensorFlow (seconds), so one spare actor (one more idle process) waits, imported, for the next
+  Train.
 - ``train(epochs)`` is a streaming actor method whose frames arrive as they are computed. Closing the
   generator (Stop, a closed tab, the per-run time limit) cancels it; the actor stops between two
   steps, so the trainer is whole and Continue resumes from the last step.
@@ -74,8 +75,11 @@ def _take_spare():
     try:
         ray.get(warm)
         return actor
-    except ray.exceptions.RayError:  # it died meanwhile: the caller starts a fresh one
-        ray.kill(actor, no_restart=True)
+    except Exception:  # it died meanwhile, or belongs to a cluster this process has left: start afresh
+        try:
+            ray.kill(actor, no_restart=True)
+        except Exception:
+            pass
         return None
 
 
