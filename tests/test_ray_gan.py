@@ -279,3 +279,19 @@ def test_sessions_get_their_own_actors_and_reset_kills_only_theirs(ray_app):
     assert tb.closed
     with pytest.raises(Exception, match="press Train to start a new one"):
         b.predict(1, api_name="/continue_gan")
+
+
+def test_the_spare_actor_can_be_turned_off(ray_cluster, monkeypatch):
+    import ray
+
+    from genart.compute import ray_trainer
+
+    ray_trainer._refill_spare()
+    assert len(ray_trainer._spare) == 1
+    ray_trainer._refill_spare()
+    assert len(ray_trainer._spare) == 1  # one spare at most
+    actor, _ = ray_trainer._spare.pop()
+    ray.kill(actor)
+    monkeypatch.setenv(ray_trainer.SPARE_ENV, "0")
+    ray_trainer._refill_spare()
+    assert ray_trainer._spare == []
