@@ -10,7 +10,8 @@ How a run maps onto Ray:
 - :func:`remote_frames` starts ``fn(*args, **kwargs)`` as a streaming-generator task
   (``num_returns="streaming"``) and yields its frames as they arrive. Closing the generator (Stop,
   a closed tab, the per-run time limit) cancels the task, which frees its CPUs at once.
-- :func:`run_to_end` computes a whole run remotely and returns its final frame only (batches).
+- :func:`run_to_end` computes a whole run remotely and returns its final frame only (batches);
+  :func:`run_remote` calls a plain function there (the estimates time their steps on the cluster).
 - File paths among the arguments travel as the files' bytes (:func:`portable`), so no node needs
   the app's disk; genart's decoders take bytes as they take paths.
 """
@@ -190,6 +191,11 @@ def _frames(fn: Callable[..., Iterator], args: tuple, kwargs: dict) -> Iterator:
         frames.close()
 
 
+def _call(fn: Callable, args: tuple, kwargs: dict):
+    """A plain call's value."""
+    return fn(*args, **kwargs)
+
+
 def _final(fn: Callable[..., Iterator], args: tuple, kwargs: dict):
     """A whole run's final frame (the last one)."""
     last = None
@@ -241,6 +247,12 @@ def run_to_end(fn: Callable[..., Iterator], *args, **kwargs):
     """
     connect()
     return _task("final", _final).remote(fn, portable(args), {k: portable(v) for k, v in kwargs.items()})
+
+
+def run_remote(fn: Callable, *args, **kwargs):
+    """Start ``fn(*args, **kwargs)`` (a plain function) on the cluster; returns the ObjectRef of its value."""
+    connect()
+    return _task("call", _call).remote(fn, portable(args), {k: portable(v) for k, v in kwargs.items()})
 
 
 def result(ref):
