@@ -158,6 +158,22 @@ def test_explorer_and_zoom_stream_from_the_cluster(ray_client, photo_file):
     assert final[1].endswith("done") and final[3]["path"].endswith(".mp4") and final[4]["path"].endswith(".gif")
 
 
+def test_estimates_time_their_steps_on_the_cluster(ray_client, on_ray):
+    import ray
+
+    from genart import compute, dream, models
+
+    def pid_and_seconds(cfg, shape):
+        return os.getpid(), dream.step_seconds(cfg, shape)
+
+    worker, seconds = compute.call(pid_and_seconds, dream.DreamConfig(max_dim=128), (96, 128))
+    assert worker != os.getpid() and 0 < seconds < 60
+    assert ray.is_initialized()
+    line = ray_client.predict(None, ["mixed9"], 1, 1.3, 2, 0, 128, api_name="/dream_estimate")
+    assert line.startswith("**Estimate:** ≈ ") and " on a worker of the Ray cluster (" in line, line
+    assert not any("mixed9" in str(key) for key in models._cache)  # measured there: nothing built here
+
+
 def _python(code: str, **env) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k != "GENART_RAY_ADDRESS"}
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**environ, **env}, capture_output=True,
