@@ -103,7 +103,7 @@ def test_stop_mid_training_leaves_a_trainer_that_continue_resumes(ray_cluster):
 
     config = GanConfig(batch_size=8, dataset="own", preview_every=5, seed=7)  # 120 pictures: 15 steps an epoch
     pictures = _pictures()
-    ray_trainer._refill_spare()  # as an earlier Train left it
+    ray_trainer.start_spare()  # as an earlier Train left it
     spare = ray.get(ray_trainer._spare[0][1], timeout=120)
     remote = _remote(config, data=pictures)
     # the trainer went into the spare actor (TensorFlow imported already); a new spare warms up
@@ -286,12 +286,12 @@ def test_the_spare_actor_can_be_turned_off(ray_cluster, monkeypatch):
 
     from genart.compute import ray_trainer
 
-    ray_trainer._refill_spare()
+    ray_trainer.start_spare()
     assert len(ray_trainer._spare) == 1
-    ray_trainer._refill_spare()
+    ray_trainer.start_spare()
     assert len(ray_trainer._spare) == 1  # one spare at most
     actor, _ = ray_trainer._spare.pop()
     ray.kill(actor)
     monkeypatch.setenv(ray_trainer.SPARE_ENV, "0")
-    ray_trainer._refill_spare()
+    ray_trainer.start_spare()
     assert ray_trainer._spare == []

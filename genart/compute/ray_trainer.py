@@ -83,8 +83,10 @@ def _take_spare():
         return None
 
 
-def _refill_spare() -> None:
-    """Start the next Train's actor warming up now (one process, no CPU reserved), unless turned off."""
+def start_spare() -> None:
+    """Start the next Train's actor warming up now (one process, no CPU reserved), unless turned off
+    or one is there already. RemoteTrainer calls it after each build; an app's warm-up may call it
+    (after :func:`genart.compute.ray_runs.connect`) so that even the first Train finds one."""
     if os.environ.get(SPARE_ENV, "1").strip() == "0":
         return
     with _spare_lock:
@@ -125,7 +127,7 @@ class RemoteTrainer:
             self._closed = True
             ray.kill(self._actor, no_restart=True)
             raise
-        _refill_spare()  # after this build, so that two TensorFlow imports never compete for the first Train
+        start_spare()  # after this build, so that two TensorFlow imports never compete for the first Train
         self.actor_id: str = fixed.pop("actor_id")  # as the cluster's dashboard and state API show it
         for name, value in fixed.items():
             setattr(self, name, value)
