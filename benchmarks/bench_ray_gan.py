@@ -12,6 +12,7 @@ On a loopback Ray cluster started inside this process (:func:`genart.compute.ray
    (the first block is left out: it traces the step). Overhead = remote − local.
 3. A "Play" round trip: ``samples(seed, 16)`` on each, median of 10.
 4. The actor's resident memory after training (each idle trainer on the cluster is such a process).
+5. Ray's own cost per streamed frame: an actor streaming frames of the same shape, computing nothing.
 
 Run: ``python benchmarks/bench_ray_gan.py [--batch 16 64] [--blocks 6]``. Note ``uptime`` beside the
 figures: timings taken while other work runs are noisy, the ratios less so.
@@ -58,11 +59,40 @@ def epoch_seconds_per_step(trainer) -> float:
     return (time.perf_counter() - start) / steps
 
 
+class Frames:
+    """An actor that streams frames shaped like TrainerActor.train's, computing nothing: Ray's cost per frame."""
+
+    def stream(self, n: int, grid: bool):
+        import numpy as np
+
+        small = np.zeros((122, 122, 3), np.uint8)  # the 4×4 grid of 28-px digits at 1×
+        for step in range(1, n + 1):
+            yield (small if grid else None), step, n, "epoch 1/1", {"gen_loss": 0.7, "disc_loss": 1.3}, step == n
+
+
+def transport_ms(ray, n: int = 300) -> dict[bool, float]:
+    """Milliseconds per streamed frame, without and with the 1× grid in every frame (median of 3)."""
+    actor = ray.remote(num_cpus=0)(Frames).remote()
+    out = {}
+    for grid in (False, True):
+        runs = []
+        for _ in range(4):
+            start = time.perf_counter()
+            for ref in actor.stream.options(num_returns="streaming", _generator_backpressure_num_objects=4).remote(
+                    n, grid):
+                ray.get(ref)
+            runs.append((time.perf_counter() - start) / n * 1000)
+        out[grid] = statistics.median(runs[1:])
+    ray.kill(actor)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batch", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--blocks", type=int, default=6)
     parser.add_argument("--steps", type=int, default=20, help="steps per block (one epoch)")
+    parser.add_argument("--transport-only", action="store_true", help="only part 5")
     args = parser.parse_args()
 
     os.environ[ADDRESS_ENV] = ray_runs.start_local(num_cpus=2)
@@ -73,6 +103,10 @@ def main() -> None:
     from genart.gan import GanTrainer
 
     print(f"load: {os.getloadavg()[0]:.2f} (1-min average)")
+    if args.transport_only:
+        ms = transport_ms(ray)
+        print(f"5. Ray's cost per streamed frame: {ms[False]:.2f} ms (no new grid), {ms[True]:.2f} ms (with the grid)")
+        return
     config = GanConfig(batch_size=args.batch[0], examples_per_epoch=args.batch[0] * args.steps, seed=0)
     local_first = [first_frame(lambda: GanTrainer(config)) for _ in range(2)]
     fresh = [first_frame(lambda: RemoteTrainer(config))]  # no spare yet: a new actor
@@ -115,6 +149,8 @@ def main() -> None:
                   f"{resident_mib(pid, 'Pss'):.0f} MiB proportional (this process: {resident_mib(os.getpid()):.0f} MiB)")
         local.close()
         remote.close()
+    ms = transport_ms(ray)
+    print(f"\n5. Ray's cost per streamed frame: {ms[False]:.2f} ms (no new grid), {ms[True]:.2f} ms (with the grid)")
     print(f"\nload: {os.getloadavg()[0]:.2f} (1-min average)")
     ray_runs.stop_local()
 
