@@ -145,8 +145,9 @@ def main() -> None:
                 play[name] = statistics.median(runs)
             print(f"\n3. samples(seed, 16): local {play['local'] * 1000:.1f} ms, Ray {play['ray'] * 1000:.1f} ms")
             pid = ray.get(remote._actor.__ray_call__.remote(lambda actor: os.getpid()))
+            here = resident_mib(os.getpid())
             print(f"\n4. the actor's process: {resident_mib(pid):.0f} MiB resident, "
-                  f"{resident_mib(pid, 'Pss'):.0f} MiB proportional (this process: {resident_mib(os.getpid()):.0f} MiB)")
+                  f"{resident_mib(pid, 'Pss'):.0f} MiB proportional (this process: {here:.0f} MiB)")
         local.close()
         remote.close()
     ms = transport_ms(ray)
