@@ -124,11 +124,17 @@ def test_stop_mid_training_leaves_a_trainer_that_continue_resumes(ray_cluster):
     local = GanTrainer(config, data=pictures)
     expected = list(local.train(1))[-1]
     assert np.array_equal(resumed[-1].image, expected.image) and remote.history() == local.history()
-    # closing kills the actor; the proxy then behaves like a closed GanTrainer
+    # closing (Reset) while a run streams kills the actor: the run ends with GanTrainer's words for it,
+    # and the proxy then behaves like a closed GanTrainer
+    frames = remote.train(1)
+    assert next(frames).step == 16
     actor = remote._actor
     remote.close()
     local.close()
-    assert remote.closed and remote.step == 15 and len(remote.history()["step"]) == 15
+    with pytest.raises(InputError, match=CLOSED):
+        for _ in frames:  # the frames computed ahead, then the end
+            pass
+    assert remote.closed and 16 <= remote.step < 30 and len(remote.history()["step"]) == remote.step
     with pytest.raises(ray.exceptions.RayActorError):
         ray.get(actor.step.remote(), timeout=30)
     for call in (lambda: remote.train(1), remote.grid, lambda: remote.samples(0), lambda: remote.save("x"),

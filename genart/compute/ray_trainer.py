@@ -204,7 +204,10 @@ class RemoteTrainer:
         except ray.exceptions.RayActorError as exc:  # raised by the stream itself when the actor dies
             raise self._lost(exc) from None
         finally:
-            ray.cancel(refs)  # stops the actor's run at its next step; a no-op once it has ended
+            try:
+                ray.cancel(refs)  # stops the actor's run at its next step; a no-op once it has ended
+            except Exception:  # the actor is gone already (closed meanwhile)
+                pass
 
     # -- looking at it ---------------------------------------------------------------------------------
     def history(self) -> dict[str, list]:
