@@ -94,8 +94,17 @@ def test_recipe_restores_the_new_controls(client, tmp_path):
     values = client.predict(handle_file(str(path)), api_name="/dream_recipe")
     value = [v["value"] if isinstance(v, dict) and "value" in v else v for v in values]
     assert value[8:18] == ["norm", "mixed5", "chosen", "1, 9", 4, "2.5", 0.3, 4, "mixed3", 3.0]
-    weights = dict(zip([f"mixed{i}" for i in range(11)], value[18:]))
+    weights = dict(zip([f"mixed{i}" for i in range(11)], value[18:29]))
     assert weights["mixed3"] == 1.5 and weights["mixed5"] == 0.25 and weights["mixed0"] == 1.0
+
+
+def test_a_zoom_recipe_restores_the_zoom_sliders(client, tmp_path):
+    cfg = DreamConfig(layers=("mixed3",), zoom_frames=12, zoom=1.1, zoom_steps=7)
+    path = tmp_path / "zoom.json"
+    path.write_text(json.dumps(make_recipe("dream", cfg, weights="random")))
+    values = client.predict(handle_file(str(path)), api_name="/dream_recipe")
+    value = [v["value"] if isinstance(v, dict) and "value" in v else v for v in values]
+    assert value[-3:] == [12, 1.1, 7]
 
 
 def test_cli_mask_guide_and_new_options(tmp_path, files, photo, capsys):
