@@ -73,8 +73,10 @@ class TrainerActor:
     def step(self) -> int:
         return self.trainer.step
 
-    def state(self) -> tuple[int, dict]:  # what a closed proxy still answers
-        return self.trainer.step, self.trainer.history()
+    def state(self) -> tuple[int, dict]:
+        """Step and history at one moment (what a closed proxy still answers); a run may be stepping."""
+        with self.trainer._lock:  # GanTrainer's own lock (re-entrant): no step between the two reads
+            return self.trainer.step, self.trainer.history()
 
     def save(self) -> dict[str, bytes]:
         """The files ``trainer.save`` writes, by name."""
