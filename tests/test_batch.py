@@ -67,6 +67,10 @@ def test_folder_batch_reports_the_broken_file_goes_on_and_a_rerun_skips_what_is_
     assert mtimes(out) == before and captured.out == ""  # not recomputed
     assert "0 written, 3 already done, 1 failed" in captured.err and "broken.png:" in captured.err
 
+    assert main(["dream", "--batch", str(folder), "--out", str(out), *DREAM, "--seed", "3", "-q"]) == 1
+    assert "3 of the outputs already done were made with other settings" in capsys.readouterr().err
+    assert mtimes(out) == before
+
 
 def test_a_glob_gives_the_same_pictures_as_single_runs_and_an_interrupted_output_is_redone(folder, tmp_path, capsys):
     out = tmp_path / "out"
@@ -171,15 +175,20 @@ def test_style_video_frames_start_from_the_previous_result(tmp_path, style_files
     recipe = read_recipe(str(out / "frames" / "frame_00003.png"), "style")
     assert recipe["config"]["init"] == "image" and recipe["inputs"]["init_image"] == image_digest(results[1])
 
+    os.remove(out / "frames" / "frame_00003.png")  # resumed: frame 3 starts from frame 2's PNG
+    assert main(["style", "--video", str(clip), "--out", str(out), style_files[1], *STYLE, "-q"]) == 0
+    assert np.array_equal(pixels(out / "frames" / "frame_00003.png"), results[2])
+
 
 def test_a_ray_batch_writes_the_same_pictures_and_reports_the_broken_file(folder, tmp_path, capsys, on_ray):
+    Image.fromarray(picture(5, 12, 10)).save(folder / "tiny.png")  # decodes, but too small: refused by the task
     local, remote = tmp_path / "local", tmp_path / "remote"
     assert main(["dream", "--batch", str(folder), "--out", str(local), *DREAM, "-q"]) == 1
     capsys.readouterr()
     assert main(["dream", "--batch", str(folder), "--out", str(remote), *DREAM, "-q", "--ray", on_ray]) == 1
     err = capsys.readouterr().err
-    assert "3 written, 0 already done, 1 failed" in err and "broken.png: The image " in err
-    assert "computed on Ray cluster at" in err
+    assert "3 written, 0 already done, 2 failed" in err and "broken.png: The image " in err
+    assert "tiny.png: The image is 12×10 pixels" in err and "computed on Ray cluster at" in err
     assert outputs(remote) == outputs(local) == ["p0.png", "p1.png", "p2.png"]
     for name in outputs(local):
         assert np.array_equal(pixels(remote / name), pixels(local / name)), name

@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import GenartError, InputError
 from ..export import MAX_VIDEO_FRAMES, save_png
 from ..frames import Frame
 from ..recipe import png_text
@@ -96,6 +96,10 @@ def write_png(path: str, image: np.ndarray, recipe: dict) -> str:
     return path
 
 
+class RunFailed(GenartError):
+    """One input's run was lost on the cluster (its worker died); the batch goes on."""
+
+
 @dataclass
 class Report:
     """What a batch did: outputs written, outputs skipped (already done), failures (name, sentence)."""
@@ -130,8 +134,12 @@ class _Cluster:
 
     def __init__(self, address: str | None):
         from ..compute import ADDRESS_ENV
-        from ..compute import ray_runs
 
+        try:
+            from ..compute import ray_runs
+        except ImportError:
+            raise GenartError("--ray needs Ray, an optional extra: pip install .[ray] (or requirements-ray.txt).") \
+                from None
         if address:
             os.environ[ADDRESS_ENV] = address
         self.runs = ray_runs
@@ -140,6 +148,13 @@ class _Cluster:
 
     def submit(self, task: Task, args: tuple, kwargs: dict):
         return self.runs.run_to_end(task.body, *args, **kwargs)
+
+    def result(self, ref) -> Frame:
+        """A run's final frame; a worker lost on the way (crashed, out of memory) fails this input only."""
+        try:
+            return self.runs.result(ref)
+        except self.ray.exceptions.RayError as exc:
+            raise RunFailed(f"The Ray worker computing it failed ({type(exc).__name__}).") from None
 
     def first_done(self, refs: list):
         return self.ray.wait(refs, num_returns=1)[0][0]
@@ -172,6 +187,7 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
     cluster = _Cluster(ray) if use_ray else None
     pending: dict = {}  # ObjectRef → (item, recipe), runs in flight on the cluster
     previous: np.ndarray | None = None  # a chained task's last result
+    other = 0  # outputs already done with other settings
     if cluster is not None:
         report.notes.append(f"computed on {cluster.runs.cluster().describe()}")
     bar = _progress(total, unit, quiet)
@@ -180,7 +196,7 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
         """Write one result (or record its failure); the image written, else None."""
         try:
             image = compute().image
-        except InputError as exc:
+        except (InputError, RunFailed) as exc:
             report.failed.append((item.name, str(exc)))
             image = None
         else:
@@ -191,13 +207,14 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
 
     def collect() -> None:
         ref = cluster.first_done(list(pending))
-        finish(*pending.pop(ref), lambda: cluster.runs.result(ref))
+        finish(*pending.pop(ref), lambda: cluster.result(ref))
 
     try:
         for item in items:
             bar.set_postfix_str(item.name, refresh=False)
             if is_done(item.out):
                 report.skipped += 1
+                other += not _made_by(task, item.out)
                 previous = _read_png(item.out) if task.chained else None
                 bar.update()
                 continue
@@ -214,7 +231,7 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
                 result = finish(item, recipe, lambda: final_frame(task.body(*args, **kwargs)))
             elif task.chained:  # the next frame starts from this result: one at a time
                 ref = cluster.submit(task, args, kwargs)
-                result = finish(item, recipe, lambda: cluster.runs.result(ref))
+                result = finish(item, recipe, lambda: cluster.result(ref))
             else:
                 pending[cluster.submit(task, args, kwargs)] = (item, recipe)
                 while len(pending) >= cluster.limit:
@@ -227,7 +244,20 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
         if pending:
             cluster.cancel(pending)
         bar.close()
+    if other:
+        report.notes.append(f"{other} of the outputs already done were made with other settings or weights; they "
+                            "were kept (delete them, or choose another --out, to make them with these).")
     return report
+
+
+def _made_by(task: Task, path: str) -> bool:
+    """True when the finished output at ``path`` carries ``task``'s settings in its recipe."""
+    from ..recipe import read_recipe
+
+    try:
+        return task.made(read_recipe(path))
+    except InputError:  # not a genart PNG, or a damaged one
+        return False
 
 
 def _read_png(path: str) -> np.ndarray:

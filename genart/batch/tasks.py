@@ -48,13 +48,29 @@ class Task:
 
     ``call(image, previous)`` gives the task body's (args, kwargs) for one picture (``previous``: the
     result a chained frame starts from, else None); ``recipe(image, previous)`` the recipe its PNG
-    carries (it decodes the picture, so a broken file fails here, before any compute).
+    carries (it decodes the picture, so a broken file fails here, before any compute). ``settings``
+    is what a finished output's recipe must hold to count as made by this task (its config, as a
+    recipe records it, and the weights; a chained task's ``init`` varies and is left out).
     """
 
     body: Callable[..., Iterator[Frame]]
     call: Callable[[object, np.ndarray | None], tuple[tuple, dict]]
     recipe: Callable[[object, np.ndarray | None], dict]
+    settings: dict
     chained: bool = False
+
+    def made(self, recipe: dict) -> bool:
+        """True when ``recipe`` (a finished output's) has this task's settings."""
+        config = recipe.get("config") or {}
+        return recipe.get("weights") == self.settings["weights"] and all(
+            config.get(k) == v for k, v in self.settings["config"].items())
+
+
+def _settings(algorithm: str, config, weights: str, leave_out: tuple[str, ...] = ()) -> dict:
+    from ..recipe import make_recipe
+
+    recipe = make_recipe(algorithm, config, weights=weights)
+    return {"weights": weights, "config": {k: v for k, v in recipe["config"].items() if k not in leave_out}}
 
 
 def _bytes(path: str | None) -> bytes | None:
@@ -79,7 +95,7 @@ def dream_task(config, weights: str, *, guide: str | None = None, mask: str | No
         inputs = recipe_inputs(image, config, guide=guide, mask=mask)
         return make_recipe("dream", config, weights=weights, inputs=inputs)
 
-    return Task(dream_frames, call, recipe)
+    return Task(dream_frames, call, recipe, _settings("dream", config, weights))
 
 
 def style_task(config, weights: str, styles: list[str], *, init_image: str | None = None,
@@ -108,4 +124,4 @@ def style_task(config, weights: str, styles: list[str], *, init_image: str | Non
         return make_recipe("style", from_previous if previous is not None else config, weights=weights,
                            inputs=inputs)
 
-    return Task(style_frames, call, recipe, chained)
+    return Task(style_frames, call, recipe, _settings("style", config, weights, ("init",) if chained else ()), chained)
