@@ -98,7 +98,8 @@ def test_inputs_and_output_names(folder, tmp_path):
         batch.list_inputs(str(tmp_path / "nothing*.png"), str(tmp_path / "o"))
     with pytest.raises(batch.InputError, match="--out .* holds input pictures"):
         batch.list_inputs(str(folder), str(folder))
-    assert batch.output_paths(["x/a.jpg", "y/a.PNG", "x/b.png"], "o") == ["o/a_jpg.png", "o/a_png.png", "o/b.png"]
+    assert batch.output_paths(["x/a.jpg", "y/a.PNG", "x/b.png", "z/a.png"], "o") == \
+        ["o/a_jpg.png", "o/a_png.png", "o/b.png", "o/a_png_2.png"]
 
 
 @pytest.mark.parametrize("argv, message", [

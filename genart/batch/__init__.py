@@ -30,8 +30,9 @@ from __future__ import annotations
 import glob
 import os
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -77,10 +78,20 @@ def list_inputs(spec: str, out_dir: str) -> list[str]:
 
 
 def output_paths(inputs: list[str], out_dir: str) -> list[str]:
-    """``out_dir/<stem>.png`` per input; stems shared by several inputs keep their extension
-    (``a_jpg.png``, ``a_png.png``) so that no two inputs write the same file."""
+    """``out_dir/<stem>.png`` per input; a stem several inputs share keeps its extension (``a_jpg.png``,
+    ``a_png.png``), and a number if that is not enough (``a_png_2.png``): no two inputs write one file."""
     stems = [os.path.splitext(os.path.basename(p))[0] for p in inputs]
-    names = [f"{s}_{os.path.splitext(p)[1][1:].lower()}" if stems.count(s) > 1 else s for s, p in zip(stems, inputs)]
+    shared = Counter(stems)
+    names: list[str] = []
+    used: set[str] = set()
+    for stem, path in zip(stems, inputs):
+        name = base = f"{stem}_{os.path.splitext(path)[1][1:].lower()}" if shared[stem] > 1 else stem
+        k = 1
+        while name.lower() in used:  # lower: one file on case-insensitive disks
+            k += 1
+            name = f"{base}_{k}"
+        used.add(name.lower())
+        names.append(name)
     return [os.path.join(out_dir, n + ".png") for n in names]
 
 
