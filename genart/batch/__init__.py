@@ -182,7 +182,7 @@ def _progress(total: int, unit: str, quiet: bool):
 
 
 def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None = None, use_ray: bool = False,
-              quiet: bool = False, unit: str = "file", on_write: Callable[[str], None] = print) -> Report:
+              quiet: bool = False, unit: str = "file", on_write: Callable[[str], None] | None = None) -> Report:
     """Run ``task`` over ``items``: skip finished outputs, write the others, report the failures.
 
     Args:
@@ -192,7 +192,7 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
         ray: the cluster's address for ``use_ray`` (None: ``GENART_RAY_ADDRESS``, else ``auto``).
         use_ray: run on a Ray cluster instead of in this process.
         quiet: no progress bar.
-        on_write: called with each output path as it is written (default: print it).
+        on_write: called with each output path as it is written (default: print it on stdout, above the bar).
     """
     report = Report()
     cluster = _Cluster(ray) if use_ray else None
@@ -202,6 +202,7 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
     if cluster is not None:
         report.notes.append(f"computed on {cluster.runs.cluster().describe()}")
     bar = _progress(total, unit, quiet)
+    on_write = on_write or (lambda path: bar.write(path, file=sys.stdout))
 
     def finish(item: Item, recipe: dict, compute: Callable[[], Frame]) -> np.ndarray | None:
         """Write one result (or record its failure); the image written, else None."""
@@ -239,7 +240,10 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
                 bar.update()
                 continue
             if cluster is None:
-                result = finish(item, recipe, lambda: final_frame(task.body(*args, **kwargs)))
+                def shown(frame: Frame, name=item.name) -> None:  # where the file's run is, beside the bar
+                    bar.set_postfix_str(f"{name}: {frame.stage}, step {frame.step}/{frame.total}")
+
+                result = finish(item, recipe, lambda: final_frame(task.body(*args, **kwargs), shown))
             elif task.chained:  # the next frame starts from this result: one at a time
                 ref = cluster.submit(task, args, kwargs)
                 result = finish(item, recipe, lambda: cluster.result(ref))

@@ -32,11 +32,12 @@ def style_frames(content, styles, config, weights: str, init_image=None, mask=No
     return stylize(content, styles, config, model=model, init_image=init_image, mask=mask)
 
 
-def final_frame(frames: Iterable[Frame]) -> Frame:
-    """Drive a run to its end; its final frame."""
+def final_frame(frames: Iterable[Frame], on_frame: Callable[[Frame], None] | None = None) -> Frame:
+    """Drive a run to its end (showing each frame to ``on_frame``); its final frame."""
     last = None
     for last in frames:
-        pass
+        if on_frame is not None:
+            on_frame(last)
     if last is None or not last.final:
         raise InputError("The run ended before its final frame.")
     return last

@@ -80,7 +80,7 @@ def write_mp4(pngs: list[str], path: str, fps: float) -> str:
 
 
 def run_video(task: Task, video: str, out_dir: str, *, ray: str | None = None, use_ray: bool = False,
-              quiet: bool = False, on_write: Callable[[str], None] = print) -> Report:
+              quiet: bool = False, on_write: Callable[[str], None] | None = None) -> Report:
     """Run ``task`` over the frames of ``video``, then write ``out_dir/<stem>.mp4`` at its frame rate.
 
     Args:
@@ -110,5 +110,5 @@ def run_video(task: Task, video: str, out_dir: str, *, ray: str | None = None, u
         return report
     mp4 = os.path.join(out_dir, os.path.splitext(os.path.basename(video))[0] + ".mp4")
     report.written.append(write_mp4(paths, mp4, fps))
-    on_write(mp4)
+    (on_write or print)(mp4)
     return report
