@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="frames a second of the zoom animation's MP4 and GIF (default: 12)")
     style = command("style", "Neural style transfer: paint CONTENT in the style of STYLE (several blend).",
                     StyleConfig, TUTORIAL, {"tutorial": TUTORIAL, "fast": FAST})
-    style.add_argument("content", metavar="CONTENT", help="the content picture")
+    style.add_argument("content", nargs="?", metavar="CONTENT", help="the content picture (none with --batch/--video)")
     style.add_argument("styles", nargs="*", metavar="STYLE", help="one or more style pictures")
     style.add_argument("--init-image", metavar="IMAGE", help="the start picture for --init image")
     style.add_argument("--mask", metavar="PATH", help="where the style goes: a black-and-white picture (white = "

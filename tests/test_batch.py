@@ -108,6 +108,8 @@ def test_inputs_and_output_names(folder, tmp_path):
     (["dream", "--out", "o", "in.png"], "go with --batch or --video"),
     (["dream", "--batch", "x", "--out", "o", "--gif"], "--gif is for a single run"),
     (["style", "content.png"], "required: STYLE"),
+    (["style"], "required: CONTENT"),
+    (["style", "--video", "clip.mp4", "--out", "o"], "required: STYLE (the style pictures of the batch)"),
     (["dream"], "required: IMAGE"),
 ])
 def test_command_lines_that_mix_single_runs_and_batches_are_refused(argv, message, capsys):
@@ -194,3 +196,16 @@ def test_a_ray_batch_writes_the_same_pictures_and_reports_the_broken_file(folder
     for name in outputs(local):
         assert np.array_equal(pixels(remote / name), pixels(local / name)), name
         assert read_recipe(str(remote / name)) == read_recipe(str(local / name))
+
+
+def test_a_dream_video_on_ray_equals_the_local_one(tmp_path, capsys, monkeypatch, on_ray):
+    clip = tmp_path / "clip.mp4"
+    make_video(clip, frames=4, fps=5.0)
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    assert main(["dream", "--video", str(clip), "--out", str(local), *DREAM, "-q"]) == 0
+    assert main(["dream", "--video", str(clip), "--out", str(remote), *DREAM, "-q", "--ray"]) == 0  # $GENART_RAY_ADDRESS
+    assert "computed on Ray cluster at" in capsys.readouterr().err
+    assert outputs(remote / "frames") == outputs(local / "frames") == [f"frame_0000{k}.png" for k in range(1, 5)]
+    for name in outputs(local / "frames"):
+        assert np.array_equal(pixels(remote / "frames" / name), pixels(local / "frames" / name)), name
+    assert video_facts(remote / "clip.mp4") == (4, 5.0)

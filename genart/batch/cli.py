@@ -61,7 +61,9 @@ def check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     if args.command == "dream" and args.image is not None:
         parser.error(f"give IMAGE or --batch/--video, not both (got IMAGE {args.image})")
     if args.command == "style":
-        args.styles, args.content = [args.content, *args.styles], None
+        args.styles, args.content = [p for p in (args.content, *args.styles) if p is not None], None
+        if not args.styles:
+            parser.error("the following arguments are required: STYLE (the style pictures of the batch)")
 
 
 def run(args: argparse.Namespace, task: Task) -> int:
