@@ -91,6 +91,22 @@ def test_a_glob_gives_the_same_pictures_as_single_runs_and_an_interrupted_output
     assert np.array_equal(pixels(out / "p2.png"), pixels(single))
 
 
+def test_guide_mask_and_style_batches_equal_single_runs(folder, tmp_path, style_files):
+    mask = tmp_path / "mask.png"
+    Image.fromarray(np.tile(np.arange(80, dtype=np.uint8)[None, :] * 3, (60, 1))).save(mask)
+    dream_options = [*DREAM, "--guide", style_files[1], "--mask", str(mask)]
+    assert main(["dream", "--batch", str(folder / "p1.jpg"), "--out", str(tmp_path / "d"), *dream_options, "-q"]) == 0
+    assert main(["dream", str(folder / "p1.jpg"), *dream_options, "-o", str(tmp_path / "d.png"), "-q"]) == 0
+    # a style batch: its second picture starts from its own content (only video frames are chained)
+    assert main(["style", style_files[1], "--batch", str(folder / "p[02].png"), "--out", str(tmp_path / "s"),
+                 *STYLE, "-q"]) == 0
+    assert main(["style", str(folder / "p2.png"), style_files[1], *STYLE, "-o", str(tmp_path / "s.png"), "-q"]) == 0
+    for made, single in ((tmp_path / "d" / "p1.png", tmp_path / "d.png"), (tmp_path / "s" / "p2.png", tmp_path / "s.png")):
+        assert np.array_equal(pixels(made), pixels(single)), made
+        assert read_recipe(str(made)) == read_recipe(str(single))
+    assert read_recipe(str(tmp_path / "d" / "p1.png"))["inputs"].keys() == {"image", "guide", "mask"}
+
+
 def test_inputs_and_output_names(folder, tmp_path):
     assert [os.path.basename(p) for p in batch.list_inputs(str(folder), str(tmp_path / "o"))] == \
         ["broken.png", *NAMES]
