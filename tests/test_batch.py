@@ -101,7 +101,8 @@ def test_guide_mask_and_style_batches_equal_single_runs(folder, tmp_path, style_
     assert main(["style", style_files[1], "--batch", str(folder / "p[02].png"), "--out", str(tmp_path / "s"),
                  *STYLE, "-q"]) == 0
     assert main(["style", str(folder / "p2.png"), style_files[1], *STYLE, "-o", str(tmp_path / "s.png"), "-q"]) == 0
-    for made, single in ((tmp_path / "d" / "p1.png", tmp_path / "d.png"), (tmp_path / "s" / "p2.png", tmp_path / "s.png")):
+    pairs = ((tmp_path / "d" / "p1.png", tmp_path / "d.png"), (tmp_path / "s" / "p2.png", tmp_path / "s.png"))
+    for made, single in pairs:
         assert np.array_equal(pixels(made), pixels(single)), made
         assert read_recipe(str(made)) == read_recipe(str(single))
     assert read_recipe(str(tmp_path / "d" / "p1.png"))["inputs"].keys() == {"image", "guide", "mask"}
@@ -219,7 +220,8 @@ def test_a_dream_video_on_ray_equals_the_local_one(tmp_path, capsys, monkeypatch
     make_video(clip, frames=4, fps=5.0)
     local, remote = tmp_path / "local", tmp_path / "remote"
     assert main(["dream", "--video", str(clip), "--out", str(local), *DREAM, "-q"]) == 0
-    assert main(["dream", "--video", str(clip), "--out", str(remote), *DREAM, "-q", "--ray"]) == 0  # $GENART_RAY_ADDRESS
+    # --ray alone: the cluster $GENART_RAY_ADDRESS names
+    assert main(["dream", "--video", str(clip), "--out", str(remote), *DREAM, "-q", "--ray"]) == 0
     assert "computed on Ray cluster at" in capsys.readouterr().err
     assert outputs(remote / "frames") == outputs(local / "frames") == [f"frame_0000{k}.png" for k in range(1, 5)]
     for name in outputs(local / "frames"):
