@@ -32,7 +32,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import plans
+from . import compute, plans
 from .frames import Frame
 
 #: Runs estimated longer than this (seconds) get a cheaper suggestion.
@@ -211,7 +211,7 @@ def _make(key: tuple, segments: list[tuple[str, int, int, float]], detail: str, 
     seconds = sum(s.sec_per_step * (s.steps + s.setup_steps) + s.fixed_s for s in plan)
     rates = sorted(s.sec_per_step for s in plan)
     rate = f"{rates[0]:.2g} s/step" if rates[-1] < 1.2 * rates[0] else f"{rates[0]:.2g}–{rates[-1]:.2g} s/step"
-    return Estimate(seconds, f"≈ {format_duration(seconds)} on this machine ({detail}; {rate})", plan, key, overhead)
+    return Estimate(seconds, f"≈ {format_duration(seconds)} {_where()} ({detail}; {rate})", plan, key, overhead)
 
 
 def image_hw(source) -> tuple[int, int] | None:
@@ -252,6 +252,15 @@ def _timed(key: tuple, segments: list[plans.Segment], setup: float, step_seconds
 
 # --- the three algorithms ---------------------------------------------------------------------------
 
+def _where() -> str:
+    return "on a worker of the Ray cluster" if compute.on_ray() else "on this machine"
+
+
+def _where_runs(step_seconds, cfg, shape, model) -> float:
+    """``step_seconds`` measured where runs compute (a Ray worker when on Ray), or here with an injected model."""
+    return step_seconds(cfg, shape, model) if model is not None else compute.call(step_seconds, cfg, shape)
+
+
 def estimate_dream(cfg, image_shape: tuple[int, int] | None = None, *, model=None, measure: bool = True) -> Estimate:
     """Predicted time of ``dream(image, cfg)``.
 
@@ -269,7 +278,7 @@ def estimate_dream(cfg, image_shape: tuple[int, int] | None = None, *, model=Non
     detail = f"{cfg.octaves} octave{'s' if cfg.octaves > 1 else ''} × {cfg.steps_per_octave} steps, {_span(segments)}"
     if cfg.zoom_frames:
         detail += f", then {cfg.zoom_frames} zoom frames × {cfg.zoom_steps} steps"
-    return _timed(key, segments, 1.0, lambda shape: dream.step_seconds(cfg, shape, model), detail, measure)
+    return _timed(key, segments, 1.0, lambda shape: _where_runs(dream.step_seconds, cfg, shape, model), detail, measure)
 
 
 def estimate_style(cfg, content_shape: tuple[int, int] | None = None, n_styles: int = 1, *, model=None,
@@ -292,7 +301,7 @@ def estimate_style(cfg, content_shape: tuple[int, int] | None = None, n_styles: 
            precision.resolve(cfg.precision).dtype)
     scales = f" over {len(segments)} scales" if len(segments) > 1 else ""
     detail = f"{cfg.optimizer}, {cfg.steps} steps{scales}, {_span(segments)}"
-    return _timed(key, segments, setup, lambda shape: style.step_seconds(cfg, shape, model), detail, measure)
+    return _timed(key, segments, setup, lambda shape: _where_runs(style.step_seconds, cfg, shape, model), detail, measure)
 
 
 def estimate_gan(cfg, epochs: int, num_examples: int, *, fresh: bool = True, measure: bool = True) -> Estimate:
@@ -315,10 +324,10 @@ def estimate_gan(cfg, epochs: int, num_examples: int, *, fresh: bool = True, mea
     key = ("gan", cfg.noise_dim, dtype, gan.image_shape(cfg))
     detail = f"{epochs} epoch{'s' if epochs > 1 else ''} × {segments[0].steps // int(epochs)} steps of {cfg.batch_size}"
     if measure:  # builds the probe trainer the first time
-        _timed(key, segments, 2.0, lambda shape: gan.step_seconds(cfg, shape), detail, True, overhead=OVERHEAD_BATCH)
+        _timed(key, segments, 2.0, lambda shape: compute.call(gan.step_seconds, cfg, shape), detail, True, overhead=OVERHEAD_BATCH)
     start_s = _gan_startup.get(key, 0.0) if fresh else 0.0
     if measure and fresh and key not in _gan_startup:
-        start_s = _gan_startup[key] = gan.startup_seconds(cfg)
+        start_s = _gan_startup[key] = compute.call(gan.startup_seconds, cfg)
     return _timed(key, segments, 2.0, None, detail, False, overhead=OVERHEAD_BATCH, fixed_s=start_s)
 
 

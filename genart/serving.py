@@ -41,13 +41,15 @@ def warm_up_wanted(environ: MutableMapping[str, str] = os.environ) -> bool:
 
 
 def warm_up() -> dict[str, float | str]:
-    """Fetch weights and data and trace each tab's default step at a tiny size, once.
+    """Fetch weights and data and trace each tab's default step at a tiny size, once (on a Ray
+    cluster, the runs warm a worker there).
 
     Returns seconds spent per part, or the error message of a part that failed (logged, not
     raised: a visitor then sees the same clear message when they press Run).
     """
     import numpy as np
 
+    from .compute import streamed
     from .data import load_digits
     from .dream import DreamConfig, dream
     from .style import FAST, stylize
@@ -55,8 +57,8 @@ def warm_up() -> dict[str, float | str]:
     yy, xx = np.mgrid[0:96, 0:128]
     image = np.stack([xx * 2, yy * 2, (xx + yy) % 256], axis=2).astype(np.uint8)
     parts = {
-        "dream": lambda: [*dream(image, DreamConfig(octaves=1, steps_per_octave=1, max_dim=128))],
-        "style": lambda: [*stylize(image, image, dataclasses.replace(FAST, steps=1, max_dim=64, scales=1))],
+        "dream": lambda: [*streamed(dream)(image, DreamConfig(octaves=1, steps_per_octave=1, max_dim=128))],
+        "style": lambda: [*streamed(stylize)(image, image, dataclasses.replace(FAST, steps=1, max_dim=64, scales=1))],
         "digits": lambda: load_digits("mnist"),
     }
     report: dict[str, float | str] = {}

@@ -90,3 +90,13 @@ def trainer_factory(local: Callable):
     from .ray_trainer import RemoteTrainer
 
     return RemoteTrainer
+
+
+def call(fn: Callable, *args, **kwargs):
+    """``fn(*args, **kwargs)`` where runs compute: here, or as a Ray task whose value comes back
+    (the estimates time their steps this way, on the hardware that will run them)."""
+    if not on_ray():
+        return fn(*args, **kwargs)
+    from .ray_runs import result, run_remote
+
+    return result(run_remote(fn, *args, **kwargs))

@@ -10,7 +10,8 @@ How a run maps onto Ray:
 - :func:`remote_frames` starts ``fn(*args, **kwargs)`` as a streaming-generator task
   (``num_returns="streaming"``) and yields its frames as they arrive. Closing the generator (Stop,
   a closed tab, the per-run time limit) cancels the task, which frees its CPUs at once.
-- :func:`run_to_end` computes a whole run remotely and returns its final frame only (batches).
+- :func:`run_to_end` computes a whole run remotely and returns its final frame only (batches);
+  :func:`run_remote` calls a plain function there (the estimates time their steps on the cluster).
 - File paths among the arguments travel as the files' bytes (:func:`portable`), so no node needs
   the app's disk; genart's decoders take bytes as they take paths.
 """
@@ -18,6 +19,8 @@ How a run maps onto Ray:
 from __future__ import annotations
 
 import os
+import socket
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -29,6 +32,12 @@ from . import ADDRESS_ENV, cpus_per_run, ray_address
 #: instead, unless this variable is 0 when Ray is imported: :func:`start_local` sets it, so a test's
 #: or a benchmark's cluster talks over loopback only.
 LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+#: Host names of a cluster on this machine's loopback.
+LOOPBACK_HOSTS = ("localhost", "::1")
+#: Ray's token authentication: its switch, and the token ``ray start`` writes on this machine.
+AUTH_ENV, AUTH_TOKEN = "RAY_AUTH_MODE", "~/.ray/auth_token"
+#: Seconds to wait for a cluster's port to answer before saying it cannot be reached.
+CONNECT_TIMEOUT_S = 3.0
 #: Environment the workers get from the app: what the header promises must hold on the cluster too.
 FORWARDED_ENV = ("GENART_WEIGHTS", "GENART_PRECISION", "TF_CPP_MIN_LOG_LEVEL")
 #: Frames a task may compute ahead of the app: a stalled browser pauses the task instead of piling
@@ -54,24 +63,60 @@ def runtime_env() -> dict:
 _lock = threading.Lock()
 
 
+def _keep_on_loopback() -> None:
+    """Make Ray advertise 127.0.0.1 for this process's node (before or after Ray's import)."""
+    os.environ[LOOPBACK_ENV] = "0"
+    if "ray" in sys.modules:
+        from ray._private import ray_constants
+
+        ray_constants.ENABLE_RAY_CLUSTER = False
+
+
+def _host_port(address: str) -> tuple[str, int] | None:
+    """``("127.0.0.1", 6379)`` from ``"127.0.0.1:6379"``; None for ``auto`` and other forms."""
+    host, sep, port = address.rpartition(":")
+    return (host.strip("[]"), int(port)) if sep and host and port.isdigit() else None
+
+
+def _unavailable(address: str, why: str) -> ClusterUnavailable:
+    auth = "" if AUTH_ENV in os.environ else (f" If the cluster uses token authentication (Ray's default), set "
+                                              f"{AUTH_ENV}=token as Ray's documentation says.")
+    return ClusterUnavailable(f"Could not reach the Ray cluster at {address} ({ADDRESS_ENV}): {why}. Start one "
+                              f"with `ray start --head`, or unset the variable to compute in this process.{auth}")
+
+
 def connect():
     """Connect this process to the cluster (once; a cluster already joined is reused) and return ``ray``.
+
+    A loopback address (``127.0.0.1:6379``, ``localhost:…``) keeps this process's side of Ray on
+    loopback too. Nothing listening at the address is found out in seconds, not after Ray's minutes
+    of retries.
 
     Raises:
         ClusterUnavailable: the address is wrong or nothing answers there.
     """
-    address = ray_address()
-    ray = _ray()
+    address = ray_address() or "auto"
+    target = _host_port(address)
     with _lock:
-        if ray.is_initialized():
-            return ray
+        if "ray" in sys.modules and sys.modules["ray"].is_initialized():
+            return sys.modules["ray"]
+        if target is not None:
+            if target[0] in LOOPBACK_HOSTS or target[0].startswith("127."):
+                _keep_on_loopback()
+                # Ray turns on token authentication for a cluster it finds by itself (``auto``)
+                # when this machine has a token, but never for an explicit address: a loopback
+                # address is this machine's cluster too, so it is treated the same way.
+                if AUTH_ENV not in os.environ and os.path.isfile(os.path.expanduser(AUTH_TOKEN)):
+                    os.environ[AUTH_ENV] = "token"
+            try:
+                socket.create_connection(target, timeout=CONNECT_TIMEOUT_S).close()
+            except OSError as exc:
+                raise _unavailable(address, exc.strerror or str(exc)) from None
+        ray = _ray()
         try:
-            ray.init(address=address or "auto", runtime_env=runtime_env(), log_to_driver=False,
-                     logging_level="WARNING")
+            ray.init(address=address, runtime_env=runtime_env(), log_to_driver=False, logging_level="WARNING")
         except Exception as exc:  # ConnectionError, ValueError (bad address), RuntimeError
-            raise ClusterUnavailable(f"Could not reach the Ray cluster at {address} ({ADDRESS_ENV}): {exc}. "
-                                     "Start one with `ray start --head`, or unset the variable to compute "
-                                     "in this process.") from None
+            raise _unavailable(address, str(exc)) from None
     return ray
 
 
@@ -81,11 +126,8 @@ def start_local(num_cpus: int = 2) -> str:
     Returns its address: set ``GENART_RAY_ADDRESS`` to it and the app (built afterwards) and
     :func:`connect` use it. :func:`stop_local` ends it.
     """
-    os.environ[LOOPBACK_ENV] = "0"
+    _keep_on_loopback()
     ray = _ray()
-    from ray._private import ray_constants  # read at Ray's import; an earlier import must see it too
-
-    ray_constants.ENABLE_RAY_CLUSTER = False
     with _lock:
         if not ray.is_initialized():
             ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
@@ -149,6 +191,11 @@ def _frames(fn: Callable[..., Iterator], args: tuple, kwargs: dict) -> Iterator:
         frames.close()
 
 
+def _call(fn: Callable, args: tuple, kwargs: dict):
+    """A plain call's value."""
+    return fn(*args, **kwargs)
+
+
 def _final(fn: Callable[..., Iterator], args: tuple, kwargs: dict):
     """A whole run's final frame (the last one)."""
     last = None
@@ -200,6 +247,12 @@ def run_to_end(fn: Callable[..., Iterator], *args, **kwargs):
     """
     connect()
     return _task("final", _final).remote(fn, portable(args), {k: portable(v) for k, v in kwargs.items()})
+
+
+def run_remote(fn: Callable, *args, **kwargs):
+    """Start ``fn(*args, **kwargs)`` (a plain function) on the cluster; returns the ObjectRef of its value."""
+    connect()
+    return _task("call", _call).remote(fn, portable(args), {k: portable(v) for k, v in kwargs.items()})
 
 
 def result(ref):

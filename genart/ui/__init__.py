@@ -8,7 +8,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from .. import compute, precision
-from ..dream import dream
+from ..dream import dream as dream_run  # not `dream`: genart.ui.dream (the tab) takes that name here
 from ..dream.explorer import channel_sheet
 from ..gan import GanTrainer
 from ..models import weights_label, weights_mode
@@ -57,7 +57,7 @@ def build_demo() -> gr.Blocks:
         gr.Markdown(f"**Runs compute in:** {compute_note}", elem_id="genart-compute")
         with gr.Tabs(elem_id="genart-tabs") as tabs:
             with gr.Tab("DeepDream", id="dream"):
-                dream_tab = build_dream_tab(run=compute.streamed(dream), explore=compute.streamed(channel_sheet))
+                dream_tab = build_dream_tab(run=compute.streamed(dream_run), explore=compute.streamed(channel_sheet))
             with gr.Tab("Style transfer", id="style"):
                 style = build_style_tab(run=compute.streamed(stylize))
             with gr.Tab("DCGAN", id="gan"):
