@@ -5,8 +5,8 @@
 One measurement (one process): the script makes ``--images`` pictures of ``--size`` px, then runs
 ``genart.batch`` over them, each a short dream (one octave of ``--steps`` steps, mixed3, no tiles):
 
-* in this process, cold (the network is built and the step traced on the first picture) and warm
-  (a second batch into another folder);
+* in this process, cold (TensorFlow imported, the network built and the step traced on the first
+  picture) and warm (a second batch into another folder);
 * on a Ray cluster started inside this process with ``--workers`` CPUs on 127.0.0.1
   (:func:`genart.compute.ray_runs.start_local`; one run per CPU, twice that many in flight), cold
   (the workers import TensorFlow and build the network) and warm.
