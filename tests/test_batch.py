@@ -215,7 +215,7 @@ def test_a_ray_batch_writes_the_same_pictures_and_reports_the_broken_file(folder
         assert read_recipe(str(remote / name)) == read_recipe(str(local / name))
 
 
-def test_a_dream_video_on_ray_equals_the_local_one(tmp_path, capsys, monkeypatch, on_ray):
+def test_dream_and_style_videos_on_ray_equal_the_local_ones(tmp_path, capsys, monkeypatch, on_ray, style_files):
     clip = tmp_path / "clip.mp4"
     make_video(clip, frames=4, fps=5.0)
     local, remote = tmp_path / "local", tmp_path / "remote"
@@ -227,3 +227,10 @@ def test_a_dream_video_on_ray_equals_the_local_one(tmp_path, capsys, monkeypatch
     for name in outputs(local / "frames"):
         assert np.array_equal(pixels(remote / "frames" / name), pixels(local / "frames" / name)), name
     assert video_facts(remote / "clip.mp4") == (4, 5.0)
+
+    monkeypatch.setattr(batch, "MAX_FRAMES", 2)  # style frames are chained: on Ray one after another
+    for out, ray in ((tmp_path / "style_local", []), (tmp_path / "style_remote", ["--ray", on_ray])):
+        assert main(["style", "--video", str(clip), "--out", str(out), style_files[1], *STYLE, "-q", *ray]) == 0
+    for name in ("frame_00001.png", "frame_00002.png"):
+        assert np.array_equal(pixels(tmp_path / "style_remote" / "frames" / name),
+                              pixels(tmp_path / "style_local" / "frames" / name)), name

@@ -16,7 +16,15 @@ from ..frames import Frame
 # --- the task bodies (run here or on a Ray worker) ----------------------------------------------------
 
 def dream_frames(image, config, weights: str, guide=None, mask=None) -> Iterator[Frame]:
-    """:func:`genart.dream.dream` on ``image`` with the ``weights`` network (built or cached here)."""
+    """:func:`genart.dream.dream` on ``image`` with the ``weights`` network (built or cached here).
+
+    Args:
+        image: the picture (bytes or an array); config: a DreamConfig; weights: ``imagenet`` or ``random``;
+        guide, mask: as :func:`genart.dream.dream` takes them (bytes here).
+
+    Yields:
+        The run's frames, the last one final.
+    """
     from .. import models
     from ..dream import dream
 
@@ -24,7 +32,15 @@ def dream_frames(image, config, weights: str, guide=None, mask=None) -> Iterator
 
 
 def style_frames(content, styles, config, weights: str, init_image=None, mask=None) -> Iterator[Frame]:
-    """:func:`genart.style.stylize` of ``content`` with the ``weights`` VGG19 (built or cached here)."""
+    """:func:`genart.style.stylize` of ``content`` with the ``weights`` VGG19 (built or cached here).
+
+    Args:
+        content: the picture (bytes or an array); styles: one style picture or a list; config: a
+        StyleConfig; weights: ``imagenet`` or ``random``; init_image, mask: as :func:`genart.style.stylize`.
+
+    Yields:
+        The run's frames, the last one final.
+    """
     from .. import models
     from ..style import stylize
 
@@ -83,7 +99,12 @@ def _bytes(path: str | None) -> bytes | None:
 
 
 def dream_task(config, weights: str, *, guide: str | None = None, mask: str | None = None) -> Task:
-    """DeepDream of each picture with ``config`` (and the same guide and mask for all)."""
+    """DeepDream of each picture with ``config`` (and the same guide and mask for all).
+
+    Args:
+        config: the DreamConfig of every run; weights: ``imagenet`` or ``random``.
+        guide, mask: paths of a guide picture and a mask for every run, read once (None: none).
+    """
     from ..dream import recipe_inputs
     from ..recipe import make_recipe
 
@@ -101,8 +122,15 @@ def dream_task(config, weights: str, *, guide: str | None = None, mask: str | No
 
 def style_task(config, weights: str, styles: list[str], *, init_image: str | None = None,
                mask: str | None = None, chained: bool = False) -> Task:
-    """Style transfer of each picture (the content) onto ``styles``; ``chained``: each starts from the
-    previous result (``init="image"``) when there is one (a video's frames)."""
+    """Style transfer of each picture (the content) onto ``styles``.
+
+    Args:
+        config: the StyleConfig of every run; weights: ``imagenet`` or ``random``.
+        styles: paths of the style pictures (one, or several blended by ``config.blend``), read once.
+        init_image, mask: paths of a start picture (``init="image"``) and a mask for every run.
+        chained: each picture starts from the previous one's result (``init="image"``) when there is
+            one: a video's frames.
+    """
     from ..recipe import image_digest, make_recipe, mask_digest
 
     pictures = [_bytes(s) for s in styles]
