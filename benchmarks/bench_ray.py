@@ -10,6 +10,8 @@ Rows, per way of computing (the medians of ``--runs`` interleaved runs in one pr
 * frames/s: frames received over the run's wall time (DeepDream yields about every 0.75 s of compute);
 * run: seconds for the whole run.
 
+and how long Stop takes to free a remote run's CPU (closing its generator cancels the task).
+
 Both ways run *warm* (the network built and the step traced in the process that computes): what a
 visitor gets once the server has served its first run. The first run on a fresh Ray worker (Python,
 TensorFlow and the network loaded there) is printed on its own. ``--repeat N`` runs the whole
@@ -68,10 +70,27 @@ def measure(runs: int, size: int, steps: int) -> dict:
     for _ in range(runs):
         figures["local"].append(timed(dream(PHOTO, cfg)))
         figures["ray"].append(timed(remote(PHOTO, cfg)))
+    figures["stop"] = stop_latency(remote, cfg)
     ray_runs.stop_local()
     figures["ray_cold"] = cold
     figures["uptime"] = os.getloadavg()[0]
     return figures
+
+
+def stop_latency(remote, cfg) -> float:
+    """Seconds from closing a running remote run's generator (Stop) until its CPU is free again."""
+    import dataclasses
+
+    import ray
+
+    frames = remote(PHOTO, dataclasses.replace(cfg, steps_per_octave=1000))
+    for _ in range(3):
+        next(frames)
+    start = time.perf_counter()
+    frames.close()
+    while ray.available_resources().get("CPU", 0) < 2 and time.perf_counter() - start < 60:
+        time.sleep(0.01)
+    return time.perf_counter() - start
 
 
 def medians(rows: list[dict]) -> dict:
@@ -84,8 +103,8 @@ def table(figures: dict) -> str:
     for key, label in (("first", "first computed frame s"), ("fps", "frames/s"), ("run", "run s")):
         lines.append(f"{label:24}{local[key]:14.3f}{ray[key]:12.3f}{ray[key] / local[key]:12.2f}×")
     cold = figures["ray_cold"]
-    lines.append(f"first run on a fresh Ray worker: first frame {cold['first']:.1f} s, run {cold['run']:.1f} s "
-                 f"(load {figures['uptime']:.1f})")
+    lines.append(f"first run on a fresh Ray worker: first frame {cold['first']:.1f} s, run {cold['run']:.1f} s; "
+                 f"Stop frees the task's CPU in {figures['stop']:.2f} s (load {figures['uptime']:.1f})")
     return "\n".join(lines)
 
 

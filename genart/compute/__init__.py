@@ -21,6 +21,10 @@ from ..errors import InputError
 ADDRESS_ENV = "GENART_RAY_ADDRESS"
 #: CPUs each run asks of the cluster (``GENART_RAY_CPUS_PER_RUN``, default 1): how many runs fit at once.
 CPUS_ENV = "GENART_RAY_CPUS_PER_RUN"
+#: GPUs (or a share of one, e.g. 0.5) each run asks of a cluster that has GPUs
+#: (``GENART_RAY_GPUS_PER_RUN``; default 1 there, 0 where the cluster has none). Ray hides the GPUs
+#: from a task that asks for none, so without a share a run computes on CPUs.
+GPUS_ENV = "GENART_RAY_GPUS_PER_RUN"
 
 
 def ray_address(environ: Mapping[str, str] = os.environ) -> str | None:
@@ -45,6 +49,28 @@ def cpus_per_run(environ: Mapping[str, str] = os.environ) -> float:
     return value
 
 
+def gpus_per_run(cluster_gpus: float, environ: Mapping[str, str] = os.environ) -> float:
+    """GPUs one run reserves (``GENART_RAY_GPUS_PER_RUN``: 0 to 8; default 1, or 0 when the cluster has none)."""
+    raw = environ.get(GPUS_ENV, "").strip()
+    if not raw:
+        return 1.0 if cluster_gpus >= 1 else 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"{GPUS_ENV} must be a number of GPUs such as 1 or 0.5; got {raw!r}.") from None
+    if not 0 <= value <= 8:
+        raise InputError(f"{GPUS_ENV} must be from 0 to 8; got {raw!r}.")
+    return value
+
+
+def slots(cpus: float, gpus: float, cpu_share: float, gpu_share: float) -> int:
+    """Runs that fit at once on a cluster of ``cpus`` and ``gpus`` when each takes the given shares (at least 1)."""
+    fit = int(cpus // cpu_share)
+    if gpu_share > 0:
+        fit = min(fit, int(gpus // gpu_share))
+    return max(1, fit)
+
+
 def where() -> str:
     """One line for the app's header: ``"this process"`` or ``"Ray cluster at …, N CPUs, M GPUs"``."""
     if not on_ray():
@@ -55,7 +81,7 @@ def where() -> str:
 
 
 def run_slots() -> int | None:
-    """How many runs the cluster computes at once (its CPUs over :func:`cpus_per_run`); None in this process."""
+    """How many runs the cluster computes at once (:func:`slots` of its size); None in this process."""
     if not on_ray():
         return None
     from .ray_runs import cluster

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from ..errors import GenartError
-from . import ADDRESS_ENV, cpus_per_run, ray_address
+from . import ADDRESS_ENV, cpus_per_run, gpus_per_run, ray_address, slots
 
 #: Ray treats 127.0.0.1 as "this machine's address" and advertises the machine's network address
 #: instead, unless this variable is 0 when Ray is imported: :func:`start_local` sets it, so a test's
@@ -151,10 +151,12 @@ class Cluster:
     cpus: float
     gpus: float
     slots: int
+    gpus_per_run: float = 0.0
 
     def describe(self) -> str:
         runs = "1 run" if self.slots == 1 else f"{self.slots} runs"
-        return f"Ray cluster at {self.address}, {self.cpus:g} CPUs, {self.gpus:g} GPUs ({runs} at once)"
+        share = f", {self.gpus_per_run:g} GPU each" if self.gpus_per_run else ""
+        return f"Ray cluster at {self.address}, {self.cpus:g} CPUs, {self.gpus:g} GPUs ({runs} at once{share})"
 
 
 _cluster: dict[str, Cluster] = {}
@@ -167,8 +169,9 @@ def cluster() -> Cluster:
     if address not in _cluster:
         resources = ray.cluster_resources()
         cpus, gpus = float(resources.get("CPU", 0)), float(resources.get("GPU", 0))
+        gpu_share = gpus_per_run(gpus)
         _cluster.clear()
-        _cluster[address] = Cluster(address, cpus, gpus, max(1, int(cpus // cpus_per_run())))
+        _cluster[address] = Cluster(address, cpus, gpus, slots(cpus, gpus, cpus_per_run(), gpu_share), gpu_share)
     return _cluster[address]
 
 
@@ -210,7 +213,7 @@ _tasks: dict[str, Any] = {}
 def _task(name: str, body: Callable):
     if name not in _tasks:
         ray = _ray()
-        options = dict(num_cpus=cpus_per_run(), max_retries=0)
+        options = dict(num_cpus=cpus_per_run(), num_gpus=cluster().gpus_per_run, max_retries=0)
         if name == "frames":
             options.update(num_returns="streaming", _generator_backpressure_num_objects=FRAMES_AHEAD)
         _tasks[name] = ray.remote(**options)(body)

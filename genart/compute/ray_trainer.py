@@ -1,0 +1,1 @@
+from ..gan import GanTrainer as RemoteTrainer  # TEMP, not committed
