@@ -304,7 +304,7 @@ def _mp4_path(args, cfg, png: str) -> str | None:
 
 def run_dream(args) -> int:
     from . import models
-    from .dream import dream, recipe_inputs
+    from .dream import dream
     from .dream.zoom import record_zoom
     from .export import Clip
 
@@ -323,7 +323,7 @@ def run_dream(args) -> int:
     if args.guide:
         digests["guide"] = image_digest(args.guide, f"guide image {args.guide}")
     if args.mask:
-        digests["mask"] = image_digest(recipe_inputs(args.image, cfg, mask=args.mask)["mask"])
+        digests["mask"] = mask_digest(args.mask, f"mask {args.mask}")
     _compare_inputs(recipe, digests)
     weights = _weights(args, recipe)
     model = models.dream_extractor(cfg.layers, weights)

@@ -11,8 +11,7 @@ from PIL import Image
 from genart.cli import main
 from genart.dream import DreamConfig
 from genart.images import load_image
-from genart.masks import load_mask
-from genart.recipe import config_from_recipe, image_digest, make_recipe, read_recipe
+from genart.recipe import config_from_recipe, image_digest, make_recipe, mask_digest, read_recipe
 from genart.ui.dream import make_config, parse_channels
 
 SMALL = dict(layers=["mixed2"], octaves=1, octave_scale=1.3, steps_per_octave=2, step_size=0.05, tile_size=0,
@@ -57,7 +56,7 @@ def test_tab_runs_channels_weights_and_a_mask_and_the_recipe_has_them(client, fi
     cfg = config_from_recipe(recipe)
     assert (cfg.channel_mode, cfg.channels, cfg.layer_weights, cfg.tv_weight, cfg.lapnorm_levels) == \
         ("chosen", (3, 5), (2.0,), 0.1, 2)
-    assert recipe["inputs"]["mask"] == image_digest(load_mask(mask, (96, 128)))
+    assert recipe["inputs"]["mask"] == mask_digest(mask)  # as the style tab fingerprints its masks
     out = load_image(png["path"])
     small = load_image(image, 128)
     inside = np.abs(out[:, :50].astype(int) - small[:, :50].astype(int)).mean()
@@ -94,8 +93,17 @@ def test_recipe_restores_the_new_controls(client, tmp_path):
     values = client.predict(handle_file(str(path)), api_name="/dream_recipe")
     value = [v["value"] if isinstance(v, dict) and "value" in v else v for v in values]
     assert value[8:18] == ["norm", "mixed5", "chosen", "1, 9", 4, "2.5", 0.3, 4, "mixed3", 3.0]
-    weights = dict(zip([f"mixed{i}" for i in range(11)], value[18:]))
+    weights = dict(zip([f"mixed{i}" for i in range(11)], value[18:29]))
     assert weights["mixed3"] == 1.5 and weights["mixed5"] == 0.25 and weights["mixed0"] == 1.0
+
+
+def test_a_zoom_recipe_restores_the_zoom_sliders(client, tmp_path):
+    cfg = DreamConfig(layers=("mixed3",), zoom_frames=12, zoom=1.1, zoom_steps=7)
+    path = tmp_path / "zoom.json"
+    path.write_text(json.dumps(make_recipe("dream", cfg, weights="random")))
+    values = client.predict(handle_file(str(path)), api_name="/dream_recipe")
+    value = [v["value"] if isinstance(v, dict) and "value" in v else v for v in values]
+    assert value[-3:] == [12, 1.1, 7]
 
 
 def test_cli_mask_guide_and_new_options(tmp_path, files, photo, capsys):
@@ -109,7 +117,7 @@ def test_cli_mask_guide_and_new_options(tmp_path, files, photo, capsys):
     recipe = read_recipe(str(out), "dream")
     assert recipe["config"]["objective"] == "l2" and recipe["config"]["channel_mode"] == "strongest"
     assert recipe["inputs"]["guide"] == image_digest(photo)
-    assert recipe["inputs"]["mask"] == image_digest(load_mask(mask, (96, 128)))
+    assert recipe["inputs"]["mask"] == mask_digest(mask)  # as the style tab fingerprints its masks
     result = load_image(str(out))
     assert np.array_equal(result[:, 64:], load_image(image, 128)[:, 64:])
     capsys.readouterr()

@@ -1,6 +1,7 @@
 """The app with its heavy runs on a Ray cluster (GENART_RAY_ADDRESS): a 2-CPU cluster on 127.0.0.1,
 started inside the test process (``ray_cluster``); Ray itself is imported inside the tests only."""
 
+import json
 import os
 import socket
 import subprocess
@@ -106,6 +107,34 @@ def test_stop_cancels_the_remote_task(ray_client, photo_file):
     assert free_cpus() == 1, "the running task holds one of the cluster's CPUs"
     job.cancel()
     assert wait_for(lambda: free_cpus() == 2, 30), "Stop should cancel the task and free its CPU"
+
+
+def test_a_closed_tab_cancels_the_remote_task(ray_app, photo_file):
+    """Closing the tab drops the event stream: the app closes the run, which cancels its task."""
+    import httpx
+
+    from test_robustness import api_data, fn_index
+
+    url = ray_app[1]
+    assert wait_for(lambda: free_cpus() == 2, 30)
+    session_hash = f"tab-{time.time_ns()}"
+    long_run = {**SMALL, "octaves": 6, "steps_per_octave": 200, "max_dim": 256}
+    with httpx.Client(base_url=url, timeout=60) as http:
+        with open(photo_file, "rb") as fh:
+            uploaded = http.post("/gradio_api/upload", files={"files": ("photo.png", fh, "image/png")}).json()[0]
+        image = {"path": uploaded, "meta": {"_type": "gradio.FileData"}, "orig_name": "photo.png"}
+        payload = {"data": api_data(url, "/dream", [image, *long_run.values()]), "fn_index": fn_index(url, "/dream"),
+                   "session_hash": session_hash, "event_data": None, "trigger_id": None}
+        assert http.post("/gradio_api/queue/join", json=payload).status_code == 200
+        generating = 0
+        with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session_hash}) as resp:
+            for line in resp.iter_lines():
+                if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_generating":
+                    generating += 1
+                    if generating == 2:
+                        break  # leaving the block closes the connection, as a closed tab does
+        assert free_cpus() == 1, "the task runs on the cluster"
+    assert wait_for(lambda: free_cpus() == 2, 30), "the abandoned run's task should be cancelled"
 
 
 def test_the_per_run_time_limit_ends_the_remote_task(ray_client, photo_file, monkeypatch):

@@ -264,13 +264,15 @@ def step_seconds(config: DreamConfig, shape: tuple[int, int], model=None) -> flo
 
 def recipe_inputs(image: ImageSource, config: DreamConfig, *, guide: ImageSource | None = None, mask=None) -> dict:
     """The inputs a recipe of this run fingerprints (:func:`genart.recipe.make_recipe`'s ``inputs``):
-    the image, the guide if any, and the mask as the run reads it (its coverage at the working size,
-    before feathering; a painted mask lives in its alpha, which a fingerprint of RGB would miss)."""
+    the image, the guide if any, and the mask's :func:`~genart.recipe.mask_digest` (its coverage, as
+    the style tab fingerprints its masks; a painted mask lives in its alpha, which RGB would miss)."""
+    from ..recipe import mask_digest
+
     inputs = {"image": image}
     if guide is not None:
         inputs["guide"] = guide
     if mask is not None:
-        inputs["mask"] = load_mask(mask, load_image(image, config.max_dim).shape[:2])
+        inputs["mask"] = mask_digest(mask)
     return inputs
 
 

@@ -177,9 +177,7 @@ def build_dream_tab(run: Callable[..., Iterator] = dream, explore: Callable[...,
                 guide = UploadImage(label="Guide: dream toward this picture's features", type="filepath",
                                     sources=["upload", "clipboard"], elem_id="dream-guide", height=160)
                 guide_layer = _layer_dropdown("Guide layer", "dream-guide-layer", "The layer pulled toward the guide.")
-            restore = build_recipe_restore([layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed,
-                                            objective, channel_layer, channel_mode, channels, channel_count, threshold,
-                                            tv_weight, lapnorm_levels, guide_layer, mask_feather, *weights, precision])
+            drop = recipe_drop("dream")
         with gr.Column(scale=3, min_width=320) as results:
             output = gr.Image(label="Dream", format="jpeg", interactive=False, elem_id="dream-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="dream-status",
@@ -265,19 +263,23 @@ def build_dream_tab(run: Callable[..., Iterator] = dream, explore: Callable[...,
 
     wire_estimate(estimate_text, [image, layers, octaves, octave_scale, steps, tile_size, max_dim], estimate_md,
                   after=[event], api_name="dream_estimate")
-    build_dream_extras(inputs=controls, prepare=prepare, output=output, status=status, layers=layers, stop=stop_btn,
-                       png=png, channel_layer=channel_layer, channel_mode=channel_mode, channels=channels, run=run,
-                       explore=explore)
+    zoom_sliders = build_dream_extras(inputs=controls, prepare=prepare, output=output, status=status, layers=layers,
+                                      stop=stop_btn, png=png, channel_layer=channel_layer, channel_mode=channel_mode,
+                                      channels=channels, run=run, explore=explore)
+    restore = wire_recipe_restore(drop, [layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed,
+                                         objective, channel_layer, channel_mode, channels, channel_count, threshold,
+                                         tv_weight, lapnorm_levels, guide_layer, mask_feather, *weights, precision,
+                                         *zoom_sliders])
     return DreamTab(image, png, gif, event, restore, results)
 
 
-def build_recipe_restore(controls: list) -> Restore:
-    """The "Recipe" drop zone (``#dream-recipe``): a genart PNG or JSON recipe sets every control
-    (/dream_recipe; the guide, mask and input pictures are not stored, only their fingerprints)."""
+def wire_recipe_restore(drop: gr.File, controls: list) -> Restore:
+    """The "Recipe" drop zone ``drop`` (``#dream-recipe``): a genart PNG or JSON recipe sets every control,
+    the zoom animation's too when the recipe made one (/dream_recipe; the guide, mask and input
+    pictures are not stored, only their fingerprints)."""
     (layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective, channel_layer,
      channel_mode, channels, channel_count, threshold, tv_weight, lapnorm_levels, guide_layer, mask_feather,
-     *weights, precision) = controls
-    drop = recipe_drop("dream")
+     *weights, precision, zoom_frames, zoom, zoom_steps) = controls
 
     def restore(path):
         recipe, cfg = load_recipe(path, "dream")
@@ -291,7 +293,9 @@ def build_recipe_restore(controls: list) -> Restore:
                 "" if cfg.threshold is None else f"{cfg.threshold:g}",
                 slider_value(tv_weight, cfg.tv_weight), cfg.lapnorm_levels, cfg.guide_layer or "", cfg.mask_feather,
                 *[{**slider_value(w, per_layer.get(name, 1.0)), "visible": name in cfg.layers}
-                  for w, name in zip(weights, INCEPTION_LAYERS)], precision_value(precision, cfg.precision))
+                  for w, name in zip(weights, INCEPTION_LAYERS)], precision_value(precision, cfg.precision),
+                *((slider_value(zoom_frames, cfg.zoom_frames), slider_value(zoom, cfg.zoom),
+                   slider_value(zoom_steps, cfg.zoom_steps)) if cfg.zoom_frames else (gr.skip(),) * 3))
 
     drop.upload(restore, inputs=[drop], outputs=controls, api_name="dream_recipe")
     return Restore(restore, controls)

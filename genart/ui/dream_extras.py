@@ -102,7 +102,7 @@ def _explorer_section(explore) -> tuple:
 
 
 def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
-    """The zoom animation's controls, downloads and run event; returns (event, estimate wiring args)."""
+    """The zoom animation's controls, downloads and run event; returns (event, [frames, zoom, steps sliders])."""
     gr.Markdown("**Zoom animation**: dream with the settings above, then zoom in a little and dream "
                 "again, frame after frame (the classic \"infinite zoom\").")
     with gr.Row():
@@ -155,12 +155,12 @@ def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
 
     wire_estimate(_named_like(estimate_text, prepare), [*inputs, frames, zoom, zoom_steps], estimate_md,
                   after=[event], api_name="dream_zoom_estimate")
-    return event
+    return event, [frames, zoom, zoom_steps]
 
 
 def build_dream_extras(*, inputs: list, prepare: Callable, output, status, layers, stop=None, png=None,
                        channel_layer=None, channel_mode=None, channels=None,
-                       run: Callable[..., Iterator] = dream, explore: Callable[..., Iterator] = channel_sheet) -> None:
+                       run: Callable[..., Iterator] = dream, explore: Callable[..., Iterator] = channel_sheet) -> list:
     """Lay out the explorer and the zoom animation in an accordion and wire them to the DeepDream tab.
 
     Args:
@@ -174,10 +174,13 @@ def build_dream_extras(*, inputs: list, prepare: Callable, output, status, layer
         channel_layer, channel_mode, channels: the tab's channel controls (``#dream-channel-layer``,
             ``#dream-channel-mode``, ``#dream-channels``) that a picked tile sets, when the tab has them.
         run, explore: the backend generators (tests inject others).
+
+    Returns:
+        The zoom's frames, zoom and steps sliders (a recipe restores them).
     """
     with gr.Accordion("Channel explorer and zoom animation", open=False, elem_id="dream-extras"):
         sheet, state, note, explore_event = _explorer_section(explore)
-        zoom_event = _zoom_section(run, inputs, prepare, output, status, png)
+        zoom_event, zoom_sliders = _zoom_section(run, inputs, prepare, output, status, png)
     if stop is not None:
         stop.click(None, cancels=[explore_event, zoom_event], api_name=False)
 
@@ -191,3 +194,4 @@ def build_dream_extras(*, inputs: list, prepare: Callable, output, status, layer
 
     sheet.select(pick, inputs=[state, layers], outputs=[t for t in [note, layers, *targets] if t is not None],
                  api_name=False, show_progress="hidden")
+    return zoom_sliders
