@@ -24,6 +24,7 @@ import typing
 from collections.abc import Sequence
 
 from . import __version__
+from .batch import cli as batch_cli
 from .errors import GenartError, InputError
 from .export import Timelapse, save_png
 from .recipe import (config_from_recipe, image_digest, make_recipe, mask_digest, png_text, read_recipe,
@@ -152,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     dream = command("dream", "DeepDream: amplify what InceptionV3 sees in an image.", DreamConfig, DreamConfig())
-    dream.add_argument("image", metavar="IMAGE", help="the input picture")
+    dream.add_argument("image", nargs="?", metavar="IMAGE", help="the input picture (none with --batch/--video)")
     dream.add_argument("--guide", metavar="IMAGE", help="a guide picture: the guide layer is pulled toward its features")
     dream.add_argument("--mask", metavar="IMAGE", help="where to dream: a black-and-white picture (white = dream) "
                        "or one with a painted alpha channel; resized to the input, softened by --mask-feather")
@@ -163,13 +164,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="frames a second of the zoom animation's MP4 and GIF (default: 12)")
     style = command("style", "Neural style transfer: paint CONTENT in the style of STYLE (several blend).",
                     StyleConfig, TUTORIAL, {"tutorial": TUTORIAL, "fast": FAST})
-    style.add_argument("content", metavar="CONTENT", help="the content picture")
-    style.add_argument("styles", nargs="+", metavar="STYLE", help="one or more style pictures")
+    style.add_argument("content", nargs="?", metavar="CONTENT", help="the content picture (none with --batch/--video)")
+    style.add_argument("styles", nargs="*", metavar="STYLE", help="one or more style pictures")
     style.add_argument("--init-image", metavar="IMAGE", help="the start picture for --init image")
     style.add_argument("--mask", metavar="PATH", help="where the style goes: a black-and-white picture (white = "
                        "style; any size). With one STYLE the content stays outside; with two, the second "
                        "goes outside. Soft edges: --mask-feather")
-    for p in (dream, style):
+    for name, p in (("dream", dream), ("style", style)):
+        batch_cli.add_options(p, name)
+        p.set_defaults(parser=p)
         p.add_argument("--weights", choices=("imagenet", "random"), default=None,
                        help="pretrained ImageNet weights, or the same network untrained "
                        "(default: $GENART_WEIGHTS, else imagenet)")
@@ -306,6 +309,13 @@ def run_dream(args) -> int:
     from .export import Clip
 
     cfg, recipe = _config(args, "dream")
+    if batch_cli.batching(args):
+        from .batch import dream_task
+
+        if cfg.zoom_frames:
+            raise InputError("--zoom-frames animates one picture; it does not go with --batch or --video.")
+        _inputs_exist(args.guide, args.mask)
+        return batch_cli.run(args, dream_task(cfg, _weights(args, recipe), guide=args.guide, mask=args.mask))
     png, gif = _paths(args)
     mp4 = _mp4_path(args, cfg, png)
     _inputs_exist(args.image, args.guide, args.mask)
@@ -340,6 +350,12 @@ def run_style(args) -> int:
     from .style import stylize
 
     cfg, recipe = _config(args, "style")
+    if batch_cli.batching(args):
+        from .batch import style_task
+
+        _inputs_exist(*args.styles, args.init_image, args.mask)
+        return batch_cli.run(args, style_task(cfg, _weights(args, recipe), args.styles, init_image=args.init_image,
+                                              mask=args.mask, chained=bool(args.video)))
     png, gif = _paths(args)
     _inputs_exist(args.content, *args.styles, args.init_image, args.mask)
     digests = {"content": image_digest(args.content, f"content image {args.content}"),
@@ -425,6 +441,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if args.command in ("dream", "style"):
+            batch_cli.check(args, args.parser)
     except SystemExit as exc:  # --help, --version, or a malformed command line (already reported)
         return int(exc.code or 0)
     runner = {"dream": run_dream, "style": run_style, "gan": run_gan}[args.command]

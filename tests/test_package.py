@@ -41,11 +41,20 @@ def test_every_shipped_file_in_assets_is_package_data(pyproject):
 
 def test_dependencies_are_requirements_txt_and_the_command_is_the_cli(pyproject):
     assert pyproject["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
-    assert set(pyproject["project"]["dynamic"]) == {"version", "dependencies"}
+    assert set(pyproject["project"]["dynamic"]) == {"version", "dependencies", "optional-dependencies"}
+    assert pyproject["tool"]["setuptools"]["dynamic"]["optional-dependencies"] == {"ray": {"file": ["requirements-ray.txt"]}}
     assert pyproject["project"]["scripts"] == {"genart": "genart.cli:main"}
-    with open(os.path.join(ROOT, "requirements.txt")) as f:  # setuptools reads plain specifiers only
-        lines = [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
-    assert lines and not [line for line in lines if line.startswith("-")]
+    for name in ("requirements.txt", "requirements-ray.txt"):  # setuptools reads plain specifiers only
+        with open(os.path.join(ROOT, name)) as f:
+            lines = [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
+        assert lines and not [line for line in lines if line.startswith("-")], name
+
+
+def test_ray_is_an_extra_not_a_requirement():
+    with open(os.path.join(ROOT, "requirements.txt")) as f:
+        assert not [line for line in f if line.strip().lower().startswith("ray")]
+    with open(os.path.join(ROOT, "requirements-dev.txt")) as f:  # the tests start a loopback cluster
+        assert "-r requirements-ray.txt" in f.read()
 
 
 def test_assets_are_found_installed_or_in_a_checkout(tmp_path, monkeypatch):

@@ -86,12 +86,14 @@ def test_header_names_the_cluster_and_concurrency_follows_its_size(ray_app, ray_
 def test_dream_streams_from_the_cluster_and_equals_the_in_process_run(ray_client, photo_file):
     from genart.dream import dream
 
-    job = ray_client.submit(handle_file(photo_file), **{**SMALL, "steps_per_octave": 12, "max_dim": 200},
-                            api_name="/dream")
+    # a deep layer at 320 px for 40 steps: seconds of compute however warm the workers are, so
+    # frames (one about every 0.75 s) stream past the app's 0.25 s throttle
+    job = ray_client.submit(handle_file(photo_file), **{**SMALL, "layers": ["mixed5"], "steps_per_octave": 40,
+                                                        "max_dim": 320}, api_name="/dream")
     job.result(timeout=300)
     outputs = job.outputs()
     assert len(outputs) >= 3  # the input, intermediate frames, the final one: streamed, not one answer
-    assert outputs[0][1].startswith("starting · step 0/12") and outputs[-1][1].endswith("done")
+    assert outputs[0][1].startswith("starting · step 0/40") and outputs[-1][1].endswith("done")
     png = outputs[-1][2]["path"]
     remote = np.asarray(Image.open(png).convert("RGB"))
     cfg = config_from_recipe(read_recipe(png, "dream"))  # the config that ran, recorded in the PNG
@@ -232,3 +234,8 @@ def test_an_unreachable_cluster_is_a_sentence_within_seconds():
     assert done.stdout.startswith(f"ClusterUnavailable Could not reach the Ray cluster at 127.0.0.1:{port} "
                                   "(GENART_RAY_ADDRESS): ")
     assert "ray start --head" in done.stdout
+    done = _python("from genart.compute import where\n"  # auto: the address Ray would find, checked the same way
+                   "try:\n    where()\nexcept Exception as exc:\n    print(type(exc).__name__, exc)\n",
+                   GENART_RAY_ADDRESS="auto", RAY_ADDRESS=f"127.0.0.1:{port}")
+    assert time.time() - started < 60
+    assert done.stdout.startswith(f"ClusterUnavailable Could not reach the Ray cluster at 127.0.0.1:{port} ")

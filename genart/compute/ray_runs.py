@@ -78,28 +78,44 @@ def _host_port(address: str) -> tuple[str, int] | None:
     return (host.strip("[]"), int(port)) if sep and host and port.isdigit() else None
 
 
-def _unavailable(address: str, why: str) -> ClusterUnavailable:
-    auth = "" if AUTH_ENV in os.environ else (f" If the cluster uses token authentication (Ray's default), set "
-                                              f"{AUTH_ENV}=token as Ray's documentation says.")
+def _unavailable(address: str, why: str, joining: bool = False) -> ClusterUnavailable:
+    """The sentence for a cluster that cannot be used; ``joining``: it answered, but Ray could not join it."""
+    auth = "" if AUTH_ENV in os.environ or not joining else (
+        f" If the cluster uses token authentication (Ray's default), set {AUTH_ENV}=token as Ray's documentation says.")
     return ClusterUnavailable(f"Could not reach the Ray cluster at {address} ({ADDRESS_ENV}): {why}. Start one "
                               f"with `ray start --head`, or unset the variable to compute in this process.{auth}")
+
+
+def _found_address(address: str) -> str | None:
+    """The cluster address ``auto`` means, as Ray finds it (``RAY_ADDRESS``, then the address file
+    ``ray start`` writes on this machine); the address itself otherwise."""
+    if address != "auto":
+        return address
+    if os.environ.get("RAY_ADDRESS", "").strip():
+        return os.environ["RAY_ADDRESS"].strip()
+    from ray._private.utils import read_ray_address
+
+    return read_ray_address()
 
 
 def connect():
     """Connect this process to the cluster (once; a cluster already joined is reused) and return ``ray``.
 
-    A loopback address (``127.0.0.1:6379``, ``localhost:…``) keeps this process's side of Ray on
-    loopback too. Nothing listening at the address is found out in seconds, not after Ray's minutes
-    of retries.
+    A loopback address (``127.0.0.1:6379``, ``localhost:…``, or what ``auto`` finds) keeps this
+    process's side of Ray on loopback too. Nothing listening at the address is found out in
+    seconds, not after Ray's minutes of retries.
 
     Raises:
-        ClusterUnavailable: the address is wrong or nothing answers there.
+        ClusterUnavailable: the address is wrong, nothing answers there, or ``auto`` finds no cluster.
     """
     address = ray_address() or "auto"
-    target = _host_port(address)
     with _lock:
         if "ray" in sys.modules and sys.modules["ray"].is_initialized():
             return sys.modules["ray"]
+        found = _found_address(address)
+        if found is None:
+            raise _unavailable(address, "no Ray cluster was started on this machine")
+        target = _host_port(found)
         if target is not None:
             if target[0] in LOOPBACK_HOSTS or target[0].startswith("127."):
                 _keep_on_loopback()
@@ -108,15 +124,16 @@ def connect():
                 # address is this machine's cluster too, so it is treated the same way.
                 if AUTH_ENV not in os.environ and os.path.isfile(os.path.expanduser(AUTH_TOKEN)):
                     os.environ[AUTH_ENV] = "token"
+                address = found  # as found: Ray would otherwise resolve 127.0.0.1 to the network address
             try:
                 socket.create_connection(target, timeout=CONNECT_TIMEOUT_S).close()
             except OSError as exc:
-                raise _unavailable(address, exc.strerror or str(exc)) from None
+                raise _unavailable(found, exc.strerror or str(exc)) from None
         ray = _ray()
         try:
             ray.init(address=address, runtime_env=runtime_env(), log_to_driver=False, logging_level="WARNING")
         except Exception as exc:  # ConnectionError, ValueError (bad address), RuntimeError
-            raise _unavailable(address, str(exc)) from None
+            raise _unavailable(address, str(exc), joining=True) from None
     return ray
 
 

@@ -1,0 +1,156 @@
+"""What a batch runs per picture: the task bodies (module-level, so that Ray ships them by reference)
+and :class:`Task`, a body bound to one algorithm's settings and shared inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from ..errors import InputError
+from ..frames import Frame
+
+
+# --- the task bodies (run here or on a Ray worker) ----------------------------------------------------
+
+def dream_frames(image, config, weights: str, guide=None, mask=None) -> Iterator[Frame]:
+    """:func:`genart.dream.dream` on ``image`` with the ``weights`` network (built or cached here).
+
+    Args:
+        image: the picture (bytes or an array); config: a DreamConfig; weights: ``imagenet`` or ``random``;
+        guide, mask: as :func:`genart.dream.dream` takes them (bytes here).
+
+    Yields:
+        The run's frames, the last one final.
+    """
+    from .. import models
+    from ..dream import dream
+
+    return dream(image, config, model=models.dream_extractor(config.layers, weights), guide=guide, mask=mask)
+
+
+def style_frames(content, styles, config, weights: str, init_image=None, mask=None) -> Iterator[Frame]:
+    """:func:`genart.style.stylize` of ``content`` with the ``weights`` VGG19 (built or cached here).
+
+    Args:
+        content: the picture (bytes or an array); styles: one style picture or a list; config: a
+        StyleConfig; weights: ``imagenet`` or ``random``; init_image, mask: as :func:`genart.style.stylize`.
+
+    Yields:
+        The run's frames, the last one final.
+    """
+    from .. import models
+    from ..style import stylize
+
+    model = models.vgg19_extractor(config.style_layers, config.content_layers, weights, pooling=config.pooling)
+    return stylize(content, styles, config, model=model, init_image=init_image, mask=mask)
+
+
+def final_frame(frames: Iterable[Frame], on_frame: Callable[[Frame], None] | None = None) -> Frame:
+    """Drive a run to its end (showing each frame to ``on_frame``); its final frame."""
+    last = None
+    for last in frames:
+        if on_frame is not None:
+            on_frame(last)
+    if last is None or not last.final:
+        raise InputError("The run ended before its final frame.")
+    return last
+
+
+@dataclass(frozen=True)
+class Task:
+    """One algorithm and its settings, bound to everything but the picture.
+
+    ``call(image, previous)`` gives the task body's (args, kwargs) for one picture (``previous``: the
+    result a chained frame starts from, else None); ``recipe(image, previous)`` the recipe its PNG
+    carries (it decodes the picture, so a broken file fails here, before any compute). ``settings``
+    is what a finished output's recipe must hold to count as made by this task (its config, as a
+    recipe records it, and the weights; a chained task's ``init`` varies and is left out).
+    """
+
+    body: Callable[..., Iterator[Frame]]
+    call: Callable[[object, np.ndarray | None], tuple[tuple, dict]]
+    recipe: Callable[[object, np.ndarray | None], dict]
+    settings: dict
+    chained: bool = False
+
+    def made(self, recipe: dict) -> bool:
+        """True when ``recipe`` (a finished output's) has this task's settings."""
+        config = recipe.get("config") or {}
+        return recipe.get("weights") == self.settings["weights"] and all(
+            config.get(k) == v for k, v in self.settings["config"].items())
+
+
+def _settings(algorithm: str, config, weights: str, leave_out: tuple[str, ...] = ()) -> dict:
+    from ..recipe import make_recipe
+
+    recipe = make_recipe(algorithm, config, weights=weights)
+    return {"weights": weights, "config": {k: v for k, v in recipe["config"].items() if k not in leave_out}}
+
+
+def _bytes(path: str | None) -> bytes | None:
+    """A file the whole batch uses (guide, mask, style), read once: it travels to Ray workers as bytes."""
+    if path is None:
+        return None
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def dream_task(config, weights: str, *, guide: str | None = None, mask: str | None = None) -> Task:
+    """DeepDream of each picture with ``config`` (and the same guide and mask for all).
+
+    Args:
+        config: the DreamConfig of every run; weights: ``imagenet`` or ``random``.
+        guide, mask: paths of a guide picture and a mask for every run, read once (None: none).
+    """
+    from ..dream import recipe_inputs
+    from ..recipe import make_recipe
+
+    guide, mask = _bytes(guide), _bytes(mask)
+
+    def call(image, previous):
+        return (image, config, weights), {"guide": guide, "mask": mask}
+
+    def recipe(image, previous):
+        inputs = recipe_inputs(image, config, guide=guide, mask=mask)
+        return make_recipe("dream", config, weights=weights, inputs=inputs)
+
+    return Task(dream_frames, call, recipe, _settings("dream", config, weights))
+
+
+def style_task(config, weights: str, styles: list[str], *, init_image: str | None = None,
+               mask: str | None = None, chained: bool = False) -> Task:
+    """Style transfer of each picture (the content) onto ``styles``.
+
+    Args:
+        config: the StyleConfig of every run; weights: ``imagenet`` or ``random``.
+        styles: paths of the style pictures (one, or several blended by ``config.blend``), read once.
+        init_image, mask: paths of a start picture (``init="image"``) and a mask for every run.
+        chained: each picture starts from the previous one's result (``init="image"``) when there is
+            one: a video's frames.
+    """
+    from ..recipe import image_digest, make_recipe, mask_digest
+
+    pictures = [_bytes(s) for s in styles]
+    digests = [image_digest(data, f"style image {path}") for data, path in zip(pictures, styles)]
+    init, mask = _bytes(init_image), _bytes(mask)
+    fixed = {"init_image": None if init is None else image_digest(init, f"initial image {init_image}"),
+             "mask": None if mask is None else mask_digest(mask)}
+    style_arg = pictures if len(pictures) > 1 else pictures[0]
+    from_previous = dataclasses.replace(config, init="image")
+
+    def call(image, previous):
+        if previous is not None:
+            return (image, style_arg, from_previous, weights), {"init_image": previous, "mask": mask}
+        return (image, style_arg, config, weights), {"init_image": init, "mask": mask}
+
+    def recipe(image, previous):
+        inputs = {"content": image, "styles": digests, **fixed}
+        if previous is not None:
+            inputs["init_image"] = previous
+        return make_recipe("style", from_previous if previous is not None else config, weights=weights,
+                           inputs=inputs)
+
+    return Task(style_frames, call, recipe, _settings("style", config, weights, ("init",) if chained else ()), chained)
