@@ -61,6 +61,12 @@ def warm_up() -> dict[str, float | str]:
         "style": lambda: [*streamed(stylize)(image, image, dataclasses.replace(FAST, steps=1, max_dim=64, scales=1))],
         "digits": lambda: load_digits("mnist"),
     }
+    from .compute import on_ray
+
+    if on_ray():  # the first Train finds an actor with TensorFlow imported
+        from .compute import ray_runs, ray_trainer
+
+        parts["gan actor"] = lambda: (ray_runs.connect(), ray_trainer.start_spare())
     report: dict[str, float | str] = {}
     for name, run in parts.items():
         start = time.perf_counter()
