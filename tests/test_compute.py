@@ -41,3 +41,14 @@ def test_bad_shares_read_well(monkeypatch, name, value, message):
         compute.cpus_per_run() if "CPUS" in name else compute.gpus_per_run(1)
     assert str(err.value) == message
 
+
+
+def test_the_variable_without_ray_installed_is_a_sentence(monkeypatch):
+    import importlib.util
+
+    monkeypatch.setenv("GENART_RAY_ADDRESS", "127.0.0.1:6379")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    for attempt in (compute.where, lambda: compute.streamed(dream), lambda: compute.trainer_factory(object)):
+        with pytest.raises(InputError, match="GENART_RAY_ADDRESS is set, but Ray is not installed here: pip install"):
+            attempt()

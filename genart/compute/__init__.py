@@ -71,10 +71,20 @@ def slots(cpus: float, gpus: float, cpu_share: float, gpu_share: float) -> int:
     return max(1, fit)
 
 
+def _require_ray() -> None:
+    """A sentence, not an ImportError, when the variable is set and Ray is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        raise InputError(f"{ADDRESS_ENV} is set, but Ray is not installed here: pip install -r requirements-ray.txt "
+                         "(or pip install .[ray]), or unset the variable to compute in this process.")
+
+
 def where() -> str:
     """One line for the app's header: ``"this process"`` or ``"Ray cluster at …, N CPUs, M GPUs"``."""
     if not on_ray():
         return "this process"
+    _require_ray()
     from .ray_runs import cluster
 
     return cluster().describe()
@@ -84,6 +94,7 @@ def run_slots() -> int | None:
     """How many runs the cluster computes at once (:func:`slots` of its size); None in this process."""
     if not on_ray():
         return None
+    _require_ray()
     from .ray_runs import cluster
 
     return cluster().slots
@@ -98,6 +109,7 @@ def streamed(fn: Callable[..., Iterator]) -> Callable[..., Iterator]:
     """
     if not on_ray():
         return fn
+    _require_ray()
     from .ray_runs import remote_frames
 
     @functools.wraps(fn)
@@ -113,6 +125,7 @@ def trainer_factory(local: Callable):
     whose trainer lives in a Ray actor (created on Train, killed on Reset or when the session ends)."""
     if not on_ray():
         return local
+    _require_ray()
     from .ray_trainer import RemoteTrainer
 
     return RemoteTrainer
@@ -123,6 +136,7 @@ def call(fn: Callable, *args, **kwargs):
     (the estimates time their steps this way, on the hardware that will run them)."""
     if not on_ray():
         return fn(*args, **kwargs)
+    _require_ray()
     from .ray_runs import result, run_remote
 
     return result(run_remote(fn, *args, **kwargs))
