@@ -1,7 +1,6 @@
 """The app with its heavy runs on a Ray cluster (GENART_RAY_ADDRESS): a 2-CPU cluster on 127.0.0.1,
 started inside the test process (``ray_cluster``); Ray itself is imported inside the tests only."""
 
-import json
 import os
 import socket
 import subprocess
@@ -113,29 +112,15 @@ def test_stop_cancels_the_remote_task(ray_client, photo_file):
 
 def test_a_closed_tab_cancels_the_remote_task(ray_app, photo_file):
     """Closing the tab drops the event stream: the app closes the run, which cancels its task."""
-    import httpx
+    from test_robustness import close_tab_after_frames
 
-    from test_robustness import api_data, fn_index
-
-    url = ray_app[1]
     assert wait_for(lambda: free_cpus() == 2, 30)
-    session_hash = f"tab-{time.time_ns()}"
     long_run = {**SMALL, "octaves": 6, "steps_per_octave": 200, "max_dim": 256}
-    with httpx.Client(base_url=url, timeout=60) as http:
-        with open(photo_file, "rb") as fh:
-            uploaded = http.post("/gradio_api/upload", files={"files": ("photo.png", fh, "image/png")}).json()[0]
-        image = {"path": uploaded, "meta": {"_type": "gradio.FileData"}, "orig_name": "photo.png"}
-        payload = {"data": api_data(url, "/dream", [image, *long_run.values()]), "fn_index": fn_index(url, "/dream"),
-                   "session_hash": session_hash, "event_data": None, "trigger_id": None}
-        assert http.post("/gradio_api/queue/join", json=payload).status_code == 200
-        generating = 0
-        with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session_hash}) as resp:
-            for line in resp.iter_lines():
-                if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_generating":
-                    generating += 1
-                    if generating == 2:
-                        break  # leaving the block closes the connection, as a closed tab does
+
+    def running_on_the_cluster():
         assert free_cpus() == 1, "the task runs on the cluster"
+
+    close_tab_after_frames(ray_app[1], photo_file, list(long_run.values()), while_open=running_on_the_cluster)
     assert wait_for(lambda: free_cpus() == 2, 30), "the abandoned run's task should be cancelled"
 
 

@@ -174,6 +174,28 @@ def fn_index(url: str, api_name: str) -> int:
     raise AssertionError(f"no {api_name} endpoint")
 
 
+def close_tab_after_frames(url: str, photo_file: str, values: list, frames: int = 2, while_open=None) -> None:
+    """Start /dream with ``photo_file`` and ``values`` as a browser tab does, then drop its event
+    stream after ``frames`` streamed frames, as closing the tab does (calling ``while_open()`` just before)."""
+    session_hash = f"tab-{time.time_ns()}"
+    with httpx.Client(base_url=url, timeout=60) as http:
+        with open(photo_file, "rb") as fh:
+            uploaded = http.post("/gradio_api/upload", files={"files": ("photo.png", fh, "image/png")}).json()[0]
+        image = {"path": uploaded, "meta": {"_type": "gradio.FileData"}, "orig_name": "photo.png"}
+        payload = {"data": api_data(url, "/dream", [image, *values]), "fn_index": fn_index(url, "/dream"),
+                   "session_hash": session_hash, "event_data": None, "trigger_id": None}
+        assert http.post("/gradio_api/queue/join", json=payload).status_code == 200
+        generating = 0
+        with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session_hash}) as resp:
+            for line in resp.iter_lines():
+                if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_generating":
+                    generating += 1
+                    if generating == frames:
+                        if while_open is not None:
+                            while_open()
+                        return  # leaving the blocks closes the connection, as a closed tab does
+
+
 def api_data(url: str, api_name: str, given: list) -> list:
     """A raw queue request's data: the ``given`` values first, then the endpoint's defaults for the
     rest (Gradio's queue wants one value per input; gradio_client fills them the same way)."""

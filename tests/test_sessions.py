@@ -1,11 +1,9 @@
 """Strangers sharing one server: Stop and closed tabs free the worker and clean up, the per-run time
 limit keeps one visitor from holding it, sessions never see each other's results, errors hide internals."""
 
-import json
 import threading
 import time
 
-import httpx
 import numpy as np
 import pytest
 from gradio_client import handle_file
@@ -13,7 +11,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from test_app_gan import session, steps
-from test_robustness import api_data, fn_index
+from test_robustness import close_tab_after_frames
 
 LONG = dict(layers=["mixed3"], octaves=8, octave_scale=1.3, steps_per_octave=200, step_size=0.01, tile_size=0,
             max_dim=320, seed=0)
@@ -90,22 +88,8 @@ def test_a_closed_tab_ends_its_run_and_frees_the_worker(recorded, photo_file):
     """Closing the tab drops the event stream; the server stops computing for it."""
     url, log = recorded
     cleaned = log["cleaned"]
-    session_hash = f"tab-{time.time_ns()}"
-    with httpx.Client(base_url=url, timeout=60) as http:
-        with open(photo_file, "rb") as fh:
-            uploaded = http.post("/gradio_api/upload", files={"files": ("photo.png", fh, "image/png")}).json()[0]
-        image = {"path": uploaded, "meta": {"_type": "gradio.FileData"}, "orig_name": "photo.png"}
-        payload = {"data": api_data(url, "/dream", [image, *LONG.values()]), "fn_index": fn_index(url, "/dream"),
-                   "session_hash": session_hash, "event_data": None, "trigger_id": None}
-        assert http.post("/gradio_api/queue/join", json=payload).status_code == 200
-        generating = 0
-        with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session_hash}) as resp:
-            for line in resp.iter_lines():
-                if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_generating":
-                    generating += 1
-                    if generating == 2:
-                        break  # leaving the block closes the connection, as a closed tab does
-        closed = time.monotonic()
+    close_tab_after_frames(url, photo_file, list(LONG.values()))
+    closed = time.monotonic()
     assert _wait(lambda: log["cleaned"] == cleaned + 1, 20), "the abandoned run should be closed"
     assert log["cleaned_at"][-1] - closed < 15
     status = session(url).predict(handle_file(photo_file), **SHORT, api_name="/dream")[1]

@@ -237,6 +237,12 @@ def _task(name: str, body: Callable):
     return _tasks[name]
 
 
+def _submit(name: str, body: Callable, fn: Callable, args: tuple, kwargs: dict):
+    """Start ``body(fn, args, kwargs)`` as task ``name`` on the cluster, file paths sent as bytes."""
+    connect()
+    return _task(name, body).remote(fn, portable(args), {k: portable(v) for k, v in kwargs.items()})
+
+
 def _cause(exc: BaseException) -> BaseException:
     """The exception raised inside the task (a user's InputError reads as itself), else ``exc``."""
     cause = getattr(exc, "cause", None)
@@ -248,16 +254,12 @@ def remote_frames(fn: Callable[..., Iterator], *args, **kwargs) -> Iterator:
 
     Closing this generator cancels the task. An error inside the task is raised here as itself.
     """
-    ray = connect()
-    refs = _task("frames", _frames).remote(fn, portable(args), {k: portable(v) for k, v in kwargs.items()})
+    refs = _submit("frames", _frames, fn, args, kwargs)
     try:
         for ref in refs:
-            try:
-                yield ray.get(ref)
-            except ray.exceptions.RayTaskError as exc:
-                raise _cause(exc) from None
+            yield result(ref)
     finally:
-        ray.cancel(refs)  # no-op once the task has finished
+        _ray().cancel(refs)  # no-op once the task has finished
 
 
 def run_to_end(fn: Callable[..., Iterator], *args, **kwargs):
@@ -265,14 +267,12 @@ def run_to_end(fn: Callable[..., Iterator], *args, **kwargs):
 
     Use :func:`result` to read it with the task's own error.
     """
-    connect()
-    return _task("final", _final).remote(fn, portable(args), {k: portable(v) for k, v in kwargs.items()})
+    return _submit("final", _final, fn, args, kwargs)
 
 
 def run_remote(fn: Callable, *args, **kwargs):
     """Start ``fn(*args, **kwargs)`` (a plain function) on the cluster; returns the ObjectRef of its value."""
-    connect()
-    return _task("call", _call).remote(fn, portable(args), {k: portable(v) for k, v in kwargs.items()})
+    return _submit("call", _call, fn, args, kwargs)
 
 
 def result(ref):
