@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from genart import estimate, models  # noqa: E402
-from genart.dream import DreamConfig, dream_zoom  # noqa: E402
+from genart.dream import COSTING, DreamConfig, dream_zoom  # noqa: E402
 from genart.dream.explorer import channel_sheet  # noqa: E402
 
 
@@ -69,7 +69,7 @@ def bench_zoom(frames: int, max_dim: int, steps: int) -> None:
     photo = np.stack([127 + 100 * np.sin(xx / 9), 127 + 100 * np.cos(yy / 7), xx % 255], 2).astype(np.uint8)
     cfg = DreamConfig(octaves=1, steps_per_octave=steps, max_dim=max_dim, zoom_frames=frames, zoom_steps=steps)
     model = models.dream_extractor(cfg.layers)
-    est = estimate.estimate_dream(cfg, photo.shape[:2], model=model)  # measures the step (and builds it)
+    est = estimate.estimate(COSTING, cfg, photo.shape[:2], model=model)  # measures the step (and builds it)
     seconds = _timed(lambda: dream_zoom(photo, cfg, model=model))
     print(f"zoom animation, {frames} frames at {max_dim} px, {steps} steps a frame "
           f"(+ a {steps}-step dream first), layers {'+'.join(cfg.layers)}:")

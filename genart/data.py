@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import DataUnavailable, InputError
-from .paths import asset
+from .paths import asset, keras_cache
 
 #: Dataset names accepted by :func:`load_digits` (the ``keras.datasets`` module names).
 DATASETS = ("mnist", "fashion_mnist")
@@ -81,6 +81,11 @@ def load_digits(name: str = "mnist") -> Digits:
         return _cache[name]
 
 
+def mnist_cached() -> bool:
+    """Whether Keras already holds the full MNIST (``mnist.npz``), so :func:`load_digits` needs no download."""
+    return os.path.isfile(os.path.join(keras_cache("datasets"), "mnist.npz"))
+
+
 def load_shipped_subset() -> Digits:
     """The 5 000-digit MNIST sample in ``assets/`` (500 per label)."""
     try:
@@ -110,10 +115,9 @@ def _load(name: str) -> Digits:
     except Exception as exc:  # Keras raises a bare Exception when the download fails
         if name == "mnist" and os.path.exists(SUBSET_PATH):
             return load_shipped_subset()
-        home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
         raise DataUnavailable(
             f"{DATASET_LABELS[name]} could not be downloaded ({type(exc).__name__}) and genart ships no "
-            f"offline copy of it. Connect to the internet once (Keras keeps it in {os.path.join(home, 'datasets')}) "
+            f"offline copy of it. Connect to the internet once (Keras keeps it in {keras_cache('datasets')}) "
             "or choose MNIST digits, which fall back to the sample shipped with genart."
         ) from None
     return Digits(np.asarray(images, np.uint8), np.asarray(labels, np.uint8), name, "keras")

@@ -8,6 +8,7 @@ MP4s are written by imageio's ffmpeg plugin with the ffmpeg binary ``imageio-ffm
 
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Mapping
 
@@ -113,21 +114,27 @@ def _checked(frames) -> list[np.ndarray]:
 def save_mp4(frames, path: str | os.PathLike, fps: float = 12.0) -> str:
     """Write uint8 RGB frames as an H.264 MP4 at ``fps`` frames a second; returns the path.
 
-    Every frame is shown at the first frame's size, shrunk to :data:`MAX_VIDEO_DIM` and rounded
-    down to even sides (a 1-px crop at most, which yuv420p needs). At most
-    :data:`MAX_VIDEO_FRAMES` frames (ValueError beyond).
+    ``frames`` may be any iterable (arrays or :class:`~genart.frames.Frame` s), read one at a time, so
+    a long video need not be held in memory. Every frame is shown at the first frame's size, shrunk
+    to :data:`MAX_VIDEO_DIM` and rounded down to even sides (a 1-px crop at most, which yuv420p
+    needs). At most :data:`MAX_VIDEO_FRAMES` frames (ValueError beyond).
     """
     import imageio.v2 as iio2
 
-    frames = _checked(frames)
     if not 1 <= fps <= 60:
         raise ValueError(f"fps must be from 1 to 60; got {fps}")
-    size = _video_size(frames[0].shape, MAX_VIDEO_DIM, even=True)
-    scaled = _video_size(frames[0].shape, MAX_VIDEO_DIM, even=False)
+    frames = (np.asarray(getattr(f, "image", f)) for f in frames)
+    first = next(frames, None)
+    if first is None:
+        raise ValueError("no frames to write")
+    size = _video_size(first.shape, MAX_VIDEO_DIM, even=True)
+    scaled = _video_size(first.shape, MAX_VIDEO_DIM, even=False)
     writer = iio2.get_writer(str(path), format="FFMPEG", mode="I", fps=fps, codec="libx264", quality=8,
                              pixelformat="yuv420p", macro_block_size=1, ffmpeg_log_level="error")
     try:
-        for frame in frames:
+        for count, frame in enumerate(itertools.chain([first], frames), 1):
+            if count > MAX_VIDEO_FRAMES:
+                raise ValueError(f"at most {MAX_VIDEO_FRAMES} frames can be written; got more")
             writer.append_data(np.ascontiguousarray(_fit(frame, scaled)[:size[1], :size[0]]))
     finally:
         writer.close()

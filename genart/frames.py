@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -33,3 +33,14 @@ class Frame:
         if not (isinstance(img, np.ndarray) and img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3):
             raise TypeError(f"Frame.image must be an H×W×3 uint8 array, got {getattr(img, 'dtype', type(img))} "
                             f"{getattr(img, 'shape', '')}")
+
+
+def close_frames(frames: Iterable[Frame]) -> None:
+    """Close ``frames`` if it is a generator, so its cleanup (``finally`` blocks) runs now.
+
+    Every wrapper that passes a run's frames on calls this when it ends (finished, stopped, failed
+    or abandoned), so that closing the outermost generator stops the backend at once.
+    """
+    close = getattr(frames, "close", None)
+    if close is not None:
+        close()

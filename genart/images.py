@@ -48,7 +48,7 @@ def load_image(source: ImageSource, max_dim: int | None = None, *, what: str = "
     if isinstance(source, np.ndarray):
         rgb = _array_to_rgb(source, what)
     else:
-        pil = source if isinstance(source, Image.Image) else _open(source, what)
+        pil = source if isinstance(source, Image.Image) else open_image(source, what)
         rgb = _pil_to_rgb(pil, max_dim, what)
     if max_dim is not None:
         rgb = resize_max_dim(rgb, max_dim)
@@ -59,7 +59,9 @@ def load_image(source: ImageSource, max_dim: int | None = None, *, what: str = "
     return rgb
 
 
-def _open(source, what: str) -> Image.Image:
+def open_image(source, what: str) -> Image.Image:
+    """``source`` opened by Pillow (not yet decoded), refusing empty, unreadable, non-image and
+    oversized files with a sentence naming ``what``; the pixel limit is checked before decoding."""
     if isinstance(source, (bytes, bytearray)):
         if not source:
             raise InputError(f"The {what} file is empty (0 bytes).")
@@ -193,3 +195,19 @@ def grid(images: Sequence[np.ndarray] | np.ndarray, cols: int, pad: int = 2, sca
     if scale > 1:
         out = np.repeat(np.repeat(out, scale, 0), scale, 1)
     return out
+
+
+def image_hw(source) -> tuple[int, int] | None:
+    """(height, width) of an image file, PIL image or array without decoding it all; None if unreadable
+    or None (a bad upload: the run itself says what is wrong with it)."""
+    if source is None:
+        return None
+    if isinstance(source, np.ndarray):
+        return tuple(source.shape[:2]) if source.ndim >= 2 else None
+    if isinstance(source, Image.Image):
+        return source.height, source.width
+    try:
+        with Image.open(source) as img:
+            return img.height, img.width
+    except Exception:
+        return None

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from .errors import InputError
-from .images import ImageSource, _open
+from .images import ImageSource, open_image
 
 #: A mask whose largest value is below this counts as empty.
 EMPTY_BELOW = 0.5 / 255.0
@@ -52,8 +52,10 @@ def _coverage(arr: np.ndarray) -> np.ndarray:
     return np.clip(arr, 0.0, 1.0)
 
 
-def _decode(source: ImageSource, what: str) -> np.ndarray:
-    img = _open(source, what)
+def decode_mask(source: ImageSource, what: str = "mask") -> np.ndarray:
+    """A mask file decoded as it is read: RGBA where it has transparency (a painted stroke lives in
+    its alpha), else grey (H×W uint8); an unusable file is an InputError naming ``what``."""
+    img = open_image(source, what)
     try:
         if getattr(img, "is_animated", False):
             img.seek(0)
@@ -128,7 +130,7 @@ def load_mask(source: ImageSource | np.ndarray, hw: tuple[int, int], feather: fl
         cover = _coverage(np.asarray(source.convert("RGBA") if "A" in source.mode or source.mode == "P"
                                      else source.convert("L")))
     else:
-        cover = _coverage(_decode(source, what))
+        cover = _coverage(decode_mask(source, what))
     if cover.max(initial=0.0) < EMPTY_BELOW:
         raise InputError(f"The {what} is empty: paint (or make white) where the effect should go, "
                          "or remove the mask to apply it everywhere.")

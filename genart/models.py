@@ -24,6 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import GenartError, WeightsUnavailable
+from .paths import keras_cache
 
 WEIGHTS_ENV = "GENART_WEIGHTS"
 WEIGHT_CHOICES = ("imagenet", "random")
@@ -69,8 +70,7 @@ def weights_label(mode: str | None = None) -> str:
 
 def keras_cache_dir() -> str:
     """Where Keras keeps downloaded weights (``$KERAS_HOME/models`` or ``~/.keras/models``)."""
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return os.path.join(home, "models")
+    return keras_cache("models")
 
 
 def _build(name: str, weights: str):

@@ -23,3 +23,14 @@ def assets_dir() -> str:
 def asset(name: str) -> str:
     """The path of the shipped file ``name`` (e.g. ``"mnist_5k.npz"``)."""
     return os.path.join(assets_dir(), name)
+
+
+def keras_home() -> str:
+    """Keras' own folder for downloads: ``$KERAS_HOME``, by default ``~/.keras`` (on Spaces,
+    :func:`genart.serving.configure_environment` points it at the persistent volume)."""
+    return os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+
+
+def keras_cache(kind: str) -> str:
+    """Where Keras keeps downloads of ``kind``: ``"models"`` (weights) or ``"datasets"``."""
+    return os.path.join(keras_home(), kind)

@@ -61,6 +61,12 @@ def algorithm_name(algorithm: str) -> str:
     return ALGORITHMS[algorithm][2] if algorithm in ALGORITHMS else repr(algorithm)
 
 
+def is_digest(value) -> bool:
+    """Whether ``value`` is already a fingerprint (``"sha256:…"``), as :func:`image_digest` and
+    :func:`mask_digest` write them."""
+    return isinstance(value, str) and value.startswith("sha256:")
+
+
 def image_digest(image, what: str = "image") -> str:
     """``"sha256:"`` + the first 16 hex digits of the SHA-256 of an image's decoded RGB pixels and size.
 
@@ -84,12 +90,12 @@ def mask_digest(mask, what: str = "mask") -> str:
     """
     from PIL import Image
 
-    from .masks import _decode, load_mask
+    from .masks import decode_mask, load_mask
 
     if isinstance(mask, Image.Image):
         mask = np.asarray(mask.convert("RGBA") if "A" in mask.mode or mask.mode == "P" else mask.convert("L"))
     elif not isinstance(mask, np.ndarray):
-        mask = _decode(mask, what)
+        mask = decode_mask(mask, what)
     cover = np.round(load_mask(mask, np.shape(mask)[:2], what=what)[:, :, 0] * 255).astype(np.uint8)
     digest = hashlib.sha256(f"mask {cover.shape[0]}x{cover.shape[1]}:".encode())
     digest.update(cover.tobytes())
@@ -102,6 +108,30 @@ def _json_safe(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+#: How an input is named in a message about it (a recipe input's name → words).
+INPUT_WORDS = {"image": "image", "content": "content image", "styles": "style image", "guide": "guide image",
+               "init_image": "initial image", "mask": "mask", "dataset": "dataset"}
+
+
+def fingerprints(inputs: Mapping[str, Any]) -> dict:
+    """``inputs`` (name → an image, a list of images, a ``"sha256:…"`` digest, or None) with every image
+    replaced by its :func:`image_digest`; None entries are left out. An image that cannot be read
+    raises its InputError, naming it (``"the style image photo.png"``) when it is a path."""
+    def fingerprint(name, image):
+        if is_digest(image):
+            return image
+        words = INPUT_WORDS.get(name, name.replace("_", " "))
+        return image_digest(image, f"{words} {image}" if isinstance(image, (str, os.PathLike)) else words)
+
+    digests = {}
+    for name, value in inputs.items():
+        if isinstance(value, (list, tuple)):
+            digests[name] = [fingerprint(name, v) for v in value]
+        elif value is not None:
+            digests[name] = fingerprint(name, value)
+    return digests
 
 
 def make_recipe(algorithm: str, config, *, weights: str | None = None, inputs: Mapping[str, Any] | None = None,
@@ -123,15 +153,7 @@ def make_recipe(algorithm: str, config, *, weights: str | None = None, inputs: M
     if not isinstance(config, config_class(algorithm)):
         raise TypeError(f"a {algorithm} recipe needs a {config_class(algorithm).__name__}, not {type(config).__name__}")
 
-    def fingerprint(image):
-        return image if isinstance(image, str) and image.startswith("sha256:") else image_digest(image)
-
-    digests = {}
-    for name, value in (inputs or {}).items():
-        if isinstance(value, (list, tuple)):
-            digests[name] = [fingerprint(v) for v in value]
-        elif value is not None:
-            digests[name] = fingerprint(value)
+    digests = fingerprints(inputs or {})
     settings = {f.name: _json_safe(getattr(config, f.name)) for f in dataclasses.fields(config)}
     facts = dict(run or {})
     if "precision" in settings:

@@ -26,7 +26,7 @@ def test_two_sessions_train_and_continue_independently(app_server):
     a, b = session(app_server), session(app_server)
     grid, status, plot, note, gif, keras_file, ckpt = a.predict("mnist", "tutorial", 1e-4, 64, 1, 128,
                                                                 api_name="/train_gan")
-    assert steps(status) == (2, 2) and status.endswith("s") and "done" in status
+    assert steps(status) == (2, 2) and status.endswith("· done")
     assert "batch 64" in note and "2 steps" in note
     _, status_b, _, note_b, *_ = b.predict("mnist", "dcgan-paper", 2e-4, 32, 1, 128, api_name="/train_gan")
     assert steps(status_b) == (4, 4) and "batch 32" in note_b and "lr 0.0002, β1 0.5" in note_b
@@ -83,7 +83,7 @@ def test_bad_settings_are_readable_errors(client):
 
 
 def test_past_the_servers_trainer_limit_the_least_recently_used_one_is_closed(app_server, monkeypatch):
-    from genart.ui.gan import POOL
+    from genart.gan.pool import POOL
 
     monkeypatch.setattr(POOL, "limit", 1)
     a, b = session(app_server), session(app_server)
@@ -98,7 +98,7 @@ def test_past_the_servers_trainer_limit_the_least_recently_used_one_is_closed(ap
 
 
 def test_the_pool_never_closes_a_training_trainer():
-    from genart.ui.gan import TrainerPool
+    from genart.gan.pool import TrainerPool
 
     class Fake:
         closed = False

@@ -9,6 +9,7 @@ from PIL import Image
 
 from genart import batch
 from genart.cli import main
+from genart.errors import InputError
 from genart.recipe import image_digest, read_recipe
 
 DREAM = ["--layers", "mixed2", "--octaves", "1", "--steps-per-octave", "1", "--tile-size", "0", "--max-dim", "64",
@@ -111,9 +112,9 @@ def test_guide_mask_and_style_batches_equal_single_runs(folder, tmp_path, style_
 def test_inputs_and_output_names(folder, tmp_path):
     assert [os.path.basename(p) for p in batch.list_inputs(str(folder), str(tmp_path / "o"))] == \
         ["broken.png", *NAMES]
-    with pytest.raises(batch.InputError, match="no pictures there"):
+    with pytest.raises(InputError, match="no pictures there"):
         batch.list_inputs(str(tmp_path / "nothing*.png"), str(tmp_path / "o"))
-    with pytest.raises(batch.InputError, match="--out .* holds input pictures"):
+    with pytest.raises(InputError, match="--out .* holds input pictures"):
         batch.list_inputs(str(folder), str(folder))
     assert batch.output_paths(["x/a.jpg", "y/a.PNG", "x/b.png", "z/a.png"], "o") == \
         ["o/a_jpg.png", "o/a_png.png", "o/b.png", "o/a_png_2.png"]
@@ -165,7 +166,7 @@ def test_a_dream_video_keeps_its_frame_rate_and_frame_count(tmp_path, capsys, mo
     assert video_facts(out / "clip.mp4") == (6, 8.0)
     assert capsys.readouterr().out.split()[-1] == str(out / "clip.mp4")
 
-    monkeypatch.setattr(batch, "MAX_FRAMES", 4)  # a video past the bound: cut there, and said so
+    monkeypatch.setattr(batch.video, "MAX_FRAMES", 4)  # a video past the bound: cut there, and said so
     assert main(["dream", "--video", str(clip), "--out", str(tmp_path / "cut"), *DREAM, "-q"]) == 0
     assert "the video has 6 frames; only the first 4 were taken" in capsys.readouterr().err
     assert video_facts(tmp_path / "cut" / "clip.mp4") == (4, 8.0)

@@ -7,8 +7,11 @@ import time
 import numpy as np
 import pytest
 
+from genart import dream as D
 from genart import estimate as E
-from genart import plans
+from genart import gan as G
+from genart import plans, progress
+from genart import style as S
 from genart.dream import DreamConfig, dream
 from genart.frames import Frame
 from genart.gan import GanConfig, GanTrainer
@@ -48,23 +51,23 @@ def _within_two(estimate, run, attempts: int = 2) -> None:
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_dream_estimate_is_within_a_factor_two_of_the_run(photo, precision):
     cfg = DreamConfig(**{**_fields(DREAM), "precision": precision})
-    est = E.estimate_dream(cfg, photo.shape[:2], measure=False)
+    est = E.estimate(D.COSTING, cfg, photo.shape[:2], measure=False)
     assert est.total_steps == 60 and [s.pixels for s in est.plan] == sorted(s.pixels for s in est.plan)  # octaves grow
     # measuring also traces the shared step if needed
-    _within_two(lambda: E.estimate_dream(cfg, photo.shape[:2]).seconds, lambda: _timed(dream(photo, cfg)))
+    _within_two(lambda: E.estimate(D.COSTING, cfg, photo.shape[:2]).seconds, lambda: _timed(dream(photo, cfg)))
 
 
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_style_estimate_is_within_a_factor_two_of_the_run(photo, precision):
     cfg = StyleConfig(**{**_fields(STYLE), "precision": precision})
-    assert [s.steps for s in E.estimate_style(cfg, photo.shape[:2], measure=False).plan] == [8, 8]
-    _within_two(lambda: E.estimate_style(cfg, photo.shape[:2]).seconds,
+    assert [s.steps for s in E.estimate(S.COSTING, cfg, photo.shape[:2], measure=False).plan] == [8, 8]
+    _within_two(lambda: E.estimate(S.COSTING, cfg, photo.shape[:2]).seconds,
                 lambda: _timed(stylize(photo, photo[::-1], cfg)))
 
 
 def test_gan_estimate_is_within_a_factor_two_of_the_run():
     data = np.random.default_rng(0).integers(0, 256, (640, 28, 28)).astype(np.uint8)
-    assert E.estimate_gan(GAN, 1, len(data), measure=False).total_steps == 10
+    assert E.estimate(G.COSTING, GAN, epochs=1, num_examples=len(data), measure=False).total_steps == 10
 
     def run():
         start = time.perf_counter()  # a new trainer: building and tracing included, as in the estimate
@@ -72,7 +75,7 @@ def test_gan_estimate_is_within_a_factor_two_of_the_run():
         _timed(trainer.train(1))
         return time.perf_counter() - start
 
-    _within_two(lambda: E.estimate_gan(GAN, 1, len(data)).seconds, run)
+    _within_two(lambda: E.estimate(G.COSTING, GAN, epochs=1, num_examples=len(data)).seconds, run)
 
 
 # --- the time model -----------------------------------------------------------------------------------
@@ -90,37 +93,37 @@ def test_per_step_interpolates_and_extrapolates_sensibly():
 
 def test_estimates_scale_with_steps_octaves_and_size(photo):
     shape = photo.shape[:2]
-    base = E.estimate_dream(DREAM, shape)
-    double = E.estimate_dream(DreamConfig(**{**_fields(DREAM), "steps_per_octave": 40}), shape, measure=False)
+    base = E.estimate(D.COSTING, DREAM, shape)
+    double = E.estimate(D.COSTING, DreamConfig(**{**_fields(DREAM), "steps_per_octave": 40}), shape, measure=False)
     assert 1.7 < double.seconds / base.seconds < 2.05  # steps dominate; start-up per octave stays
-    more = E.estimate_dream(DreamConfig(**{**_fields(DREAM), "octaves": 5}), shape)
+    more = E.estimate(D.COSTING, DreamConfig(**{**_fields(DREAM), "octaves": 5}), shape)
     assert more.seconds > base.seconds * 1.4
-    small = E.estimate_dream(DreamConfig(**{**_fields(DREAM), "max_dim": 80}), shape)
+    small = E.estimate(D.COSTING, DreamConfig(**{**_fields(DREAM), "max_dim": 80}), shape)
     ratio = base.plan[-1].pixels / small.plan[-1].pixels
     assert 1.0 < base.seconds / small.seconds <= ratio * 1.1  # fixed costs: less than proportional
 
-    style = E.estimate_style(STYLE, shape)
-    assert E.estimate_style(StyleConfig(steps=32, max_dim=128, scales=2), shape, measure=False).seconds == \
+    style = E.estimate(S.COSTING, STYLE, shape)
+    assert E.estimate(S.COSTING, StyleConfig(steps=32, max_dim=128, scales=2), shape, measure=False).seconds == \
         pytest.approx(2 * style.seconds, rel=0.2)
-    assert E.estimate_style(StyleConfig(steps=16, max_dim=128, scales=1), shape).seconds > style.seconds
+    assert E.estimate(S.COSTING, StyleConfig(steps=16, max_dim=128, scales=1), shape).seconds > style.seconds
 
-    gan = E.estimate_gan(GAN, 1, 640, fresh=False)
-    assert 2.5 < E.estimate_gan(GAN, 3, 640, fresh=False, measure=False).seconds / gan.seconds <= 3.0
-    assert E.estimate_gan(GAN, 1, 640, fresh=True, measure=False).seconds > gan.seconds  # build + trace
+    gan = E.estimate(G.COSTING, GAN, epochs=1, num_examples=640, fresh=False)
+    assert 2.5 < E.estimate(G.COSTING, GAN, epochs=3, num_examples=640, fresh=False, measure=False).seconds / gan.seconds <= 3.0
+    assert E.estimate(G.COSTING, GAN, epochs=1, num_examples=640, fresh=True, measure=False).seconds > gan.seconds  # build + trace
 
 
 def test_measuring_is_cached_per_size_bucket(photo, monkeypatch):
-    E.estimate_dream(DREAM, photo.shape[:2])
+    E.estimate(D.COSTING, DREAM, photo.shape[:2])
     calls = []
     monkeypatch.setattr(E._timings, "add", lambda *a: calls.append(a))
-    again = E.estimate_dream(DreamConfig(**{**_fields(DREAM), "steps_per_octave": 3, "max_dim": 158}),
+    again = E.estimate(D.COSTING, DreamConfig(**{**_fields(DREAM), "steps_per_octave": 3, "max_dim": 158}),
                              photo.shape[:2])
     assert again.seconds is not None and calls == []  # same buckets: nothing measured again
 
 
 def test_without_measuring_nothing_is_measured_and_it_says_so():
     E.clear_cache()
-    est = E.estimate_dream(DREAM, None, measure=False)
+    est = E.estimate(D.COSTING, DREAM, None, measure=False)
     assert est.seconds is None and "not measured yet" in est.text
     assert est.plan[-1].pixels == 156 * 208  # no image: 4:3 with the long side max_dim; octave 3 is 1.3×
     assert plans.working_hw(None, 160) == (120, 160) and plans.working_hw((1000, 500), 160) == (160, 80)
@@ -132,7 +135,7 @@ def test_measuring_reuses_the_runs_cached_network_and_step(photo):
     from genart import models
 
     before = set(models._cache)
-    E.estimate_dream(DreamConfig(**{**_fields(DREAM), "layers": ("mixed1",)}), photo.shape[:2])
+    E.estimate(D.COSTING, DreamConfig(**{**_fields(DREAM), "layers": ("mixed1",)}), photo.shape[:2])
     assert set(models._cache) - before <= {("base", "InceptionV3", "random"), ("dream", ("mixed1",), "random", "float32"),
                                          ("dream-folded", "random", "float32")}
     assert models.dream_extractor(("mixed1",)) in dream_module._ascents  # the step a run will call
@@ -143,19 +146,20 @@ def test_estimates_do_not_measure_while_a_run_is_going():
 
     asked = []
 
-    def fake(measure):
-        asked.append(measure)
-        return E.estimate_dream(DREAM, None, measure=False)
+    def timed(config, shape, model=None):
+        asked.append(shape)
+        return 0.01
 
+    fake = plans.Costing(D.run_cost, timed)
     E.clear_cache()
     img = np.zeros((4, 4, 3), np.uint8)
-    run = E.Tracker(_plan()).wrap(iter([Frame(img, 0, 20, "x", {}), Frame(img, 20, 20, "x", {}, final=True)]))
+    run = progress.Tracker(_plan()).wrap(iter([Frame(img, 0, 20, "x", {}), Frame(img, 20, 20, "x", {}, final=True)]))
     next(run)  # a run is going
-    line = estimate_line(fake)
-    assert asked == [False] and "not measured yet" in line and "when the current run has finished" in line
+    line = estimate_line(fake, lambda: (DREAM, (None,), {}))
+    assert asked == [] and "not measured yet" in line and "when the current run has finished" in line
     list(run)
-    estimate_line(fake)
-    assert asked == [False, True]
+    assert estimate_line(fake, lambda: (DREAM, (None,), {})).startswith("**Estimate:** ≈ ")
+    assert len(asked) == 2  # measured now: the smallest and the largest octave
 
 
 # --- remaining time -----------------------------------------------------------------------------------
@@ -167,14 +171,14 @@ def _plan(rates=(0.01, 0.04), steps=(10, 10)):
 
 def test_remaining_is_zero_at_the_end_decreasing_and_weighs_later_octaves_more():
     est = _plan()
-    assert E.remaining_seconds(est, 0, 0.0) == pytest.approx(est.seconds)
-    assert E.remaining_seconds(est, 20, 99.0) == 0.0
-    left = [E.remaining_seconds(est, k, est.cost(k), since=(1, est.cost(1))) for k in range(2, 21)]
+    assert progress.remaining_seconds(est, 0, 0.0) == pytest.approx(est.seconds)
+    assert progress.remaining_seconds(est, 20, 99.0) == 0.0
+    left = [progress.remaining_seconds(est, k, est.cost(k), since=(1, est.cost(1))) for k in range(2, 21)]
     assert all(a > b for a, b in zip(left, left[1:])) and left[-1] == 0.0
     # half the steps done but far less than half the time: the bigger second octave is still to come
-    assert E.remaining_seconds(est, 10, est.cost(10), since=(1, est.cost(1))) > 3 * est.cost(10)
+    assert progress.remaining_seconds(est, 10, est.cost(10), since=(1, est.cost(1))) > 3 * est.cost(10)
     # a run going twice as slowly as estimated: about twice the time left
-    slow = E.remaining_seconds(est, 15, 2 * est.cost(15), since=(1, 2 * est.cost(1)))
+    slow = progress.remaining_seconds(est, 15, 2 * est.cost(15), since=(1, 2 * est.cost(1)))
     assert slow == pytest.approx(2 * (est.cost(20) - est.cost(15)), rel=0.2)
 
 
@@ -189,13 +193,13 @@ def test_tracker_passes_frames_tells_time_left_and_feeds_timings_back():
             now[0] += 2 * est.plan[0 if step <= 10 else 1].sec_per_step
             yield Frame(img, step, 20, "x", {}, final=step == 20)
 
-    tracker = E.Tracker(est, clock=lambda: now[0])
+    tracker = progress.Tracker(est, clock=lambda: now[0])
     seen, left = [], []
     for frame in tracker.wrap(frames()):
-        assert E.busy()
+        assert progress.busy()
         seen.append(frame.step)
         left.append(tracker.remaining())
-    assert not E.busy()
+    assert not progress.busy()
     assert seen == list(range(0, 21, 2))
     assert left[-1] == 0.0 and all(a >= b for a, b in zip(left[1:], left[2:]))
     points = dict(E._timings.points(("test",)))
@@ -206,45 +210,48 @@ def test_status_line_shows_time_left():
     from genart.ui.common import Tick, status_line
 
     img = np.zeros((4, 4, 3), np.uint8)
-    assert status_line(Tick(Frame(img, 4, 10, "octave 1/2", {}), 3.0), 65.2).endswith("3.0 s · ~1 min 05 s left")
-    assert status_line(Tick(Frame(img, 10, 10, "octave 2/2", {}, final=True), 9.0), 0.0).endswith("done")
+    assert status_line(Tick(Frame(img, 4, 10, "octave 1/2", {}), 3.0, remaining=65.2)).endswith(
+        "3.0 s · ~1 min 05 s left")
+    assert status_line(Tick(Frame(img, 10, 10, "octave 2/2", {}, final=True), 9.0, remaining=0.0)).endswith("done")
 
 
 # --- cheaper settings ---------------------------------------------------------------------------------
 
 def test_dream_suggestion_fits_the_budget_and_is_cheaper(photo):
+    COST = D.COSTING
     shape = photo.shape[:2]
     cfg = DreamConfig(**{**_fields(DREAM), "steps_per_octave": 200})
-    est = E.estimate_dream(cfg, shape)
+    est = E.estimate(D.COSTING, cfg, shape)
     for budget in (est.seconds * 0.6, est.seconds * 0.2):
-        s = E.suggest_cheaper(cfg, shape, budget_s=budget)
+        s = E.suggest_cheaper(COST, cfg, shape, budget_s=budget)
         assert s is not None and s.estimate.seconds <= budget
-        assert E.estimate_dream(s.config, shape, measure=False).seconds <= budget
+        assert E.estimate(D.COSTING, s.config, shape, measure=False).seconds <= budget
         assert s.config.steps_per_octave < 200 or s.config.max_dim < cfg.max_dim
-    assert "steps per octave instead of 200" in E.suggest_cheaper(cfg, shape, budget_s=est.seconds * 0.6).text
-    assert "To fit: " in E.describe(est, E.suggest_cheaper(cfg, shape, budget_s=est.seconds / 2), est.seconds / 2)
-    assert E.suggest_cheaper(cfg, shape, budget_s=1e-3) is None
+    assert "steps per octave instead of 200" in E.suggest_cheaper(COST, cfg, shape, budget_s=est.seconds * 0.6).text
+    assert "To fit: " in E.describe(est, E.suggest_cheaper(COST, cfg, shape, budget_s=est.seconds / 2), est.seconds / 2)
+    assert E.suggest_cheaper(COST, cfg, shape, budget_s=1e-3) is None
 
 
 def test_style_suggestion_prefers_coarse_to_fine(photo):
+    COST = S.COSTING
     shape = photo.shape[:2]
     cfg = StyleConfig(steps=200, max_dim=128, scales=1)
-    est = E.estimate_style(cfg, shape)
-    E.estimate_style(StyleConfig(steps=200, max_dim=128, scales=3), shape)  # measure the coarse sizes too
-    s = E.suggest_cheaper(cfg, shape, budget_s=est.seconds * 0.8)
+    est = E.estimate(S.COSTING, cfg, shape)
+    E.estimate(S.COSTING, StyleConfig(steps=200, max_dim=128, scales=3), shape)  # measure the coarse sizes too
+    s = E.suggest_cheaper(COST, cfg, shape, budget_s=est.seconds * 0.8)
     assert s.config.scales == 3 and s.config.steps == 200 and s.estimate.seconds <= est.seconds * 0.8
-    s = E.suggest_cheaper(cfg, shape, budget_s=est.seconds * 0.25)
+    s = E.suggest_cheaper(COST, cfg, shape, budget_s=est.seconds * 0.25)
     assert s.config.scales == 3 and s.estimate.seconds <= est.seconds * 0.25
     assert s.config.steps < 200 or s.config.max_dim < 128
 
 
 def test_gan_suggestion_trains_fewer_epochs_or_examples():
-    est = E.estimate_gan(GAN, 10, 640)
-    s = E.suggest_cheaper(GAN, 10, 640, budget_s=est.seconds / 2)
-    assert s.epochs < 10 and s.estimate.seconds <= est.seconds / 2
-    one = E.estimate_gan(GAN, 1, 640, measure=False)
-    s = E.suggest_cheaper(GAN, 1, 640, budget_s=one.seconds * 0.8)
-    assert s is None or (s.epochs == 1 and s.config.examples_per_epoch < 640)
+    est = E.estimate(G.COSTING, GAN, epochs=10, num_examples=640)
+    s = E.suggest_cheaper(G.COSTING, GAN, epochs=10, num_examples=640, budget_s=est.seconds / 2)
+    assert s.changes["epochs"] < 10 and s.estimate.seconds <= est.seconds / 2
+    one = E.estimate(G.COSTING, GAN, epochs=1, num_examples=640, measure=False)
+    s = E.suggest_cheaper(G.COSTING, GAN, epochs=1, num_examples=640, budget_s=one.seconds * 0.8)
+    assert s is None or (s.changes.get("epochs", 1) == 1 and s.config.examples_per_epoch < 640)
 
 
 # --- the tabs -----------------------------------------------------------------------------------------

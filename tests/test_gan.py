@@ -10,8 +10,9 @@ import tensorflow as tf
 from genart.data import load_shipped_subset
 from genart.errors import InputError
 from genart.frames import Frame
-from genart.gan import (PRESETS, GanConfig, GanTrainer, discriminator_loss, generator_loss, make_discriminator,
-                        make_generator, preset)
+from genart.gan import PRESETS, GanConfig, GanTrainer, preset
+from genart.gan.networks import make_discriminator, make_generator
+from genart.gan.step import discriminator_loss, generator_loss
 
 # Tiny runs: 32 examples per epoch in batches of 16 → 2 steps per epoch.
 TINY = dict(batch_size=16, examples_per_epoch=32)
@@ -131,8 +132,8 @@ def test_one_step_changes_both_networks_with_finite_losses(digits):
     (frame,) = frames
     assert isinstance(frame, Frame) and frame.final and frame.step == frame.total == 1 == trainer.step
     assert frame.stage == "epoch 1/1"
-    assert all(math.isfinite(frame.metrics[k]) for k in ("gen_loss", "disc_loss", "D(x)", "D(G(z))"))
-    assert 0 < frame.metrics["D(x)"] < 1 and 0 < frame.metrics["D(G(z))"] < 1
+    assert all(math.isfinite(frame.metrics[k]) for k in ("gen_loss", "disc_loss", "real_score", "fake_score"))
+    assert 0 < frame.metrics["real_score"] < 1 and 0 < frame.metrics["fake_score"] < 1
     # the grid: 4×4 samples of 28 px with 2 px gaps, upscaled 4×
     assert frame.image.dtype == np.uint8 and frame.image.shape == (4 * (4 * 30 + 2), 4 * (4 * 30 + 2), 3)
 
@@ -144,7 +145,7 @@ def test_train_step_equals_the_tutorials_step_with_keras_adam(digits):
     ours, ref = GanTrainer(config, digits), GanTrainer(config, digits)  # seeded: identical networks
     batches = list(ours._batches(0, 3))
     for step, batch in enumerate(batches):
-        ours._train_step(batch, tf.constant(step, tf.int64))
+        ours._parts.train_step(batch, tf.constant(step, tf.int64))
         images = tf.cast(batch, tf.float32) / 127.5 - 1.0
         noise = tf.random.stateless_normal([len(batch), config.noise_dim], seed=tf.constant([config.seed, step], tf.int64))
         with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:  # the tutorial's train_step, eagerly
@@ -171,7 +172,7 @@ def test_discriminator_learns_in_a_few_steps(digits):
     frames = list(GanTrainer(tiny(examples_per_epoch=16, learning_rate=2e-4), digits).train(4))
     d_losses = [f.metrics["disc_loss"] for f in frames]
     assert d_losses[-1] < d_losses[0] - 0.02
-    assert frames[-1].metrics["D(x)"] > frames[0].metrics["D(x)"]
+    assert frames[-1].metrics["real_score"] > frames[0].metrics["real_score"]
 
 
 def test_frame_contract_and_preview_cadence(digits):
@@ -183,10 +184,22 @@ def test_frame_contract_and_preview_cadence(digits):
     # a new grid at step 1, every 2 steps, at each epoch's end and at the last step; the same array between
     new_grid = [i == 0 or frames[i].image is not frames[i - 1].image for i in range(6)]
     assert new_grid == [True, False, True, False, True, True]
-    assert "sec_per_step" not in frames[0].metrics
-    eta = [f.metrics["eta_s"] for f in frames[1:]]
-    assert all(e >= 0 for e in eta) and eta[-1] == 0.0 and frames[-1].metrics["sec_per_step"] > 0
+    assert "sec_per_step" not in frames[0].metrics and frames[-1].metrics["sec_per_step"] > 0
+    assert "eta_s" not in frames[-1].metrics  # the time left is genart.progress.Tracker's, as in every tab
     assert trainer.history()["step"] == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_tracker_tells_a_training_runs_time_left_also_when_it_continues(digits):
+    from genart import estimate, gan, progress
+
+    trainer = GanTrainer(tiny(examples_per_epoch=48), digits)  # 3 steps per epoch
+    for run in range(2):  # Train, then Continue: its frames count from the trainer's first step
+        plan = estimate.estimate(gan.COSTING, trainer.config, epochs=1, num_examples=len(digits), fresh=False,
+                                 measure=False)
+        tracker = progress.Tracker(plan)
+        left = [tracker.remaining() for _ in tracker.wrap(trainer.train(1))]
+        assert all(v is None or v >= 0 for v in left) and left[-1] == 0.0
+        assert all(v is not None and v > 0 for v in left[1:-1]), left  # from the run's pace after its first step
 
 
 def test_train_twice_equals_training_on(digits):
@@ -292,7 +305,7 @@ def test_close_frees_the_networks_at_once_and_refuses_further_use(digits, tmp_pa
 
     trainer = GanTrainer(tiny(), digits)
     list(trainer.train(1))
-    generator, step_fn = weakref.ref(trainer.generator), weakref.ref(trainer._train_step)
+    generator, step_fn = weakref.ref(trainer.generator), weakref.ref(trainer._parts.train_step)
     trainer.close()
     assert generator() is None and step_fn() is None
     assert trainer.step == 2 and trainer.history()["step"] == [1, 2]  # what it did stays readable

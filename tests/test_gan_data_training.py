@@ -12,8 +12,9 @@ from PIL import Image
 from genart import gan
 from genart.data import load_shipped_subset
 from genart.errors import InputError
-from genart.gan import GanConfig, GanTrainer, make_discriminator_32, make_generator_32
-from genart.gan.networks import architecture_for, make_discriminator, make_generator
+from genart.gan import GanConfig, GanTrainer
+from genart.gan.networks import (architecture_for, make_discriminator, make_discriminator_32, make_generator,
+                                 make_generator_32)
 from genart.imagesets import load_image_set
 
 TINY = dict(batch_size=16, examples_per_epoch=32, dataset="own")
@@ -126,7 +127,7 @@ def test_trainers_on_the_same_pictures_share_them_and_other_uploads_stay_apart(c
     d = GanTrainer(tiny(), np.array(colour_set.images))
     assert d._images is a._images
     key = ("own", colour_set.digest)
-    from genart.gan import trainer as trainer_module
+    from genart.gan import trainset as trainer_module
 
     assert key in trainer_module._shared_own
     for t in (a, b, d):
@@ -193,7 +194,7 @@ def test_a_new_batch_size_or_data_never_retraces_the_step(colour_set):
     trainer.time_step(16)
     trainer.time_step(8)
     list(trainer.train(1))
-    assert trainer._train_step.experimental_get_tracing_count() == 1
+    assert trainer._parts.train_step.experimental_get_tracing_count() == 1
 
 
 def test_the_cost_estimate_times_the_networks_a_run_would_use():
@@ -202,10 +203,13 @@ def test_the_cost_estimate_times_the_networks_a_run_would_use():
 
     config = tiny(batch_size=8)
     assert gan.step_seconds(config, (8,)) > 0
-    probe, key = gan._probe(config)
-    assert probe.architecture == "dcgan-32" and probe.image_shape == (32, 32, 3) and key[-1] == (32, 32, 3)
-    grey_probe, _ = gan._probe(tiny(batch_size=8, colour="grey"))
+    from genart.gan import run
+
+    probe, _ = run._probe_for(config)
+    assert probe.architecture == "dcgan-32" and probe.image_shape == (32, 32, 3)
+    grey_probe, _ = run._probe_for(tiny(batch_size=8, colour="grey"))
     assert grey_probe.image_shape == (32, 32, 1)
-    est = estimate.estimate_gan(config, 2, 64, measure=True)
+    est = estimate.estimate(gan.COSTING, config, epochs=2, num_examples=64, measure=True)
     assert est.seconds is not None and est.seconds > 0
-    assert ("gan", 100, "float32", (32, 32, 3)) in estimate._gan_startup
+    key = gan.cost_key(config)
+    assert key[-1] == (32, 32, 3) and estimate._timings.startup(key) > 0  # a new trainer's build, timed once

@@ -137,8 +137,8 @@ def test_history_records_both_scores_of_the_discriminator():
     frames = list(t.train(2))
     history = t.history()
     assert len(history["real_score"]) == len(history["fake_score"]) == len(history["step"]) == 4
-    assert history["real_score"] == pytest.approx([f.metrics["D(x)"] for f in frames])
-    assert history["fake_score"] == pytest.approx([f.metrics["D(G(z))"] for f in frames])
+    assert history["real_score"] == pytest.approx([f.metrics["real_score"] for f in frames])
+    assert history["fake_score"] == pytest.approx([f.metrics["fake_score"] for f in frames])
     assert all(0 < v < 1 for v in history["real_score"] + history["fake_score"])
     t.close()
 

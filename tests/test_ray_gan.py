@@ -57,8 +57,8 @@ def test_a_remote_trainer_trains_exactly_as_a_local_one(pair):
         [(s, 8, "epoch 1/1", s == 8) for s in range(1, 9)]
     for r, loc in zip(remote_frames, local_frames):
         assert np.array_equal(r.image, loc.image) and r.image.dtype == np.uint8
-        assert {k: r.metrics[k] for k in ("gen_loss", "disc_loss", "D(x)", "D(G(z))")} == \
-            {k: loc.metrics[k] for k in ("gen_loss", "disc_loss", "D(x)", "D(G(z))")}
+        assert {k: r.metrics[k] for k in ("gen_loss", "disc_loss", "real_score", "fake_score")} == \
+            {k: loc.metrics[k] for k in ("gen_loss", "disc_loss", "real_score", "fake_score")}
     # the grid is the same array until a new preview is drawn (steps 1, 4, 7 and the last), as
     # locally: the tab re-sends an image only when it is a new object
     same = [a.image is b.image for a, b in zip(remote_frames, remote_frames[1:])]
@@ -218,7 +218,7 @@ def ray_app(on_ray):
 
 
 def _live_trainers() -> set:
-    from genart.ui.gan import POOL
+    from genart.gan.pool import POOL
 
     return {t for ref in list(POOL._live.values()) if (t := ref()) is not None and not t.closed}
 

@@ -12,7 +12,8 @@ from genart import models
 from genart.errors import InputError
 from genart.frames import Frame
 from genart.images import resize
-from genart.style import (CONTENT_LAYERS, STYLE_LAYERS, TUTORIAL, StyleConfig, _compiled_for, style_size,
+from genart.style.losses import compiled_for
+from genart.style import (CONTENT_LAYERS, STYLE_LAYERS, TUTORIAL, StyleConfig, style_size,
                           stylize)
 
 SMALL = dict(max_dim=64, preview_every=1)
@@ -219,7 +220,7 @@ def test_coarse_to_fine_starts_at_half_size_and_carries_over(model, big_content,
 
 def test_compiled_once_for_all_sizes_and_weights(model, content, big_content, style):
     run(content, style, model, steps=1)
-    fn = _compiled_for(model, len(STYLE_LAYERS)).loss_and_grad
+    fn = compiled_for(model, len(STYLE_LAYERS)).loss_and_grad
     before = fn.experimental_get_tracing_count()
     run(content, style, model, steps=1, max_dim=40, style_weight=5.0, tv_weight=1.0)
     run(big_content, style, model, steps=2, scales=2, max_dim=96, content_weight=3.0, optimizer="lbfgs")

@@ -10,7 +10,7 @@ from PIL import Image
 
 from genart import estimate, models
 from genart.cli import main
-from genart.dream import DreamConfig, dream, dream_zoom, plan
+from genart.dream import COSTING, DreamConfig, dream, dream_zoom, plan
 from genart.dream.ascent import ascent_for
 from genart.dream.zoom import ZOOM_FRAME, record_zoom, zoom_in
 from genart.errors import InputError
@@ -55,7 +55,7 @@ def test_plan_and_estimate_cover_the_zoom_frames():
     assert [s.label for s in segments[3:]] == [f"zoom frame {k}/20" for k in range(1, 21)]
     assert all(s.steps == 10 and s.shape == (192, 256) for s in segments[3:])
     assert sum(s.steps for s in segments) == cfg.total_steps == 3 * 4 + 20 * 10
-    est = estimate.estimate_dream(cfg, (300, 400), measure=False)
+    est = estimate.estimate(COSTING, cfg, (300, 400), measure=False)
     assert est.total_steps == 212 and len(est.plan) == 23 and "then 20 zoom frames × 10 steps" in est.text
 
 
@@ -165,7 +165,7 @@ def _help():
 
 def test_a_dream_that_stops_itself_ends_the_animation(photo, monkeypatch):
     """A loss threshold ends a dream early (its final frame before its planned steps): the zoom stops there."""
-    import genart.dream as gd
+    import genart.dream.run as gd
     from genart.frames import Frame
 
     calls = []
@@ -213,7 +213,7 @@ def test_app_zoom_endpoint_streams_and_writes_the_animation(client, tmp_path, ph
 
 
 def test_strongest_channels_are_measured_once_for_the_whole_animation(photo, model, monkeypatch):
-    import genart.dream as gd
+    import genart.dream.run as gd
 
     real, configs = gd.dream, []
 

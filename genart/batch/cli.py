@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from . import Report, file_items, list_inputs, run_items
+from .jobs import Report, file_items, list_inputs, run_items
 from .tasks import Task
 from .video import run_video
 

@@ -132,12 +132,13 @@ def style_task(config, weights: str, styles: list[str], *, init_image: str | Non
             one: a video's frames.
     """
     from ..recipe import image_digest, make_recipe, mask_digest
+    from ..style import recipe_inputs
 
     pictures = [_bytes(s) for s in styles]
     digests = [image_digest(data, f"style image {path}") for data, path in zip(pictures, styles)]
     init, mask = _bytes(init_image), _bytes(mask)
-    fixed = {"init_image": None if init is None else image_digest(init, f"initial image {init_image}"),
-             "mask": None if mask is None else mask_digest(mask)}
+    init_digest = None if init is None else image_digest(init, f"initial image {init_image}")
+    mask_print = None if mask is None else mask_digest(mask)
     style_arg = pictures if len(pictures) > 1 else pictures[0]
     from_previous = dataclasses.replace(config, init="image")
 
@@ -147,9 +148,8 @@ def style_task(config, weights: str, styles: list[str], *, init_image: str | Non
         return (image, style_arg, config, weights), {"init_image": init, "mask": mask}
 
     def recipe(image, previous):
-        inputs = {"content": image, "styles": digests, **fixed}
-        if previous is not None:
-            inputs["init_image"] = previous
+        inputs = recipe_inputs(image, digests, init_image=previous if previous is not None else init_digest,
+                               mask=mask_print)
         return make_recipe("style", from_previous if previous is not None else config, weights=weights,
                            inputs=inputs)
 

@@ -15,8 +15,8 @@ from typing import Callable, Iterator
 import numpy as np
 
 from ..errors import InputError
-from ..export import MAX_VIDEO_DIM, _fit, _video_size
-from . import PART, Item, Report, run_items
+from ..export import save_mp4
+from .jobs import MAX_FRAMES, PART, Item, Report, run_items
 from .tasks import Task
 
 
@@ -56,25 +56,14 @@ def _items(reader, paths: list[str]) -> Iterator[Item]:
 
 def write_mp4(pngs: list[str], path: str, fps: float) -> str:
     """The PNGs as an H.264 MP4 at ``fps`` (written to ``<stem>.part.mp4``, then renamed); returns ``path``."""
-    import imageio.v2 as iio2
     from PIL import Image
 
     def read(png):
         with Image.open(png) as img:
             return np.asarray(img.convert("RGB"))
 
-    first = read(pngs[0])
-    size = _video_size(first.shape, MAX_VIDEO_DIM, even=True)
-    scaled = _video_size(first.shape, MAX_VIDEO_DIM, even=False)
     part = path[:-4] + PART + ".mp4"  # ffmpeg picks the container from the extension
-    writer = iio2.get_writer(part, format="FFMPEG", mode="I", fps=fps, codec="libx264", quality=8,
-                             pixelformat="yuv420p", macro_block_size=1, ffmpeg_log_level="error")
-    try:
-        for png in pngs:
-            frame = first if png is pngs[0] else read(png)
-            writer.append_data(np.ascontiguousarray(_fit(frame, scaled)[:size[1], :size[0]]))
-    finally:
-        writer.close()
+    save_mp4((read(png) for png in pngs), part, fps)
     os.replace(part, path)
     return path
 
@@ -92,8 +81,6 @@ def run_video(task: Task, video: str, out_dir: str, *, ray: str | None = None, u
     Returns:
         The report; the MP4 is written only once every frame is done (a failed frame is named there).
     """
-    from . import MAX_FRAMES
-
     reader, fps, count = open_video(video)
     try:
         paths = frame_paths(out_dir, min(count, MAX_FRAMES))

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from ..errors import GenartError
-from . import ADDRESS_ENV, cpus_per_run, gpus_per_run, ray_address, slots
+from .settings import ADDRESS_ENV, cpus_per_run, gpus_per_run, ray_address, slots
 
 #: Ray treats 127.0.0.1 as "this machine's address" and advertises the machine's network address
 #: instead, unless this variable is 0 when Ray is imported: :func:`start_local` sets it, so a test's
@@ -243,8 +243,8 @@ def _submit(name: str, body: Callable, fn: Callable, args: tuple, kwargs: dict):
     return _task(name, body).remote(fn, portable(args), {k: portable(v) for k, v in kwargs.items()})
 
 
-def _cause(exc: BaseException) -> BaseException:
-    """The exception raised inside the task (a user's InputError reads as itself), else ``exc``."""
+def task_error(exc: BaseException) -> BaseException:
+    """The exception raised inside a task or actor call (a user's InputError reads as itself), else ``exc``."""
     cause = getattr(exc, "cause", None)
     return cause if isinstance(cause, BaseException) else exc
 
@@ -281,4 +281,4 @@ def result(ref):
     try:
         return ray.get(ref)
     except ray.exceptions.RayTaskError as exc:
-        raise _cause(exc) from None
+        raise task_error(exc) from None

@@ -34,9 +34,9 @@ from typing import Iterator
 import numpy as np
 import ray
 
-from ..errors import GenartError, InputError, check_int
+from ..errors import GenartError, InputError
 from ..frames import Frame
-from ..gan import CHECKPOINT_PREFIX, CONFIG_FILE, GRID_SCALE, MAX_EPOCHS, GanConfig
+from ..gan import CHECKPOINT_PREFIX, CONFIG_FILE, GRID_SCALE, GanConfig, check_epochs
 from . import ray_runs
 from .trainer_actor import TrainerActor, read_bytes
 
@@ -138,7 +138,7 @@ class RemoteTrainer:
         try:
             return ray.get(ref)
         except ray.exceptions.RayTaskError as exc:
-            raise ray_runs._cause(exc) from None
+            raise ray_runs.task_error(exc) from None
         except ray.exceptions.RayActorError as exc:
             raise self._lost(exc) from None
 
@@ -186,7 +186,7 @@ class RemoteTrainer:
             GanTrainer's frames; the grid array is the same object until a new preview is drawn.
             Closing the generator stops the remote run between two steps.
         """
-        check_int("epochs", epochs, 1, MAX_EPOCHS)
+        check_epochs(epochs)
         self._require_open()
         return self._frames(epochs)
 

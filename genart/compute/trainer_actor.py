@@ -31,8 +31,8 @@ class TrainerActor:
         self._runs, self._runs_lock = 0, threading.Lock()
 
     def warm(self) -> str:
-        """Import TensorFlow and the trainer's module now, before a Train needs them; returns the actor's id."""
-        from ..gan import trainer  # noqa: F401
+        """Import TensorFlow and the trainer's compiled parts now, before a Train needs them; returns the actor's id."""
+        from ..gan import step  # noqa: F401
 
         return ray.get_runtime_context().get_actor_id()
 
@@ -75,8 +75,7 @@ class TrainerActor:
 
     def state(self) -> tuple[int, dict]:
         """Step and history at one moment (what a closed proxy still answers); a run may be stepping."""
-        with self.trainer._lock:  # GanTrainer's own lock (re-entrant): no step between the two reads
-            return self.trainer.step, self.trainer.history()
+        return self.trainer.state()
 
     def save(self) -> dict[str, bytes]:
         """The files ``trainer.save`` writes, by name."""

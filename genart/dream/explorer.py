@@ -29,7 +29,7 @@ from PIL import Image, ImageDraw
 from .. import models, precision
 from ..errors import InputError, check_float, check_int
 from ..frames import Frame
-from . import LAYER_CHANNELS
+from .config import LAYER_CHANNELS
 
 #: Tiles in one sheet, and the sheet's columns.
 TILES, COLUMNS = 16, 4

@@ -9,7 +9,8 @@ import numpy as np
 import tensorflow as tf
 
 from ..errors import InputError
-from . import DreamConfig, octave_shape, objectives
+from . import objectives
+from .config import DreamConfig, octave_shape
 
 
 def preprocess(rgb):

@@ -1,17 +1,18 @@
 """DeepDream's "infinite zoom": dream, zoom in a little, dream again, frame after frame.
 
-The classic animation of the original DeepDream notebook:
+The classic animation of the original DeepDream notebook, run by :func:`genart.dream.run.dream_zoom`:
 
 1. Dream the input as :func:`genart.dream.dream` does (the config's octaves).
 2. For each of ``zoom_frames`` frames: scale the latest frame by ``zoom`` about its centre,
    crop it back to the working size (:func:`zoom_in`), and dream ``zoom_steps`` more steps at
-   that one size (one octave). The patterns grow out of the picture as it zooms.
+   that one size (one octave, :func:`frame_config`). The patterns grow out of the picture as it zooms.
 
-Every frame is a short :func:`~genart.dream.dream` run on the same network, so it reuses the one
-compiled ascent step (sizes and settings are tensors there): the frames never retrace. The plan
+Every frame is a short dream on the same network, so it reuses the one compiled ascent step
+(sizes and settings are tensors there): the frames never retrace. The plan
 (:func:`genart.dream.plan`) lists the zoom frames after the octaves, so estimates cover them.
 Each finished frame is yielded with ``metrics["zoom_frame"] = k`` (1…N); :func:`record_zoom`
-collects exactly those for the MP4 and the GIF.
+collects exactly those for the MP4 and the GIF. This module holds the animation's geometry and
+bookkeeping; it imports nothing of the run.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from typing import Iterator
 import numpy as np
 from PIL import Image
 
-from ..frames import Frame
-from ..images import ImageSource, load_image
+from ..frames import Frame, close_frames
 
 #: The metric a finished zoom frame carries (its number, 1…N); other frames lack it.
 ZOOM_FRAME = "zoom_frame"
@@ -43,74 +43,7 @@ def frame_config(config, k: int):
                                seed=(config.seed + k) % 2**31)
 
 
-def dream_zoom(image: ImageSource, config, model=None, *, guide=None, mask=None) -> Iterator[Frame]:
-    """Dream ``image``, then zoom into the dream for ``config.zoom_frames`` frames.
-
-    Args:
-        image: anything :func:`genart.images.load_image` accepts.
-        config: a :class:`~genart.dream.DreamConfig`; its octaves dream the image first, then
-            ``zoom_frames`` frames each zoom by ``zoom`` and dream ``zoom_steps`` steps.
-        model: as for :func:`~genart.dream.dream` (None: the cached InceptionV3).
-        guide, mask: passed on to every :func:`~genart.dream.dream` run when given.
-            ``strongest`` / ``weakest`` channels are measured once, on the input: every frame
-            amplifies the channels the first dream picked.
-
-    Yields:
-        The frames of the first dream, then each zoom frame's previews; ``step`` counts across the
-        whole run and ``total`` is its plan's. A finished zoom frame carries
-        ``metrics["zoom_frame"] = k``; the last one is the final frame. A dream that stops itself
-        early (a loss threshold) ends the animation there, its frame the final one. With
-        ``zoom_frames=0`` this is :func:`~genart.dream.dream`.
-    """
-    from . import dream, plan
-
-    extras = {name: value for name, value in (("guide", guide), ("mask", mask)) if value is not None}
-    rgb = load_image(image, config.max_dim, what="image")
-    first = dataclasses.replace(config, zoom_frames=0)
-    if not config.zoom_frames:
-        yield from dream(rgb, first, model, **extras)
-        return
-    total = sum(s.steps for s in plan(config, rgb.shape[:2]))
-    n = config.zoom_frames
-    latest = None
-    for frame in dream(rgb, first, model, **extras):
-        latest = frame
-        yield dataclasses.replace(frame, total=total, final=_ended_early(frame))
-        if _ended_early(frame):
-            return
-    offset = latest.step
-    frames_config = _with_fixed_channels(first, model, rgb)
-    for k in range(1, n + 1):
-        for frame in dream(zoom_in(latest.image, config.zoom), frame_config(frames_config, k), model, **extras):
-            if frame.step == 0:
-                continue  # the zoomed start: the previous frame, one zoom further
-            metrics = dict(frame.metrics)
-            if frame.final:
-                metrics[ZOOM_FRAME] = float(k)
-                latest = frame
-            stage = frame.stage if _ended_early(frame) else f"zoom frame {k}/{n}"
-            yield Frame(frame.image, offset + frame.step, total, stage, metrics,
-                        final=(frame.final and k == n) or _ended_early(frame))
-            if _ended_early(frame):
-                return
-        offset += config.zoom_steps
-
-
-def _with_fixed_channels(config, model, rgb):
-    """``config`` with ``strongest`` / ``weakest`` replaced by the channels they picked on the input
-    (measured once, as the first dream did): every zoom frame amplifies the same channels."""
-    if config.channel_mode not in ("strongest", "weakest"):
-        return config
-    from .. import precision
-    from . import _model_for, plan
-    from .prepare import pick_channels, preprocess
-
-    net = _model_for(config, model, precision.resolve(config.precision))
-    picked = pick_channels(config, net, preprocess(rgb), plan(config, rgb.shape[:2])[0].shape)
-    return dataclasses.replace(config, channel_mode="chosen", channels=tuple(int(c) for c in picked))
-
-
-def _ended_early(frame: Frame) -> bool:
+def ended_early(frame: Frame) -> bool:
     """A dream's final frame before its planned steps: the run stopped itself (a loss threshold),
     and so does the animation."""
     return frame.final and frame.step < frame.total
@@ -125,6 +58,4 @@ def record_zoom(frames: Iterator[Frame], add) -> Iterator[Frame]:
                 add(frame.image)
             yield frame
     finally:
-        close = getattr(frames, "close", None)
-        if close is not None:
-            close()
+        close_frames(frames)

@@ -26,12 +26,16 @@ so the images and logits are always float32.
 
 from __future__ import annotations
 
+import threading
+
 import keras
 
 #: Architecture name → (image side, allowed channel counts).
 ARCHITECTURES = {"tutorial": (28, (1,)), "dcgan-32": (32, (1, 3))}
 #: Human names, for messages.
 ARCHITECTURE_LABELS = {"tutorial": "the tutorial's 28×28 networks", "dcgan-32": "the 32×32 networks"}
+#: Keras' layer naming is process-global: trainers build (and share their data) one at a time.
+BUILD_LOCK = threading.Lock()
 
 
 def architecture_for(image_shape: tuple[int, int, int]) -> str:
@@ -110,3 +114,10 @@ def _discriminator(shape: tuple[int, int, int], filters: tuple[int, ...], seed: 
                    layers.Dropout(0.3, seed=None if seed is None else seed + i, dtype=dtype)]
     return keras.Sequential([keras.Input(shape), *stages, layers.Flatten(dtype=dtype),
                              layers.Dense(1, dtype="float32")], name="discriminator")
+
+
+def describe(architecture: str, shape: tuple[int, ...]) -> str:
+    """``"the 32×32 networks for colour pictures (32×32×3)"``."""
+    label = ARCHITECTURE_LABELS.get(architecture, f"the {architecture!r} networks")
+    kind = {1: "grey", 3: "colour"}.get(shape[-1], f"{shape[-1]}-channel") if len(shape) == 3 else "unknown"
+    return f"{label} for {kind} pictures ({'×'.join(map(str, shape))})"

@@ -1,5 +1,11 @@
-"""The DCGAN's losses and :class:`GanTrainer` (see :mod:`genart.gan` for the algorithm and
-:mod:`genart.gan.networks` for the networks, importable from here too)."""
+"""The DCGAN's :class:`GanTrainer`: both networks, both optimisers, the counters, the loss history
+and the preview grids (see :mod:`genart.gan` for the algorithm, :mod:`genart.gan.networks` for the
+networks and :mod:`genart.gan.step` for one training step).
+
+This module is the trainer's bookkeeping (runs, locks, history, previews, files); what computes
+lives in :mod:`genart.gan.step` and :mod:`genart.gan.trainset`, imported with TensorFlow when the
+first trainer is built, so that ``genart.gan`` itself imports quickly.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,9 @@ import math
 import os
 import threading
 import time
-import weakref
 from typing import Iterator
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 from .. import precision
 from ..data import OWN, load_digits
@@ -23,77 +26,11 @@ from ..errors import InputError, check_int
 from ..export import Timelapse
 from ..frames import Frame
 from ..images import grid, to_uint8
-from ..models import seed_weights
-from . import (CHECKPOINT_PREFIX, CONFIG_FILE, GRID_COLS, GRID_SAMPLES, GRID_SCALE, MAX_EPOCHS,  # noqa: F401
-               PREVIEW_SECONDS, SIDE, GanConfig, plan)
-from .networks import (ARCHITECTURE_LABELS, architecture_for, build, make_discriminator,  # noqa: F401
-                       make_discriminator_32, make_generator, make_generator_32)
-
-
-_bce = keras.losses.BinaryCrossentropy(from_logits=True)
-
-
-def generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
-    """The generator wants its images called real."""
-    return _bce(tf.ones_like(fake_logits), fake_logits)
-
-
-def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
-    """The discriminator wants real images called real and generated ones fake."""
-    return _bce(tf.ones_like(real_logits), real_logits) + _bce(tf.zeros_like(fake_logits), fake_logits)
-
+from .config import (CHECKPOINT_PREFIX, CONFIG_FILE, GRID_COLS, GRID_SCALE, PREVIEW_SECONDS, SIDE, GanConfig,
+                     check_epochs)
 
 #: What :meth:`GanTrainer.history` records per step (checkpoints made before D's scores were kept lack the last two).
 HISTORY_KEYS = ("step", "gen_loss", "disc_loss", "real_score", "fake_score")
-
-_build_lock = threading.Lock()  # Keras layer naming is process-global; build one trainer at a time
-
-
-def adam_update(optimizer: keras.optimizers.Adam, grads, variables) -> None:
-    """``optimizer.apply_gradients(zip(grads, variables))``, written out for Keras' Adam (its ``update_step``).
-
-    Same math on the optimizer's own variables (so checkpoints are unchanged). Tracing Keras'
-    apply_gradients into a new tf.function, as every new trainer does, keeps about 35 MB inside
-    TensorFlow for good (Keras 3.12, TF 2.21); this does not.
-    """
-    t = tf.cast(optimizer.iterations + 1, tf.float32)
-    b1, b2 = optimizer.beta_1, optimizer.beta_2
-    alpha = tf.cast(optimizer.learning_rate, tf.float32) * tf.sqrt(1 - tf.pow(b2, t)) / (1 - tf.pow(b1, t))
-    for i, (grad, var) in enumerate(zip(grads, variables)):
-        m, v = optimizer._momentums[i], optimizer._velocities[i]  # built for ``variables``, in this order
-        m.assign_add((grad - m) * (1 - b1))
-        v.assign_add((tf.square(grad) - v) * (1 - b2))
-        var.assign_sub(m * alpha / (tf.sqrt(v) + optimizer.epsilon))
-    optimizer.iterations.assign_add(1)
-
-
-#: A loaded dataset's images as one tensor that every trainer shares (47 MB for MNIST), kept for good.
-_shared_images: dict[tuple[str, str], tf.Tensor] = {}
-#: Own pictures by content digest: shared by the trainers on them, freed when the last one goes.
-_shared_own: "weakref.WeakValueDictionary[tuple[str, str], tf.Tensor]" = weakref.WeakValueDictionary()
-
-
-def _images_tensor(data: np.ndarray, shared_key: tuple[str, str] | None) -> tf.Tensor:
-    """``data`` (uint8 N×H×W×C) as a tensor; the same tensor for every trainer of a loaded dataset."""
-    if shared_key is None:
-        return tf.constant(data)
-    shared = _shared_own if shared_key[0] == OWN else _shared_images
-    with _build_lock:
-        tensor = shared.get(shared_key)
-        if tensor is None:
-            tensor = shared[shared_key] = tf.constant(data)
-        return tensor
-
-
-def _as_images(data) -> np.ndarray:
-    """Training images as uint8 N×H×W×C (N×28×28 digits gain their channel axis)."""
-    data = np.asarray(data)
-    if data.dtype == np.uint8 and data.ndim == 3 and data.shape[1:] == (SIDE, SIDE):
-        data = data[..., None]
-    if data.dtype != np.uint8 or data.ndim != 4 or not len(data) or architecture_for(data.shape[1:]) is None:
-        raise InputError(f"data must be uint8 images of shape N×{SIDE}×{SIDE} (digits) or N×32×32×C with C 1 or 3 "
-                         f"(own pictures); got {data.dtype} {data.shape}.")
-    return data
 
 
 class GanTrainer:
@@ -130,7 +67,11 @@ class GanTrainer:
                 else ("given", "")
             self.data_digest = getattr(data, "digest", None)
             data = getattr(data, "images", data)
-        data = _as_images(data)
+        from .networks import architecture_for
+        from .step import build_parts
+        from .trainset import as_images, images_tensor
+
+        data = as_images(data)
         if config.dataset == OWN:
             from ..imagesets import digest
 
@@ -141,33 +82,13 @@ class GanTrainer:
         self.num_examples = len(data)
         self.examples_per_epoch = min(config.examples_per_epoch or self.num_examples, self.num_examples)
         self.steps_per_epoch = math.ceil(self.examples_per_epoch / config.batch_size)
-        self._images = _images_tensor(data, shared_key)  # uint8 N×H×W×C; scaled inside the step
+        self._images = images_tensor(data, shared_key)  # uint8 N×H×W×C; scaled inside the step
 
         # The networks compute in the resolved precision (Keras' mixed policy: variables, images,
         # logits, losses and Adam's state stay float32); see "bfloat16" in genart.gan's docstring.
         self.precision = precision.resolve(config.precision)
-        with _build_lock:
-            self.generator, self.discriminator = build(self.architecture, config.noise_dim, self.image_shape[2],
-                                                       seed=config.seed, dtype=self.precision.keras_policy)
-            seed_weights(self.generator, config.seed)
-            seed_weights(self.discriminator, config.seed + 1)
-            self.generator_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
-            self.discriminator_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
-            self.generator_optimizer.build(self.generator.trainable_variables)
-            self.discriminator_optimizer.build(self.discriminator.trainable_variables)
-        preview_noise = np.random.default_rng([config.seed, 1]).standard_normal((GRID_SAMPLES, config.noise_dim))
-        self._preview_noise = tf.Variable(preview_noise.astype(np.float32), trainable=False, name="preview_noise")
-        self._step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-        self._checkpoint = tf.train.Checkpoint(
-            generator=self.generator, discriminator=self.discriminator,
-            generator_optimizer=self.generator_optimizer, discriminator_optimizer=self.discriminator_optimizer,
-            step=self._step, preview_noise=self._preview_noise,
-            # Keras does not track the dropout layers' random state; without it a restored run would differ.
-            dropout_state=[layer.seed_generator.state for layer in self.discriminator.layers
-                           if isinstance(layer, keras.layers.Dropout)])
-        self._train_step = self._compile_step()
-        self._sample = tf.function(lambda z: self.generator(z, training=False),
-                                   input_signature=[tf.TensorSpec([None, config.noise_dim], tf.float32)])
+        self._parts = build_parts(self.architecture, config, self.image_shape, self.precision.keras_policy)
+        self._step = self._parts.step  # kept after close: step, epoch and history still answer
         self._lock = threading.RLock()
         self._run_id = 0
         self._closed = False
@@ -177,30 +98,25 @@ class GanTrainer:
         self._grid: np.ndarray | None = None
         self.sec_per_step: float | None = None  # measured, moving average
 
-    # -- the compiled step --------------------------------------------------------------------------
-    def _compile_step(self):
-        generator, discriminator = self.generator, self.discriminator
-        g_opt, d_opt = self.generator_optimizer, self.discriminator_optimizer
-        noise_dim, seed = self.config.noise_dim, self.config.seed
+    @property
+    def generator(self):
+        """The generator (a Keras model; None once closed)."""
+        return None if self._parts is None else self._parts.generator
 
-        @tf.function(input_signature=[tf.TensorSpec([None, *self.image_shape], tf.uint8), tf.TensorSpec([], tf.int64)])
-        def train_step(batch, step):
-            images = tf.cast(batch, tf.float32) / 127.5 - 1.0
-            noise = tf.random.stateless_normal([tf.shape(images)[0], noise_dim],
-                                               seed=tf.stack([tf.cast(seed, tf.int64), step]))
-            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-                fakes = generator(noise, training=True)
-                real_logits = discriminator(images, training=True)
-                fake_logits = discriminator(fakes, training=True)
-                g_loss = generator_loss(fake_logits)
-                d_loss = discriminator_loss(real_logits, fake_logits)
-            adam_update(g_opt, g_tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables)
-            adam_update(d_opt, d_tape.gradient(d_loss, discriminator.trainable_variables),
-                        discriminator.trainable_variables)
-            return tf.stack([g_loss, d_loss, tf.reduce_mean(tf.sigmoid(real_logits)),
-                             tf.reduce_mean(tf.sigmoid(fake_logits))])
+    @property
+    def discriminator(self):
+        """The discriminator (a Keras model; None once closed)."""
+        return None if self._parts is None else self._parts.discriminator
 
-        return train_step
+    @property
+    def generator_optimizer(self):
+        """The generator's Adam (None once closed)."""
+        return None if self._parts is None else self._parts.generator_optimizer
+
+    @property
+    def discriminator_optimizer(self):
+        """The discriminator's Adam (None once closed)."""
+        return None if self._parts is None else self._parts.discriminator_optimizer
 
     def time_step(self, batch_size: int) -> float:
         """Seconds one compiled training step takes on ``batch_size`` images (a warm-up call, then
@@ -208,17 +124,10 @@ class GanTrainer:
         update its networks."""
         with self._lock:
             self._require_open()
-            images = tf.zeros([int(batch_size), *self.image_shape], tf.uint8)
-            self._train_step(images, self._step).numpy()  # the first call at a batch size is slower
-            times = []
-            for _ in range(2):
-                start = time.perf_counter()
-                self._train_step(images, self._step).numpy()
-                times.append(time.perf_counter() - start)
-            return min(times)
+            return self._parts.time_step(batch_size)
 
     # -- the input pipeline -------------------------------------------------------------------------
-    def _batches(self, first: int, count: int) -> tf.data.Dataset:
+    def _batches(self, first: int, count: int):
         """Batches for global steps ``first … first+count-1``; epoch e's order depends on (seed, e) only."""
         spe, b, k = self.steps_per_epoch, self.config.batch_size, self.examples_per_epoch
         chunks, starts, sizes, offset = [], [], [], 0
@@ -230,10 +139,9 @@ class GanTrainer:
                 starts.append(offset + (i - lo) * b)
                 sizes.append(min(b, k - i * b))
             offset += len(chunks[-1])
-        flat, images = tf.constant(np.concatenate(chunks)), self._images
-        return (tf.data.Dataset.from_tensor_slices((np.array(starts, np.int32), np.array(sizes, np.int32)))
-                .map(lambda s, n: tf.gather(images, flat[s:s + n]), num_parallel_calls=2, deterministic=True)
-                .prefetch(2))
+        from .trainset import batch_pipeline
+
+        return batch_pipeline(self._images, np.concatenate(chunks), np.array(starts), np.array(sizes))
 
     # -- training -----------------------------------------------------------------------------------
     @property
@@ -257,11 +165,12 @@ class GanTrainer:
             One :class:`Frame` per step: the latest 4×4 preview grid (redrawn every
             ``preview_every`` steps, at each epoch's end and at the last step), stage
             ``"epoch e/E"`` (counted since the trainer was built), metrics ``gen_loss``,
-            ``disc_loss``, ``D(x)``, ``D(G(z))`` and, once measured, ``sec_per_step`` and
-            ``eta_s``. The last frame has ``final=True``. A newer ``train`` call on the same
+            ``disc_loss``, ``real_score`` (D(x): the discriminator's mean probability of "real" for
+            the real batch), ``fake_score`` (D(G(z)), the same for the generated one) and, once
+            measured, ``sec_per_step`` (a moving average). The last frame has ``final=True``. A newer ``train`` call on the same
             trainer ends this one at its next step.
         """
-        check_int("epochs", epochs, 1, MAX_EPOCHS)
+        check_epochs(epochs)
         with self._lock:
             if self._closed:
                 raise InputError("This trainer has been closed; start a new one.")
@@ -282,12 +191,10 @@ class GanTrainer:
                 with self._lock:
                     if run != self._run_id or self._closed:
                         return
-                    step = self.step
                     start = time.perf_counter()
-                    g_loss, d_loss, d_real, d_fake = (float(v) for v in self._train_step(batch, self._step).numpy())
+                    g_loss, d_loss, d_real, d_fake = self._parts.train(batch)
                     elapsed = time.perf_counter() - start
-                    self._step.assign(step + 1)
-                    step += 1
+                    step = self.step
                     if timed:  # the first step of a run may include tracing and pipeline start-up
                         self.sec_per_step = elapsed if self.sec_per_step is None else 0.8 * self.sec_per_step + 0.2 * elapsed
                     timed = True
@@ -300,9 +207,9 @@ class GanTrainer:
                         self._grid = np.repeat(np.repeat(small, GRID_SCALE, 0), GRID_SCALE, 1)
                         self._timelapse.add(small, force=final)
                         last_preview = step
-                    metrics = {"gen_loss": g_loss, "disc_loss": d_loss, "D(x)": d_real, "D(G(z))": d_fake}
+                    metrics = dict(zip(HISTORY_KEYS[1:], (g_loss, d_loss, d_real, d_fake)))
                     if self.sec_per_step is not None:
-                        metrics.update(sec_per_step=self.sec_per_step, eta_s=(last - step) * self.sec_per_step)
+                        metrics["sec_per_step"] = self.sec_per_step
                     frame = Frame(self._grid, step, last, f"epoch {math.ceil(step / spe)}/{epochs_total}",
                                   metrics, final=final)
                 yield frame
@@ -311,7 +218,7 @@ class GanTrainer:
 
     # -- looking at it, saving it -------------------------------------------------------------------
     def _render_grid(self, scale: int = GRID_SCALE) -> np.ndarray:
-        samples = self._sample(self._preview_noise).numpy()
+        samples = self._parts.sample()
         samples = to_uint8(samples[..., 0] if samples.shape[-1] == 1 else samples, -1.0, 1.0)
         return grid(samples, GRID_COLS, pad=2, scale=scale)
 
@@ -333,7 +240,7 @@ class GanTrainer:
             raise InputError(f"noise must be N×{self.config.noise_dim} with N from 1 to 256; got {noise.shape}.")
         with self._lock:
             self._require_open()
-            images = to_uint8(self._sample(tf.constant(noise)).numpy(), -1.0, 1.0)
+            images = to_uint8(self._parts.sample(noise), -1.0, 1.0)
         return np.repeat(images, 3, axis=3) if images.shape[3] == 1 else images
 
     def samples(self, seed: int, n: int = 16) -> np.ndarray:
@@ -359,6 +266,11 @@ class GanTrainer:
         with self._lock:
             return {key: list(values) for key, values in self._history.items()}
 
+    def state(self) -> tuple[int, dict[str, list]]:
+        """(steps trained, :meth:`history`) read at one moment: no step between the two reads."""
+        with self._lock:
+            return self.step, self.history()
+
     def save(self, directory: str | os.PathLike) -> str:
         """Write a ``tf.train.Checkpoint`` (networks, optimisers, step, preview noise) and the config.
 
@@ -372,7 +284,7 @@ class GanTrainer:
         with self._lock:
             self._require_open()
             os.makedirs(directory, exist_ok=True)
-            prefix = self._checkpoint.write(os.path.join(directory, CHECKPOINT_PREFIX))
+            prefix = self._parts.save(os.path.join(directory, CHECKPOINT_PREFIX))
             meta = {"config": dataclasses.asdict(self.config), "step": self.step, "history": self._history,
                     "architecture": self.architecture, "image_shape": list(self.image_shape),
                     "data": {"source": self.data_source, "digest": self.data_digest, "examples": self.num_examples}}
@@ -397,8 +309,10 @@ class GanTrainer:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             raise InputError(f"No genart GAN checkpoint in {directory} ({CONFIG_FILE} missing or unreadable).") from None
         if (architecture, shape) != (self.architecture, self.image_shape):
-            raise InputError(f"The checkpoint holds {_describe(architecture, shape)}; this trainer has "
-                             f"{_describe(self.architecture, self.image_shape)}. Restore it into a trainer on "
+            from .networks import describe
+
+            raise InputError(f"The checkpoint holds {describe(architecture, shape)}; this trainer has "
+                             f"{describe(self.architecture, self.image_shape)}. Restore it into a trainer on "
                              "pictures of the same size and colour.")
         if noise_dim != self.config.noise_dim:
             raise InputError(f"The checkpoint was made with noise_dim {noise_dim}; this trainer uses "
@@ -406,7 +320,7 @@ class GanTrainer:
         with self._lock:
             self._require_open()
             self._run_id += 1  # a pending run must not step the restored state
-            self._checkpoint.read(os.path.join(directory, CHECKPOINT_PREFIX)).assert_existing_objects_matched()
+            self._parts.restore(os.path.join(directory, CHECKPOINT_PREFIX))
             history = meta.get("history") or {}
             self._history = {key: list(history.get(key, [])) for key in HISTORY_KEYS}
             self._grid = self._render_grid()
@@ -440,10 +354,7 @@ class GanTrainer:
                 return
             self._closed = True
             self._run_id += 1
-            self._images = self.generator = self.discriminator = None
-            self.generator_optimizer = self.discriminator_optimizer = None
-            self._checkpoint = self._train_step = self._sample = self._grid = None
-            self._timelapse = None
+            self._images = self._parts = self._grid = self._timelapse = None
         gc.collect()
 
     @property
@@ -454,10 +365,3 @@ class GanTrainer:
     def _require_open(self) -> None:
         if self._closed:
             raise InputError("This trainer has been closed; start a new one.")
-
-
-def _describe(architecture: str, shape: tuple[int, ...]) -> str:
-    """``"the 32×32 networks for colour pictures (32×32×3)"``."""
-    label = ARCHITECTURE_LABELS.get(architecture, f"the {architecture!r} networks")
-    kind = {1: "grey", 3: "colour"}.get(shape[-1], f"{shape[-1]}-channel") if len(shape) == 3 else "unknown"
-    return f"{label} for {kind} pictures ({'×'.join(map(str, shape))})"

@@ -21,11 +21,13 @@ import gradio as gr
 from .. import compute
 from .. import precision as precision_policy
 from ..errors import GenartError, InputError
-from ..estimate import LONG_S, busy, describe, left_text
+from ..estimate import LONG_S, Estimate, describe, estimate, suggest_cheaper
 from ..export import Timelapse, save_png
-from ..frames import Frame
+from ..frames import Frame, close_frames
+from ..progress import Tracker, busy, left_text
 from ..paths import assets_dir
 from ..recipe import config_from_recipe, png_text, read_recipe
+from ..serving import env_number
 
 log = logging.getLogger("genart")
 
@@ -65,19 +67,6 @@ class UploadImage(gr.Image):
         if payload is not None and getattr(payload, "path", None) and self.type == "filepath":
             return str(payload.path)
         return super().preprocess(payload)
-
-
-def env_number(name: str, default: float, low: float) -> float:
-    """The number in environment variable ``name``; ``default`` when unset, not a number or below ``low``."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        log.warning("ignoring %s=%r: not a number", name, raw)
-        return default
-    return value if value >= low else default
 
 
 def heavy_limit() -> int:
@@ -120,7 +109,8 @@ def user_error(exc: BaseException) -> gr.Error:
 
 @dataclass
 class Tick:
-    """A frame to show, with the seconds elapsed since the run started.
+    """A frame to show, with the seconds elapsed since the run started and, when the run is
+    tracked against an estimate, the seconds it has ``remaining`` (None: not known yet).
 
     ``note`` is set when the run ended early (the per-run time limit) and says so.
     """
@@ -128,23 +118,27 @@ class Tick:
     frame: Frame
     elapsed: float
     note: str = ""
+    remaining: float | None = None
 
 
-def stream(frames: Iterator[Frame], timelapse: Timelapse | None = None,
+def stream(frames: Iterator[Frame], timelapse: Timelapse | None = None, estimate: Estimate | None = None,
            min_interval: float = MIN_FRAME_INTERVAL, budget: float | None = ...) -> Iterator[Tick]:
     """Iterate a backend generator, passing on at most one frame per ``min_interval`` seconds.
 
-    The final frame always passes. Every frame is offered to ``timelapse``. After ``budget``
-    seconds (default: :func:`run_budget`) the run ends early: the latest frame is passed on as
-    the final one, with a note. Errors become :class:`gr.Error`; the backend generator is closed
-    however the stream ends (Stop, a closed tab, an error, the time limit), so its cleanup runs
-    at once.
+    The final frame always passes. Every frame is offered to ``timelapse``. With an ``estimate`` of
+    the run, a :class:`~genart.progress.Tracker` follows it: each tick says the time left, and the
+    run's timings go back into the estimates' table. After ``budget`` seconds (default:
+    :func:`run_budget`) the run ends early: the latest frame is passed on as the final one, with a
+    note. Errors become :class:`gr.Error`; the backend generator is closed however the stream ends
+    (Stop, a closed tab, an error, the time limit), so its cleanup runs at once.
     """
     if budget is ...:
         budget = run_budget()
+    tracker = Tracker(estimate) if estimate is not None else None
+    source = tracker.wrap(frames) if tracker is not None else frames
     start, last = time.perf_counter(), float("-inf")  # the first frame always passes
     try:
-        for frame in frames:
+        for frame in source:
             now = time.perf_counter()
             over = budget is not None and not frame.final and now - start >= budget
             if over:
@@ -154,7 +148,7 @@ def stream(frames: Iterator[Frame], timelapse: Timelapse | None = None,
             if frame.final or now - last >= min_interval:
                 last = now
                 note = f"stopped at this server's limit of {_minutes(budget)} per run" if over else ""
-                yield Tick(frame, now - start, note)
+                yield Tick(frame, now - start, note, tracker.remaining() if tracker is not None else None)
             if over:
                 return
     except gr.Error:
@@ -162,9 +156,8 @@ def stream(frames: Iterator[Frame], timelapse: Timelapse | None = None,
     except Exception as exc:
         raise user_error(exc) from None
     finally:
-        close = getattr(frames, "close", None)
-        if close is not None:
-            close()
+        close_frames(source)
+        close_frames(frames)
 
 
 def run_facts(tick: Tick) -> dict | None:
@@ -174,16 +167,21 @@ def run_facts(tick: Tick) -> dict | None:
     return {"stopped_at_step": tick.frame.step, "planned_steps": tick.frame.total, "stopped_because": tick.note}
 
 
-def status_line(tick: Tick, remaining: float | None = None) -> str:
-    """``"octave 2/5 · step 140/500 · loss 1.234 · 12.3 s · ~1 min 05 s left"`` ("done" on the final frame)."""
-    f = tick.frame
+def status_line(tick: Tick, names: dict[str, str] | None = None) -> str:
+    """``"octave 2/5 · step 140/500 · loss 1.234 · 12.3 s · ~1 min 05 s left"`` ("done" on the final frame).
+
+    Metrics are shown by their key, or by the short name ``names`` gives it (the DCGAN's ``G``,
+    ``D(x)`` …); ``sec_per_step`` reads ``0.31 s/step``.
+    """
+    f, names = tick.frame, names or {}
     parts = [f.stage, f"step {f.step}/{f.total}"]
-    parts += [f"{k} {_fmt(v)}" for k, v in f.metrics.items()]
+    parts += [f"{v:.2f} s/step" if k == "sec_per_step" else f"{names.get(k, k)} {_fmt(v)}"
+              for k, v in f.metrics.items()]
     parts.append(f"{tick.elapsed:.1f} s")
     if f.final:
         parts.append(tick.note or "done")
-    elif remaining is not None:
-        parts.append(left_text(remaining))
+    elif tick.remaining is not None:
+        parts.append(left_text(tick.remaining))
     return " · ".join(parts)
 
 
@@ -271,13 +269,18 @@ def differing(config, default, names) -> list[str]:
     return [f"{name}={getattr(config, name)!r}" for name in names if getattr(config, name) != getattr(default, name)]
 
 
-def estimate_line(estimate_fn, suggest_fn=None) -> str:
-    """The tab's one-line estimate: ``estimate_fn(measure)`` (measuring only while no run is busy),
-    and past ten minutes (``LONG_S``) the cheaper setting ``suggest_fn(budget_s)`` finds."""
+def estimate_line(costing, request: Callable[[], tuple], suggest: bool = True) -> str:
+    """The tab's one-line estimate of the run ``request()`` describes, as ``(config, inputs, options)``
+    for :func:`genart.estimate.estimate` with ``costing``; it measures only while no run is busy, and
+    past ten minutes (``LONG_S``) adds the cheaper setting :func:`genart.estimate.suggest_cheaper` finds
+    (unless ``suggest`` is False). A setting that cannot be used (``request()`` raising a
+    GenartError) is the line itself."""
     try:
         measure = not busy()
-        est = estimate_fn(measure)
-        suggestion = suggest_fn(LONG_S) if suggest_fn is not None and (est.seconds or 0) > LONG_S else None
+        config, inputs, options = request()
+        est = estimate(costing, config, *inputs, measure=measure, **options)
+        suggestion = suggest_cheaper(costing, config, *inputs, budget_s=LONG_S, **options) \
+            if suggest and (est.seconds or 0) > LONG_S else None
     except GenartError as exc:
         return f"**Estimate:** {exc}"
     except Exception:

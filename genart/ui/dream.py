@@ -14,11 +14,13 @@ from typing import Callable, Iterator, NamedTuple
 
 import gradio as gr
 
-from .. import estimate
-from ..dream import CHANNEL_MODES, LAYER_CHANNELS, MAX_LAPNORM_LEVELS, OBJECTIVES, DreamConfig, dream, recipe_inputs
+from ..dream import (CHANNEL_MODES, COSTING, LAYER_CHANNELS, MAX_LAPNORM_LEVELS, OBJECTIVES, DreamConfig, dream,
+                     recipe_inputs)
 from ..dream.explorer import channel_sheet
 from ..errors import InputError
+from ..estimate import estimate
 from ..export import Timelapse
+from ..images import image_hw
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
 from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line,
@@ -211,14 +213,13 @@ def build_dream_tab(run: Callable[..., Iterator] = dream, explore: Callable[...,
         except Exception as exc:
             raise user_error(exc) from None
         timelapse = Timelapse()
-        tracker = estimate.Tracker(estimate.estimate_dream(cfg, estimate.image_hw(image), measure=False))
         frames = run(image, cfg, guide=guide, mask=mask_src)
-        for tick in stream(tracker.wrap(frames), timelapse):
+        for tick in stream(frames, timelapse, estimate(COSTING, cfg, image_hw(image), measure=False)):
             files = (downloads(tick.frame.image, timelapse, f"dream-seed{cfg.seed}",
                                make_recipe("dream", cfg, weights=weights_mode(), run=run_facts(tick),
                                            inputs=recipe_inputs(image, cfg, guide=guide, mask=mask_src)))
                      if tick.frame.final else (None, None))
-            yield (tick.frame.image, status_line(tick, tracker.remaining()), *files)
+            yield (tick.frame.image, status_line(tick), *files)
 
     controls = [image, layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective,
                 channel_layer, channel_mode, channels, channel_count, threshold, tv_weight, lapnorm_levels, guide,
@@ -254,12 +255,10 @@ def build_dream_tab(run: Callable[..., Iterator] = dream, explore: Callable[...,
 
     def estimate_text(image, layers, octaves, octave_scale, steps_per_octave, tile_size, max_dim):
         """The estimate line for these settings (the uploaded image's aspect, else 4:3)."""
-        def cfg():
+        def request():
             return make_config(layers, octaves, octave_scale, steps_per_octave, _DEFAULT.step_size, tile_size,
-                               max_dim, _DEFAULT.seed)
-        shape = estimate.image_hw(image)
-        return estimate_line(lambda measure: estimate.estimate_dream(cfg(), shape, measure=measure),
-                             lambda budget: estimate.suggest_cheaper(cfg(), shape, budget_s=budget))
+                               max_dim, _DEFAULT.seed), (image_hw(image),), {}
+        return estimate_line(COSTING, request)
 
     wire_estimate(estimate_text, [image, layers, octaves, octave_scale, steps, tile_size, max_dim], estimate_md,
                   after=[event], api_name="dream_estimate")

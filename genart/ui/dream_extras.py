@@ -15,11 +15,12 @@ from typing import Callable, Iterator
 
 import gradio as gr
 
-from .. import estimate
-from ..dream import DreamConfig, dream, recipe_inputs
+from ..dream import COSTING, DreamConfig, dream, recipe_inputs
 from ..dream.explorer import CHANNELS, ExplorerConfig, channel_range, channel_sheet, tile_at
 from ..dream.zoom import record_zoom
+from ..estimate import estimate
 from ..export import Clip
+from ..images import image_hw
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
 from .common import (HEAVY, as_number, downloads, estimate_line, heavy_limit, out_path, run_facts, status_line,
@@ -131,8 +132,8 @@ def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
         except Exception as exc:
             raise user_error(exc) from None
         clip = Clip(max_dim=CLIP_MAX_DIM)
-        tracker = estimate.Tracker(estimate.estimate_dream(cfg, estimate.image_hw(image), measure=False))
-        for tick in stream(tracker.wrap(record_zoom(run(image, cfg, **kwargs), clip.add))):
+        frames = record_zoom(run(image, cfg, **kwargs), clip.add)
+        for tick in stream(frames, estimate=estimate(COSTING, cfg, image_hw(image), measure=False)):
             files = (None, None, None)
             if tick.frame.final:
                 recipe = make_recipe("dream", cfg, weights=weights_mode(), run=run_facts(tick),
@@ -140,7 +141,7 @@ def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
                 result, _ = downloads(tick.frame.image, None, f"dream-zoom-seed{cfg.seed}", recipe)
                 files = (result, clip.save_mp4(out_path("dream-zoom.mp4"), ZOOM_FPS),
                          clip.save_gif(out_path("dream-zoom.gif"), ZOOM_FPS)) if len(clip) else (result, None, None)
-            yield (tick.frame.image, status_line(tick, tracker.remaining()), *files)
+            yield (tick.frame.image, status_line(tick), *files)
 
     outs = [output, status, png if png is not None else gr.File(visible=False), mp4, gif]
     event = run_btn.click(_named_like(run_zoom, prepare), inputs=[*inputs, frames, zoom, zoom_steps], outputs=outs,
@@ -148,10 +149,10 @@ def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
                           concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress="minimal")
 
     def estimate_text(*args):
-        def est(measure):
+        def request():
             image, cfg, _ = config(args)
-            return estimate.estimate_dream(cfg, estimate.image_hw(image), measure=measure)
-        return estimate_line(est)
+            return cfg, (image_hw(image),), {}
+        return estimate_line(COSTING, request, suggest=False)  # the zoom's own sliders are what a user would turn
 
     wire_estimate(_named_like(estimate_text, prepare), [*inputs, frames, zoom, zoom_steps], estimate_md,
                   after=[event], api_name="dream_zoom_estimate")

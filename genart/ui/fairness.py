@@ -15,7 +15,8 @@ import asyncio
 import json
 import logging
 
-from .common import HEAVY, env_number
+from ..serving import env_number
+from .common import HEAVY
 
 log = logging.getLogger("genart")
 

@@ -12,36 +12,31 @@ to the session's trainer with the settings it was built with; Stop ends a run be
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import os
 import shutil
 import tempfile
-import threading
 import time
-import weakref
 import zipfile
-from collections import OrderedDict
 from typing import Callable, NamedTuple
 
 import gradio as gr
 import pandas as pd
 
-from .. import estimate
-from ..data import DATASET_LABELS, DATASETS, OWN, SUBSET_PATH, load_digits, load_shipped_subset
+from ..data import DATASET_LABELS, DATASETS, OWN, SUBSET_PATH, load_digits, load_shipped_subset, mnist_cached
 from ..errors import InputError
+from ..estimate import estimate
 from ..export import save_png
-from ..gan import COLOURS, PRESETS, GanConfig, GanTrainer, preset
-from ..imagesets import MIN_IMAGES, count_files, load_image_set, max_images
+from ..gan import COSTING, DEFAULT_PRESET, PRESETS, GanConfig, GanTrainer, check_epochs, preset
+from ..gan.pool import POOL
+from ..imagesets import COLOURS, MIN_IMAGES, count_files, load_image_set, max_images
 from ..recipe import png_text, trainer_recipe
-from .common import (HEAVY, Restore, as_number, env_number, estimate_line, heavy_limit, load_recipe, out_path,
-                     recipe_drop, restored_note, slider_value, stream, user_error, wire_estimate)
+from .common import (HEAVY, Restore, as_number, estimate_line, heavy_limit, load_recipe, out_path, recipe_drop,
+                     restored_note, slider_value, status_line, stream, user_error, wire_estimate)
 from .gan_play import build_play
 
 _DEFAULT = GanConfig()
-#: The preset the tab starts with: the soonest to digit-like samples (see genart.gan.PRESETS).
-DEFAULT_PRESET = "fast"
 _START = PRESETS[DEFAULT_PRESET]
 #: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
 MAX_EXAMPLES = 60_000
@@ -76,18 +71,8 @@ def load_pictures(dataset, zip_path, colour):
     return load_image_set(zip_path, str(colour))
 
 
-def status_text(frame, elapsed: float, note: str = "") -> str:
-    """``"epoch 1/3 · step 40/705 · G 0.91 · D 1.21 · D(x) 0.58 · D(G(z)) 0.41 · 1.02 s/step · 11 min 19 s left"``."""
-    m = frame.metrics
-    parts = [frame.stage, f"step {frame.step}/{frame.total}", f"G {m['gen_loss']:.3f}", f"D {m['disc_loss']:.3f}",
-             f"D(x) {m['D(x)']:.2f}", f"D(G(z)) {m['D(G(z))']:.2f}"]
-    if "sec_per_step" in m:
-        parts.append(f"{m['sec_per_step']:.2f} s/step")
-        parts.append((note or "done") if frame.final else f"{estimate.format_duration(m['eta_s'])} left")
-    elif frame.final:
-        parts.append(note or "done")
-    parts.append(f"{elapsed:.0f} s")
-    return " · ".join(parts)
+#: How the status line names the trainer's metrics.
+STATUS_NAMES = {"gen_loss": "G", "disc_loss": "D", "real_score": "D(x)", "fake_score": "D(G(z))"}
 
 
 def describe(trainer: GanTrainer) -> str:
@@ -158,15 +143,14 @@ class GanTab(NamedTuple):
     results: gr.Column   # the result column (send-to buttons go at its end)
 
 
-def build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples, colour) -> Restore:
-    """The "Recipe" drop zone (``#gan-recipe``): a genart PNG or JSON recipe sets every control (/gan_recipe).
+def wire_recipe_restore(drop: gr.File, dataset, preset_name, learning_rate, batch_size, epochs, examples,
+                        colour) -> Restore:
+    """The "Recipe" drop zone ``drop`` (``#gan-recipe``): a genart PNG or JSON recipe sets every control (/gan_recipe).
 
     The preset is the one with the recipe's β1 (the tab takes β1 from the preset); epochs are
     those the recipe's trainer had trained. Own pictures are not in a recipe (only their digest):
     the visitor uploads them again.
     """
-    drop = recipe_drop("gan")
-
     def restore(path):
         recipe, cfg = load_recipe(path, "gan")
         names = [name for name, p in PRESETS.items() if p.beta_1 == cfg.beta_1]
@@ -194,64 +178,6 @@ def close_trainer(trainer: GanTrainer | None) -> None:
         trainer.close()
 
 
-class TrainerPool:
-    """The trainers alive on this server, least recently used first.
-
-    Each visitor's trainer holds about 60 MB (networks, Adam's moments, compiled steps) for as
-    long as its session lasts. Past ``limit`` live trainers, the least recently used one that is
-    not training is closed; its session is told so when it next presses Continue.
-    """
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self._lock = threading.Lock()
-        self._live: OrderedDict[int, weakref.ref] = OrderedDict()
-        self._busy: set[int] = set()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return sum(1 for ref in self._live.values() if (t := ref()) is not None and not t.closed)
-
-    def add(self, trainer: GanTrainer) -> None:
-        """Count a new trainer in (as the most recently used), closing the oldest idle ones past the limit."""
-        with self._lock:
-            self._live[id(trainer)] = weakref.ref(trainer)
-            evict = []
-            for key, ref in list(self._live.items()):
-                t = ref()
-                if t is None or t.closed:
-                    del self._live[key]
-            over = len(self._live) - self.limit
-            for key, ref in list(self._live.items()):
-                if over <= 0:
-                    break
-                t = ref()
-                if key not in self._busy and t is not None and t is not trainer:
-                    evict.append(t)
-                    del self._live[key]
-                    over -= 1
-        for t in evict:
-            t.close()
-
-    @contextlib.contextmanager
-    def using(self, trainer: GanTrainer):
-        """Mark ``trainer`` as training (never closed meanwhile) and as the most recently used."""
-        key = id(trainer)
-        with self._lock:
-            if key in self._live:
-                self._live.move_to_end(key)
-            self._busy.add(key)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._busy.discard(key)
-
-
-#: Live trainers kept server-wide (about 60 MB each); GENART_MAX_TRAINERS overrides it.
-POOL = TrainerPool(int(env_number("GENART_MAX_TRAINERS", 12, 1)))
-
-
 def examples_available(dataset) -> int:
     """Training images of ``dataset`` that Train will draw from, found without loading or downloading.
 
@@ -259,8 +185,7 @@ def examples_available(dataset) -> int:
     the 5 000 digits shipped with genart: all there is offline, and what an epoch draws at most
     until the first download has landed in the cache. Fashion-MNIST has no offline copy: 60 000.
     """
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    if dataset == "mnist" and not os.path.isfile(os.path.join(home, "datasets", "mnist.npz")):
+    if dataset == "mnist" and not mnist_cached():
         return _shipped_size() if os.path.isfile(SUBSET_PATH) else MAX_EXAMPLES
     return MAX_EXAMPLES
 
@@ -315,7 +240,8 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
             available = examples_available(_DEFAULT.dataset)
             examples = gr.Slider(100, MAX_EXAMPLES, value=available, step=100, label="Examples per epoch",
                                  elem_id="gan-examples", info=_examples_info(available))
-            restore = build_recipe_restore(dataset, preset_name, learning_rate, batch_size, epochs, examples, colour)
+            restore = wire_recipe_restore(recipe_drop("gan"), dataset, preset_name, learning_rate, batch_size, epochs,
+                                          examples, colour)
         with gr.Column(scale=3, min_width=320) as results:
             note = gr.Markdown("Press **Train**: the 4×4 grid shows what the generator draws from 16 fixed "
                                "noise vectors, updated every few seconds.", label="Trainer", elem_id="gan-note")
@@ -342,10 +268,10 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
             frames = trainer.train(as_number(epochs, "epochs"))
         except Exception as exc:
             raise user_error(exc) from None
-        tracker = estimate.Tracker(estimate.estimate_gan(trainer.config, as_number(epochs, "epochs"),
-                                                         trainer.num_examples, fresh=False, measure=False))
+        plan = estimate(COSTING, trainer.config, epochs=as_number(epochs, "epochs"), num_examples=trainer.num_examples,
+                        fresh=False, measure=False)
         with POOL.using(trainer):
-            yield from updates(trainer, stream(tracker.wrap(frames)))
+            yield from updates(trainer, stream(frames, estimate=plan))
 
     def updates(trainer, ticks):
         """Ticks of ``trainer``'s run → (grid, status, plot, note, state, gif, keras, zip) updates."""
@@ -359,15 +285,14 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
                 table, last_plot = loss_table(trainer.history()), now
             files = write_downloads(trainer) if frame.final else (gr.skip(),) * 3
             note_text = describe(trainer) if frame.final else gr.skip()
-            yield image, status_text(frame, tick.elapsed, tick.note), table, note_text, trainer, *files
+            yield image, status_line(tick, STATUS_NAMES), table, note_text, trainer, *files
 
     def train_gan(dataset=_DEFAULT.dataset, preset_name=DEFAULT_PRESET, learning_rate=_START.learning_rate,
                   batch_size=_START.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES,
                   own_zip=None, colour=_DEFAULT.colour, trainer=None):
         try:
             config = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
-            if not 1 <= as_number(epochs, "epochs") <= 1000:
-                raise InputError(f"epochs must be a whole number from 1 to 1000; got {epochs!r}.")
+            check_epochs(as_number(epochs, "epochs"))
         except Exception as exc:
             raise user_error(exc) from None
         close_trainer(trainer)
@@ -440,9 +365,6 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
     def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examples_per_epoch, own_zip=None,
                       colour=_DEFAULT.colour):
         """The estimate line for Train with these settings (own pictures: counted, not decoded)."""
-        def cfg():
-            return make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
-
         def num_examples():
             if dataset != OWN:
                 return len(load_digits(str(dataset)))
@@ -450,11 +372,11 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
                 raise InputError(f"upload a zip of at least {MIN_IMAGES} pictures to see how long training takes.")
             return count_files(own_zip)
 
-        def run_estimate(measure):
-            return estimate.estimate_gan(cfg(), as_number(epochs, "epochs"), num_examples(), measure=measure)
+        def request():
+            cfg = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
+            return cfg, (), {"epochs": as_number(epochs, "epochs"), "num_examples": num_examples()}
 
-        return estimate_line(run_estimate, lambda budget: estimate.suggest_cheaper(
-            cfg(), as_number(epochs, "epochs"), num_examples(), budget_s=budget))
+        return estimate_line(COSTING, request)
 
     wire_estimate(estimate_text, [dataset, preset_name, learning_rate, batch_size, epochs, examples, own_zip, colour],
                   estimate_md, after=[train_event, continue_event], api_name="gan_estimate")

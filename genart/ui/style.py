@@ -13,14 +13,15 @@ from typing import Callable, Iterator, NamedTuple
 import gradio as gr
 import pandas as pd
 
-from .. import estimate
 from ..errors import InputError
+from ..estimate import estimate
 from ..export import Timelapse
-from ..models import weights_mode
+from ..images import image_hw
 from ..masks import MAX_FEATHER
-from ..recipe import make_recipe, mask_digest
-from ..style import (CONTENT_LAYERS, CONV_LAYERS, FAST, INITS, OPTIMIZERS, POOLINGS, STYLE_LAYERS, TUTORIAL,
-                     StyleConfig, stylize)
+from ..models import weights_mode
+from ..recipe import make_recipe
+from ..style import (CONTENT_LAYERS, CONV_LAYERS, COSTING, FAST, INITS, OPTIMIZERS, POOLINGS, STYLE_LAYERS, TUTORIAL,
+                     StyleConfig, recipe_inputs, stylize)
 from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
                      load_recipe, precision_radio, precision_value, recipe_drop, restored_note, run_facts,
                      slider_value, status_line, stream, user_error, wire_estimate)
@@ -91,7 +92,7 @@ def _layers(value) -> tuple:
 PLOT_COLORS = {"style": "#4c78a8", "content": "#f58518", "tv": "#54a24b"}
 
 
-def _loss_table(history: list[dict]) -> pd.DataFrame:
+def loss_table(history: list[dict]) -> pd.DataFrame:
     """Long table (step, term, log10 loss) for the live plot; terms at 0 are left out."""
     rows = [(h["step"], term, math.log10(h[term])) for h in history for term in ("style", "content", "tv")
             if h[term] > 0]
@@ -113,16 +114,15 @@ class StyleTab(NamedTuple):
     results: gr.Column   # the result column (send-to buttons go at its end)
 
 
-def build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale,
-                         share, init, seed, style_layers, content_layers, pooling, normalize, feather,
-                         precision) -> Restore:
-    """The "Recipe" drop zone (``#style-recipe``): a genart PNG or JSON recipe sets every control (/style_recipe).
+def wire_recipe_restore(drop: gr.File, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
+                        style_scale, share, init, seed, style_layers, content_layers, pooling, normalize, feather,
+                        precision) -> Restore:
+    """The "Recipe" drop zone ``drop`` (``#style-recipe``): a genart PNG or JSON recipe sets every control
+    (/style_recipe).
 
     Weights go to the log₁₀ sliders; a two-style blend sets the second style's share. The preset
     radio is left alone (the restored values are what count).
     """
-    drop = recipe_drop("style")
-
     def log_weight(slider, weight):
         if weight <= 0:  # a log slider cannot show 0: its lowest value is the closest
             gr.Warning(f"A weight of 0 cannot be set on the log₁₀ slider; set to 1e{slider.minimum:g}.")
@@ -239,9 +239,9 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
                     feather = gr.Slider(0, min(32, MAX_FEATHER), value=0, step=0.5, label="Soft edges (px)",
                                         elem_id="style-feather",
                                         info="Blur of the mask's edge, in pixels at the final size.")
-            restore = build_recipe_restore(log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
-                                           style_scale, share, init, seed, style_layers, content_layers, pooling,
-                                           normalize, feather, precision)
+            restore = wire_recipe_restore(recipe_drop("style"), log_style, log_content, tv, steps, max_dim,
+                                          optimizer, scales, preserve, style_scale, share, init, seed, style_layers,
+                                          content_layers, pooling, normalize, feather, precision)
         with gr.Column(scale=3, min_width=320) as results:
             output = gr.Image(label="Stylised", format="jpeg", interactive=False, elem_id="style-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="style-status",
@@ -274,18 +274,16 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
             raise user_error(exc) from None
         timelapse, history = Timelapse(), []
         styles = [style, second_style] if second_style else [style]
-        frames = run(content, styles, cfg, init_image=init_image if init == "image" else None, mask=mask)
-        tracker = estimate.Tracker(estimate.estimate_style(cfg, estimate.image_hw(content), 1 + bool(second_style),
-                                                           measure=False))
-        for tick in stream(tracker.wrap(frames), timelapse):
+        start = init_image if init == "image" else None
+        frames = run(content, styles, cfg, init_image=start, mask=mask)
+        plan = estimate(COSTING, cfg, image_hw(content), len(styles), measure=False)
+        for tick in stream(frames, timelapse, plan):
             history.append({"step": tick.frame.step, **tick.frame.metrics})
+            inputs = recipe_inputs(content, styles, init_image=start, mask=mask) if tick.frame.final else None
             files = (downloads(tick.frame.image, timelapse, f"style-{cfg.max_dim}px", make_recipe(
-                "style", cfg, weights=weights_mode(),
-                inputs={"content": content, "styles": styles,
-                        "init_image": init_image if init == "image" else None,
-                        "mask": mask_digest(mask) if mask is not None else None}, run=run_facts(tick)))
+                "style", cfg, weights=weights_mode(), inputs=inputs, run=run_facts(tick)))
                      if tick.frame.final else (None, None))
-            yield (tick.frame.image, status_line(tick, tracker.remaining()), _loss_table(history), *files)
+            yield (tick.frame.image, status_line(tick), loss_table(history), *files)
 
     preset.change(apply_preset, inputs=[preset],
                   outputs=[steps, max_dim, optimizer, scales, log_style, log_content, tv, precision], api_name=False)
@@ -304,13 +302,12 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
                       scales=ui.scales, style_scale=1.0, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS,
                       pooling="max"):
         """The estimate line for these settings (the content's aspect, else 4:3)."""
-        def cfg():
-            return make_config(math.log10(ui.style_weight), math.log10(ui.content_weight), ui.tv_weight, steps,
-                               max_dim, optimizer, scales, False, style_scale, None, "content", 0, style_layers,
-                               content_layers, pooling)
-        shape, n_styles = estimate.image_hw(content), 1 + bool(second_style)
-        return estimate_line(lambda measure: estimate.estimate_style(cfg(), shape, n_styles, measure=measure),
-                             lambda budget: estimate.suggest_cheaper(cfg(), shape, n_styles, budget_s=budget))
+        def request():
+            cfg = make_config(math.log10(ui.style_weight), math.log10(ui.content_weight), ui.tv_weight, steps,
+                              max_dim, optimizer, scales, False, style_scale, None, "content", 0, style_layers,
+                              content_layers, pooling)
+            return cfg, (image_hw(content), 1 + bool(second_style)), {}
+        return estimate_line(COSTING, request)
 
     wire_estimate(estimate_text, [content, style2, steps, max_dim, optimizer, scales, style_scale, style_layers,
                                   content_layers, pooling], estimate_md,

@@ -1,0 +1,144 @@
+"""The DCGAN's settings and plan: the frozen :class:`GanConfig` (defaults are the tutorial's), the
+presets, the steps ``train(epochs)`` iterates (:func:`plan`) and what a run costs (:func:`run_cost`).
+No TensorFlow here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+from .. import precision
+from ..data import DATASETS, OWN
+from ..errors import InputError, check_float, check_int
+from ..imagesets import COLOURS
+from ..plans import Knob, RunCost, Segment
+
+#: Side of the tutorial's generated (and training) images; own pictures are 32×32.
+SIDE = 28
+#: Side of own pictures (:data:`genart.imagesets.IMAGE_SIDE`).
+OWN_SIDE = 32
+#: The preview grid: 4×4 samples from fixed noise, nearest-upscaled so it is visible.
+GRID_COLS, GRID_SAMPLES, GRID_SCALE = 4, 16, 4
+#: With ``preview_every=None`` the trainer draws a grid about this often (measured seconds).
+PREVIEW_SECONDS = 2.5
+#: Most epochs one ``train`` call accepts.
+MAX_EPOCHS = 1000
+CONFIG_FILE, CHECKPOINT_PREFIX = "genart_gan.json", "ckpt"
+
+
+@dataclass(frozen=True)
+class GanConfig:
+    """Settings of a DCGAN trainer; the defaults are the tutorial's.
+
+    Attributes:
+        batch_size: images per step (the tutorial: 256).
+        learning_rate: Adam learning rate of both networks.
+        beta_1: Adam's first-moment decay (Keras' default 0.9 in the tutorial; 0.5 in the DCGAN paper).
+        noise_dim: length of the generator's input noise vector.
+        dataset: ``"mnist"``, ``"fashion_mnist"`` or ``"own"`` (your pictures, given to the trainer as
+            data; on the command line, a folder or .zip of pictures); ignored for mnist/fashion_mnist
+            when the trainer is given data.
+        colour: own pictures only: ``auto`` (grey when every picture is grey), ``colour`` or ``grey``.
+        examples_per_epoch: examples drawn (shuffled) per epoch; None = the whole training set.
+        preview_every: steps between preview grids; None adapts to about one grid per 2.5 s.
+        seed: seeds the weights, the data order, the noise, dropout and the preview noise.
+        precision: arithmetic of the networks: ``auto``, ``float32`` (the tutorial), ``bfloat16``
+            or ``float16`` (GPU), as genart.precision explains.
+    """
+
+    batch_size: int = 256
+    learning_rate: float = 1e-4
+    beta_1: float = 0.9
+    noise_dim: int = 100
+    dataset: str = "mnist"
+    colour: str = "auto"
+    examples_per_epoch: int | None = None
+    preview_every: int | None = None
+    seed: int = 0
+    precision: str = "auto"
+
+    def __post_init__(self) -> None:
+        check_int("batch_size", self.batch_size, 2, 1024)
+        check_float("learning_rate", self.learning_rate, 1e-6, 0.1)
+        check_float("beta_1", self.beta_1, 0.0, 0.999)
+        check_int("noise_dim", self.noise_dim, 1, 1024)
+        if self.dataset not in DATASETS + (OWN,):
+            raise InputError(f"dataset must be one of {', '.join(DATASETS + (OWN,))}, not {self.dataset!r}.")
+        if self.colour not in COLOURS:
+            raise InputError(f"colour must be one of {', '.join(COLOURS)}, not {self.colour!r}.")
+        if self.examples_per_epoch is not None:
+            check_int("examples_per_epoch", self.examples_per_epoch, 1, 10_000_000)
+        if self.preview_every is not None:
+            check_int("preview_every", self.preview_every, 1, 100_000)
+        check_int("seed", self.seed, 0, 2**31 - 1)
+        object.__setattr__(self, "precision", precision.check("precision", self.precision))
+
+
+#: Named configs: the tutorial's optimiser (exact float32), the DCGAN paper's (Radford et al.,
+#: section 4), and ``fast``: the paper's optimiser on batches of 64, the soonest of the three to
+#: digit-like samples on 2 vCPUs (``benchmarks/bench_gan_quality.py``: no longer noise 5× sooner
+#: than dcgan-paper; on a CPU a step costs about its batch, and four small steps teach more than
+#: one large one).
+PRESETS = {
+    "tutorial": GanConfig(precision="float32"),
+    "dcgan-paper": GanConfig(learning_rate=2e-4, beta_1=0.5),
+    "fast": GanConfig(batch_size=64, learning_rate=2e-4, beta_1=0.5),
+}
+
+#: The preset the tab and the command line start from: the soonest to digit-like samples.
+DEFAULT_PRESET = "fast"
+
+def preset(name: str, **overrides) -> GanConfig:
+    """The preset ``name`` ("tutorial", "dcgan-paper" or "fast") with some fields replaced."""
+    if name not in PRESETS:
+        raise InputError(f"preset must be one of {', '.join(PRESETS)}, not {name!r}.")
+    return dataclasses.replace(PRESETS[name], **overrides)
+
+
+def plan(config: GanConfig, epochs: int, num_examples: int) -> list[Segment]:
+    """What ``train(epochs)`` on ``num_examples`` training images iterates: one segment of
+    ``epochs × ⌈examples per epoch / batch⌉`` steps on batches of ``batch_size``."""
+    examples = min(config.examples_per_epoch or num_examples, num_examples)
+    return [Segment("training", int(epochs) * math.ceil(examples / config.batch_size), (config.batch_size,))]
+
+
+def image_shape(config: GanConfig) -> tuple[int, int, int]:
+    """(H, W, C) of the images a trainer of ``config`` works on: 28×28×1 digits, or 32×32 own pictures
+    (grey if ``colour`` says so, else colour: ``auto`` is costed as colour, the dearer)."""
+    if config.dataset != OWN:
+        return SIDE, SIDE, 1
+    return OWN_SIDE, OWN_SIDE, 1 if config.colour == "grey" else 3
+
+
+def check_epochs(epochs, name: str = "epochs") -> int:
+    """``epochs`` as a whole number from 1 to :data:`MAX_EPOCHS`, or an InputError naming ``name``."""
+    check_int(name, epochs, 1, MAX_EPOCHS)
+    return int(epochs)
+
+
+def cost_key(config: GanConfig) -> tuple:
+    """What a step's cost depends on besides its batch: the noise size, the precision and the images'
+    shape (which picks the networks)."""
+    return "gan", config.noise_dim, config.precision, image_shape(config)
+
+
+def run_cost(config: GanConfig, epochs: int = 1, num_examples: int = 60_000, fresh: bool = True) -> RunCost:
+    """``train(epochs)`` of a trainer of ``config`` on ``num_examples`` images, as genart.estimate prices it.
+
+    Args:
+        fresh: a new trainer is built and its step traced first (Train); False: an existing one (Continue).
+
+    A step costs about its batch plus a fixed part (16 examples' worth); the run's first steps also
+    pay the input pipeline's start (two steps' worth). A cheaper run trains fewer epochs, else one
+    epoch of fewer examples.
+    """
+    segments = plan(config, epochs, num_examples)
+    examples = min(config.examples_per_epoch or num_examples, num_examples)
+    knobs = (Knob("epochs", int(epochs), "{new} epoch{s} instead of {old}", "{new} epoch{s}", keep=0.0),
+             Knob("examples_per_epoch", examples, "{new} examples per epoch instead of {old}",
+                  "{new} examples per epoch", low=100, multiple=100, keep=0.0, searched=True))
+    per_epoch = segments[0].steps // int(epochs)
+    detail = f"{epochs} epoch{'s' if epochs > 1 else ''} × {per_epoch} steps of {config.batch_size}"
+    return RunCost(cost_key(config), tuple(segments), detail, setup_steps=2.0, overhead=16, startup=fresh, knobs=knobs)

@@ -1,0 +1,147 @@
+"""The DCGAN's TensorFlow side: the tutorial's two losses, Adam's update written out, the compiled
+train step, and :class:`Parts`, everything a trainer computes with.
+
+Each step (the tutorial's ``train_step``): noise z ~ N(0, 1); generator loss = BCE(D(G(z)), real);
+discriminator loss = BCE(D(x), real) + BCE(D(G(z)), fake); one Adam step for each network on its
+own loss. Everything random in a step is a function of ``(seed, step)``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ..models import seed_weights
+from .config import GRID_SAMPLES
+from .networks import BUILD_LOCK, build
+
+_bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+
+def generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+    """The generator wants its images called real."""
+    return _bce(tf.ones_like(fake_logits), fake_logits)
+
+
+def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+    """The discriminator wants real images called real and generated ones fake."""
+    return _bce(tf.ones_like(real_logits), real_logits) + _bce(tf.zeros_like(fake_logits), fake_logits)
+
+
+def adam_update(optimizer: keras.optimizers.Adam, grads, variables) -> None:
+    """``optimizer.apply_gradients(zip(grads, variables))``, written out for Keras' Adam (its ``update_step``).
+
+    Same math on the optimizer's own variables (so checkpoints are unchanged). Tracing Keras'
+    apply_gradients into a new tf.function, as every new trainer does, keeps about 35 MB inside
+    TensorFlow for good (Keras 3.12, TF 2.21); this does not.
+    """
+    t = tf.cast(optimizer.iterations + 1, tf.float32)
+    b1, b2 = optimizer.beta_1, optimizer.beta_2
+    alpha = tf.cast(optimizer.learning_rate, tf.float32) * tf.sqrt(1 - tf.pow(b2, t)) / (1 - tf.pow(b1, t))
+    for i, (grad, var) in enumerate(zip(grads, variables)):
+        m, v = optimizer._momentums[i], optimizer._velocities[i]  # built for ``variables``, in this order
+        m.assign_add((grad - m) * (1 - b1))
+        v.assign_add((tf.square(grad) - v) * (1 - b2))
+        var.assign_sub(m * alpha / (tf.sqrt(v) + optimizer.epsilon))
+    optimizer.iterations.assign_add(1)
+
+
+def compile_train_step(generator, discriminator, generator_optimizer, discriminator_optimizer, noise_dim: int,
+                       seed: int, image_shape: tuple[int, int, int]):
+    """The compiled step: ``train_step(batch uint8 [B, H, W, C], step int64) -> [G loss, D loss, D(x), D(G(z))]``,
+    where D(x) and D(G(z)) are the discriminator's mean probabilities of "real" for the real and the
+    generated batch. It updates both networks and both optimisers in place; any batch size, no retrace."""
+    g_opt, d_opt = generator_optimizer, discriminator_optimizer
+
+    @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.uint8), tf.TensorSpec([], tf.int64)])
+    def train_step(batch, step):
+        images = tf.cast(batch, tf.float32) / 127.5 - 1.0
+        noise = tf.random.stateless_normal([tf.shape(images)[0], noise_dim],
+                                           seed=tf.stack([tf.cast(seed, tf.int64), step]))
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fakes = generator(noise, training=True)
+            real_logits = discriminator(images, training=True)
+            fake_logits = discriminator(fakes, training=True)
+            g_loss = generator_loss(fake_logits)
+            d_loss = discriminator_loss(real_logits, fake_logits)
+        adam_update(g_opt, g_tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables)
+        adam_update(d_opt, d_tape.gradient(d_loss, discriminator.trainable_variables),
+                    discriminator.trainable_variables)
+        return tf.stack([g_loss, d_loss, tf.reduce_mean(tf.sigmoid(real_logits)),
+                         tf.reduce_mean(tf.sigmoid(fake_logits))])
+
+    return train_step
+
+
+class Parts:
+    """What a trainer computes with: both networks and optimisers, the step counter, the fixed
+    preview noise, the checkpoint that saves them all, and the compiled train step and sampler.
+
+    Built by :func:`build_parts`; :class:`genart.gan.trainer.GanTrainer` holds one and guards it
+    with its lock (nothing here is thread-safe on its own).
+    """
+
+    def __init__(self, generator, discriminator, learning_rate: float, beta_1: float, noise_dim: int, seed: int,
+                 image_shape: tuple[int, int, int], preview_noise: np.ndarray):
+        self.generator, self.discriminator = generator, discriminator
+        self.generator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
+        self.discriminator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
+        self.generator_optimizer.build(generator.trainable_variables)
+        self.discriminator_optimizer.build(discriminator.trainable_variables)
+        self.image_shape = image_shape
+        self.preview_noise = tf.Variable(preview_noise.astype(np.float32), trainable=False, name="preview_noise")
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        self.checkpoint = tf.train.Checkpoint(
+            generator=generator, discriminator=discriminator, generator_optimizer=self.generator_optimizer,
+            discriminator_optimizer=self.discriminator_optimizer, step=self.step, preview_noise=self.preview_noise,
+            # Keras does not track the dropout layers' random state; without it a restored run would differ.
+            dropout_state=[layer.seed_generator.state for layer in discriminator.layers
+                           if isinstance(layer, keras.layers.Dropout)])
+        self.train_step = compile_train_step(generator, discriminator, self.generator_optimizer,
+                                             self.discriminator_optimizer, noise_dim, seed, image_shape)
+        self._sample = tf.function(lambda z: generator(z, training=False),
+                                   input_signature=[tf.TensorSpec([None, noise_dim], tf.float32)])
+
+    def train(self, batch) -> tuple[float, float, float, float]:
+        """One step on ``batch`` (uint8 [B, H, W, C]): (G loss, D loss, D(x), D(G(z))); counts the step."""
+        values = self.train_step(batch, self.step).numpy()
+        self.step.assign_add(1)
+        return tuple(float(v) for v in values)
+
+    def sample(self, noise=None) -> np.ndarray:
+        """The generator's images in [-1, 1] (N×H×W×C floats) for ``noise`` (default: the preview noise)."""
+        z = self.preview_noise if noise is None else tf.constant(np.asarray(noise, np.float32))
+        return self._sample(z).numpy()
+
+    def time_step(self, batch_size: int) -> float:
+        """Seconds one compiled step takes on ``batch_size`` images (a warm-up call, then the faster of
+        two). The steps update the networks: only for a trainer kept for timing."""
+        images = tf.zeros([int(batch_size), *self.image_shape], tf.uint8)
+        self.train_step(images, self.step).numpy()  # the first call at a batch size is slower
+        times = []
+        for _ in range(2):
+            start = time.perf_counter()
+            self.train_step(images, self.step).numpy()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    def save(self, prefix: str) -> str:
+        return self.checkpoint.write(prefix)
+
+    def restore(self, prefix: str) -> None:
+        self.checkpoint.read(prefix).assert_existing_objects_matched()
+
+
+def build_parts(architecture: str, config, image_shape: tuple[int, int, int], dtype: str) -> Parts:
+    """The networks of ``architecture`` for ``config`` (a GanConfig) in Keras dtype policy ``dtype``,
+    seeded (generator ``seed``, discriminator ``seed + 1``), with their optimisers and compiled steps."""
+    with BUILD_LOCK:
+        generator, discriminator = build(architecture, config.noise_dim, image_shape[2], seed=config.seed, dtype=dtype)
+        seed_weights(generator, config.seed)
+        seed_weights(discriminator, config.seed + 1)
+        preview = np.random.default_rng([config.seed, 1]).standard_normal((GRID_SAMPLES, config.noise_dim))
+        return Parts(generator, discriminator, config.learning_rate, config.beta_1, config.noise_dim, config.seed,
+                     image_shape, preview)
