@@ -48,9 +48,12 @@ def configure_environment(environ: MutableMapping[str, str] = os.environ, data_d
 
 
 def warm_up_wanted(environ: MutableMapping[str, str] = os.environ) -> bool:
-    """``GENART_WARMUP`` (1/0) if set, else on Spaces only."""
+    """Whether ``python app.py`` warms up in the background: yes unless ``GENART_WARMUP`` is 0 (or false/no).
+
+    A fresh app that did not would make its first visitor wait while each tab's step is traced (a
+    first dream's trace took 6.6 s), and a Stop pressed then would only be answered after it."""
     value = environ.get("GENART_WARMUP", "").strip().lower()
-    return value in ("1", "true", "yes") if value else on_spaces(environ)
+    return value not in ("0", "false", "no")
 
 
 def warm_up() -> dict[str, float | str]:

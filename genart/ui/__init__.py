@@ -11,7 +11,7 @@ from .. import compute, precision
 from ..dream import dream as dream_run  # not `dream`: genart.ui.dream (the tab) takes that name here
 from ..dream.explorer import channel_sheet
 from ..gan import GanTrainer
-from ..models import weights_label, weights_mode
+from ..models import weights_status
 from ..style import stylize
 from .dream import build_dream_tab
 from .fairness import SessionJobCap
@@ -38,10 +38,12 @@ def analytics_enabled() -> bool:
 
 def build_demo() -> gr.Blocks:
     """Build the whole app (all tabs), queue configured, not launched."""
-    try:
-        weights_note = weights_label(weights_mode())
-    except Exception as exc:  # a bad GENART_WEIGHTS value: show it instead of failing to start
-        weights_note = str(exc)
+    def weights_note() -> str:  # read at each page load: a failed download since is said there
+        try:
+            return f"**Weights:** {weights_status()}"
+        except Exception as exc:  # a bad GENART_WEIGHTS value: show it instead of failing to start
+            return f"**Weights:** {exc}"
+
     try:  # what `auto` computes in here, and why (measured once at first use where it could matter)
         precision_note = precision.resolve("auto").reason
     except Exception as exc:  # a bad GENART_PRECISION value: show it instead of failing to start
@@ -52,7 +54,7 @@ def build_demo() -> gr.Blocks:
         compute_note = str(exc)
     with gr.Blocks(title="genart", analytics_enabled=analytics_enabled(), delete_cache=(1800, 3600)) as demo:
         gr.Markdown("# genart\nClassic generative art from the TensorFlow tutorials, computed live.")
-        gr.Markdown(f"**Weights:** {weights_note}", elem_id="genart-weights")
+        gr.Markdown(weights_note, elem_id="genart-weights")
         gr.Markdown(f"**Precision:** {precision_note}", elem_id="genart-precision")
         gr.Markdown(f"**Runs compute in:** {compute_note}", elem_id="genart-compute")
         with gr.Tabs(elem_id="genart-tabs") as tabs:

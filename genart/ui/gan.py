@@ -32,8 +32,8 @@ from ..gan import COSTING, DEFAULT_PRESET, PRESETS, GanConfig, GanTrainer, check
 from ..gan.pool import POOL
 from ..imagesets import COLOURS, MIN_IMAGES, count_files, load_image_set, max_images
 from ..recipe import png_text, trainer_recipe
-from .common import (HEAVY, Restore, as_number, estimate_line, heavy_limit, load_recipe, out_path, recipe_drop,
-                     restored_note, slider_value, status_line, stream, user_error, wire_estimate)
+from .common import (Restore, as_number, estimate_line, heavy, load_recipe, out_path, recipe_drop, restored_note,
+                     slider_value, status_line, stream, user_error, wire_estimate)
 from .gan_play import build_play
 
 _DEFAULT = GanConfig()
@@ -335,12 +335,11 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
         return (PRESETS[name].learning_rate, PRESETS[name].batch_size) if name in PRESETS else (gr.skip(), gr.skip())
 
     outputs = [grid_image, status, plot, note, trainer_state, gif, keras_file, ckpt_zip]
-    heavy = dict(concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress_on=[status])
-    train_event = train_btn.click(
-        train_gan, inputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples, own_zip, colour,
-                           trainer_state], outputs=outputs, api_name="train_gan", **heavy)
-    continue_event = continue_btn.click(continue_gan, inputs=[epochs, trainer_state], outputs=outputs,
-                                        api_name="continue_gan", **heavy)
+    train_event = heavy(train_btn.click, train_gan, [dataset, preset_name, learning_rate, batch_size, epochs, examples,
+                                                     own_zip, colour, trainer_state], outputs, status,
+                        api_name="train_gan", show_progress_on=[status])
+    continue_event = heavy(continue_btn.click, continue_gan, [epochs, trainer_state], outputs, status,
+                           api_name="continue_gan", show_progress_on=[status])
     stop_btn.click(None, cancels=[train_event, continue_event, *play_events], api_name=False)
     reset_event = reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs,
                                   cancels=[train_event, continue_event], api_name="reset_gan")
