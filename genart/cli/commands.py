@@ -83,7 +83,10 @@ def _config(args, algorithm: str):
         base = args.presets[args.preset or next(iter(args.presets))]
     else:
         base = cls()
-    return dataclasses.replace(base, **given(args, cls)), recipe
+    changes = given(args, cls)
+    if "channels" in changes and "channel_mode" not in changes:
+        changes["channel_mode"] = None  # naming channels is choosing them, whatever the base had
+    return dataclasses.replace(base, **changes), recipe
 
 
 def _weights(args, recipe) -> str:
