@@ -143,7 +143,7 @@ def score_probabilities(probabilities: np.ndarray, confident: float = CONFIDENT)
     """The :class:`DigitScore` of a set of class probabilities (N×10)."""
     top = probabilities.max(axis=1)
     classes = probabilities.argmax(axis=1)[top >= confident]
-    return DigitScore(float(top.mean()), int(len(np.unique(classes))))
+    return DigitScore(float(top.mean()), len(np.unique(classes)))
 
 
 class DigitMeter:
