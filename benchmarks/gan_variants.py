@@ -1,6 +1,6 @@
 """Training variants around the tutorial's DCGAN, for choosing a preset (used by bench_gan_quality.py).
 
-The networks are always the tutorial's (``genart.gan.build("tutorial", …)``, seeded as
+The networks are always the tutorial's (``genart.gan.networks.build("tutorial", …)``, seeded as
 :class:`genart.gan.GanTrainer` seeds them); a :class:`Variant` changes only what is around them:
 
 - Adam's learning rate per network (``g_lr``, ``d_lr``) and ``beta_1``; the batch size;
@@ -25,7 +25,7 @@ weights still move fast.
 With the defaults (no schedule, smoothing, noise or EMA) :class:`VariantTrainer` computes exactly
 what ``GanTrainer`` computes for the same config: the same batches (epoch e's order is
 ``default_rng([seed, e])``), noise (``stateless_normal`` seeded by (seed, step)), dropout and Adam
-update (``genart.gan.adam_update``); ``bench_gan_quality.py --parity`` checks it.
+update (``genart.gan.step.adam_update``); ``bench_gan_quality.py --parity`` checks it.
 
 Precision: ``"float32"``, ``"bfloat16"`` (Keras' mixed_bfloat16, as genart trains in it) or
 ``"bfloat16-simulated"`` (float32 arithmetic with mixed_bfloat16's roundings, :func:`simulated_call`,
@@ -114,7 +114,7 @@ class VariantTrainer:
         import keras
         import tensorflow as tf
 
-        from genart.gan import build
+        from genart.gan.networks import build
         from genart.gan.meter import SET_SIZE
         from genart.models import seed_weights
 
@@ -154,7 +154,7 @@ class VariantTrainer:
         import keras
         import tensorflow as tf
 
-        from genart.gan import adam_update, discriminator_loss, generator_loss
+        from genart.gan.step import adam_update, discriminator_loss, generator_loss
 
         v, gen, disc, ema_gen = self.variant, self.generator, self.discriminator, self.ema_generator
         g_opt, d_opt, seed = self.g_opt, self.d_opt, self.seed
