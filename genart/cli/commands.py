@@ -37,7 +37,7 @@ def _progress(frames, quiet: bool, timelapse: Timelapse | None = None):
                 bar = tqdm(total=frame.total, file=sys.stderr, disable=quiet, unit="step", dynamic_ncols=True)
             bar.set_description_str(frame.stage, refresh=False)
             bar.set_postfix_str(" ".join(f"{k} {_fmt(v)}" for k, v in frame.metrics.items()
-                                         if k != "sec_per_step"), refresh=False)
+                                         if k not in ("sec_per_step", "digits_reached")), refresh=False)
             bar.update(frame.step - bar.n)
             if timelapse is not None:
                 timelapse.add(frame.image, force=frame.final)
@@ -213,8 +213,20 @@ def _own_pictures(args):
     return path
 
 
+def until_digits(frames):
+    """``frames`` up to the first one whose grid the digit meter finds real-looking, which becomes the
+    final frame (the training run is closed there); all of them when none is."""
+    for frame in frames:
+        if frame.metrics.get("digits_reached"):
+            frames.close()
+            yield dataclasses.replace(frame, final=True)
+            return
+        yield frame
+
+
 def run_gan(args) -> int:
-    from ..gan import GanTrainer, check_epochs
+    from ..gan import GanTrainer, check_epochs, image_shape
+    from ..gan.meter import judges
     from ..imagesets import load_image_set
 
     own_path = _own_pictures(args)
@@ -227,6 +239,8 @@ def run_gan(args) -> int:
         trained = ((recipe or {}).get("run") or {}).get("epochs")
         epochs = max(1, math.ceil(trained)) if isinstance(trained, (int, float)) and trained > 0 else 1
     check_epochs(epochs, "--epochs")
+    if args.until_digits and not judges(cfg.dataset, image_shape(cfg)):
+        raise InputError("--until-digits needs MNIST digits: the digit meter judges nothing else.")
     if args.checkpoint and os.path.exists(args.checkpoint) and not os.path.isdir(args.checkpoint):
         raise InputError(f"--checkpoint must name a folder; {args.checkpoint} is a file.")
     pictures = None
@@ -238,7 +252,14 @@ def run_gan(args) -> int:
     try:
         if trainer.data_note:
             _note(trainer.data_note)
-        _progress(trainer.train(epochs), args.quiet)
+        frames = trainer.train(epochs)
+        if args.until_digits:
+            frames = until_digits(frames)
+        final = _progress(frames, args.quiet)
+        if args.until_digits:
+            _note(f"the samples looked like digits at step {final.step}." if final.metrics.get("digits_reached")
+                  else f"the samples did not look like digits yet after {epochs} epoch{'s' * (epochs > 1)} "
+                  f"({final.step} steps); train longer with a larger --epochs.")
         save_png(png, trainer.grid(), text=png_text(trainer_recipe(trainer)))
         print(png)
         if gif:

@@ -175,6 +175,12 @@ _lock = threading.Lock()
 _meters: dict[str, DigitMeter] = {}
 
 
+def judges(dataset: str, image_shape) -> bool:
+    """Whether the meter scores a trainer's grids: MNIST digits (28×28 grey) only; Fashion-MNIST and own
+    pictures are not digits."""
+    return dataset == "mnist" and tuple(image_shape) == (28, 28, 1)
+
+
 def read_asset(path: str) -> dict[str, np.ndarray]:
     """Every array of a classifier asset (``np.load`` with ``allow_pickle=False``: nothing is unpickled).
 

@@ -93,6 +93,11 @@ class GanTrainer:
         self._run_id = 0
         self._closed = False
         self._history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
+        #: The "looks like digits" meter scores MNIST grids only (Fashion-MNIST and own pictures are not digits).
+        from .meter import judges, load_meter
+
+        self.meter = load_meter() if judges(config.dataset, self.image_shape) else None
+        self._digits: dict[str, list] = {key: [] for key in ("step", "confidence", "coverage", "reached")}
         # Grids are kept at 1× (45 KB each, not 700 KB) and enlarged when the GIF is written.
         self._timelapse = Timelapse(max_frames=60, max_dim=GRID_COLS * (self.image_shape[0] + 2) + 2)
         self._grid: np.ndarray | None = None
@@ -203,11 +208,15 @@ class GanTrainer:
                     every = self.config.preview_every or max(1, round(PREVIEW_SECONDS / (self.sec_per_step or PREVIEW_SECONDS)))
                     final = step == last
                     if final or step % spe == 0 or last_preview < 0 or step - last_preview >= every:
-                        small = self._render_grid(scale=1)
+                        small = self._render_grid(scale=1, score=True)
                         self._grid = np.repeat(np.repeat(small, GRID_SCALE, 0), GRID_SCALE, 1)
                         self._timelapse.add(small, force=final)
                         last_preview = step
                     metrics = dict(zip(HISTORY_KEYS[1:], (g_loss, d_loss, d_real, d_fake)))
+                    if self._digits["step"]:  # the meter's latest score of the grid shown
+                        metrics.update(digit_confidence=self._digits["confidence"][-1],
+                                       digit_coverage=float(self._digits["coverage"][-1]),
+                                       digits_reached=float(self._digits["reached"][-1]))
                     if self.sec_per_step is not None:
                         metrics["sec_per_step"] = self.sec_per_step
                     frame = Frame(self._grid, step, last, f"epoch {math.ceil(step / spe)}/{epochs_total}",
@@ -217,10 +226,22 @@ class GanTrainer:
             del batches  # stop the prefetching pipeline now, not at garbage collection
 
     # -- looking at it, saving it -------------------------------------------------------------------
-    def _render_grid(self, scale: int = GRID_SCALE) -> np.ndarray:
+    def _render_grid(self, scale: int = GRID_SCALE, score: bool = False) -> np.ndarray:
+        """The preview grid; with ``score``, the meter (MNIST only) also scores its samples."""
         samples = self._parts.sample()
+        if score and self.meter is not None:
+            digits = self.meter.score(samples)
+            for key, value in (("step", self.step), ("confidence", digits.confidence), ("coverage", digits.coverage),
+                               ("reached", self.meter.reached(digits))):
+                self._digits[key].append(value)
         samples = to_uint8(samples[..., 0] if samples.shape[-1] == 1 else samples, -1.0, 1.0)
         return grid(samples, GRID_COLS, pad=2, scale=scale)
+
+    def digits(self) -> dict[str, list]:
+        """The meter's scores of the preview grids drawn so far (MNIST only; empty lists otherwise):
+        ``step``, ``confidence``, ``coverage`` and ``reached`` (copies; see :mod:`genart.gan.meter`)."""
+        with self._lock:
+            return {key: list(values) for key, values in self._digits.items()}
 
     def grid(self) -> np.ndarray:
         """The current 4×4 grid of the fixed preview noise (uint8 H×W×3)."""
@@ -286,6 +307,7 @@ class GanTrainer:
             os.makedirs(directory, exist_ok=True)
             prefix = self._parts.save(os.path.join(directory, CHECKPOINT_PREFIX))
             meta = {"config": dataclasses.asdict(self.config), "step": self.step, "history": self._history,
+                    "digits": self._digits,
                     "architecture": self.architecture, "image_shape": list(self.image_shape),
                     "data": {"source": self.data_source, "digest": self.data_digest, "examples": self.num_examples}}
             with open(os.path.join(directory, CONFIG_FILE), "w") as fh:
@@ -317,21 +339,27 @@ class GanTrainer:
         if noise_dim != self.config.noise_dim:
             raise InputError(f"The checkpoint was made with noise_dim {noise_dim}; this trainer uses "
                              f"{self.config.noise_dim}.")
+        if bool(meta["config"].get("ema_decay")) != bool(self.config.ema_decay):
+            raise InputError("The checkpoint was made " + ("with" if meta["config"].get("ema_decay") else "without")
+                             + " an averaged generator (ema_decay); restore it into a trainer made the same way.")
         with self._lock:
             self._require_open()
             self._run_id += 1  # a pending run must not step the restored state
             self._parts.restore(os.path.join(directory, CHECKPOINT_PREFIX))
             history = meta.get("history") or {}
             self._history = {key: list(history.get(key, [])) for key in HISTORY_KEYS}
+            digits = meta.get("digits") or {}
+            self._digits = {key: list(digits.get(key, [])) for key in self._digits}
             self._grid = self._render_grid()
 
     def export_generator(self, path: str | os.PathLike) -> str:
-        """Save the generator alone as a ``.keras`` file (``keras.models.load_model`` reads it back)."""
+        """Save the generator that draws the pictures alone as a ``.keras`` file (``keras.models.load_model``
+        reads it back): with ``ema_decay``, the averaged generator, as the grid and the samples show it."""
         if not str(path).endswith(".keras"):
             raise InputError(f"export_generator: the path must end in .keras; got {path}.")
         with self._lock:
             self._require_open()
-            self.generator.save(path)
+            self._parts.shown.save(path)
         return str(path)
 
     def timelapse(self, path: str | os.PathLike) -> str:
