@@ -23,3 +23,9 @@ def assets_dir() -> str:
 def asset(name: str) -> str:
     """The path of the shipped file ``name`` (e.g. ``"mnist_5k.npz"``)."""
     return os.path.join(assets_dir(), name)
+
+
+def keras_home() -> str:
+    """Keras' cache folder: ``$KERAS_HOME``, by default ``~/.keras`` (on Spaces :mod:`genart.serving`
+    points ``KERAS_HOME`` at the persistent volume). Read at each call: nothing is created here."""
+    return os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
