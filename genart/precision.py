@@ -57,8 +57,11 @@ BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16"})
 #: ``auto`` takes bfloat16 only if the algorithm's step runs at least this much faster: below it the
 #: gain is within a loaded machine's noise and does not pay for bfloat16's coarser arithmetic.
 MIN_SPEEDUP = 1.1
-#: Interleaved rounds of float32 and bfloat16 timings (float32 first, then bfloat16 first, ...).
-ROUNDS = 3
+#: Interleaved rounds of float32 and bfloat16 timings (float32 first, then bfloat16 first, ...); a
+#: speed-up within BORDERLINE× of MIN_SPEEDUP (either side) is measured EXTRA_ROUNDS rounds more.
+#: On this project's loaded 2-core EPYC (load 6–10) three rounds of the DCGAN step ranged 0.95–2.4×;
+#: the fastest of five, 1.3–1.7×.
+ROUNDS, EXTRA_ROUNDS, BORDERLINE = 5, 4, 1.2
 #: Algorithms whose steps loss-scale float16 gradients; ``auto`` gives the others float32 on a GPU without bfloat16.
 FLOAT16_SCALED = frozenset({"dream", "style"})
 #: Names for the header; an algorithm not listed is shown by its name.
@@ -159,17 +162,8 @@ def tensorflow_version() -> str:
     return "unknown"
 
 
-@dataclass(frozen=True)
-class _Probe:
-    """What ``auto`` is decided from; tests replace it (see :func:`set_probe`)."""
-
-    flags: Callable[[], frozenset[str]] = cpu_flags
-    gpu: Callable[[], tuple[int, int] | None] = gpu_capability
-    cpu: Callable[[], str] = cpu_model
-    tensorflow: Callable[[], str] = tensorflow_version
-
-
-_probe = _Probe()
+_DEFAULT_PROBE = {"flags": cpu_flags, "gpu": gpu_capability, "cpu": cpu_model, "tensorflow": tensorflow_version}
+_probe = dict(_DEFAULT_PROBE)  # what auto is decided from; tests replace it (see set_probe)
 _facts: dict[str, object] = {}  # the probe's answers, asked once
 _decided: dict[str, Policy] = {}  # algorithm → its auto policy in this process
 _lock = threading.Lock()  # guards the three above
@@ -178,21 +172,21 @@ _local = threading.local()  # .deciding: the algorithm this thread is measuring
 
 
 def set_probe(flags=None, gpu=None, cpu=None, tensorflow=None) -> None:
-    """Replace the hardware probe (tests; each argument a function of no arguments) and forget
-    every ``auto`` decision of this process (the decision file is left alone)."""
-    global _probe
+    """Replace the hardware probe (tests; each argument a function of no arguments, None: the real one)
+    and forget every ``auto`` decision of this process (the decision file is left alone)."""
+    given = {"flags": flags, "gpu": gpu, "cpu": cpu, "tensorflow": tensorflow}
     with _lock:
-        _probe = _Probe(flags or cpu_flags, gpu or gpu_capability, cpu or cpu_model, tensorflow or tensorflow_version)
+        _probe.update({k: fn or _DEFAULT_PROBE[k] for k, fn in given.items()})
         _facts.clear()
         _decided.clear()
 
 
 def _fact(name: str):
     with _lock:
-        probe = _probe
         if name in _facts:
             return _facts[name]
-    value = getattr(probe, name)()
+        ask = _probe[name]
+    value = ask()
     with _lock:
         return _facts.setdefault(name, frozenset(value) if name == "flags" else value)
 
@@ -232,17 +226,26 @@ def _stored(algorithm: str) -> dict | None:
 
 # --- measuring and deciding ------------------------------------------------------------------------
 
-def measure(timer: Callable[[str], float], rounds: int = ROUNDS) -> tuple[float, float]:
-    """(float32, bfloat16) seconds per step: the fastest of ``rounds`` interleaved calls of ``timer`` each
-    (float32 first in even rounds, bfloat16 first in odd ones, so drift hits both alike)."""
+def measure(timer: Callable[[str], float]) -> tuple[float, float, int]:
+    """(float32, bfloat16) seconds per step and the rounds run: the fastest of :data:`ROUNDS` interleaved
+    calls of ``timer`` each (float32 first in even rounds, bfloat16 first in odd ones, so drift hits
+    both alike), of :data:`EXTRA_ROUNDS` more when the speed-up is near :data:`MIN_SPEEDUP`."""
     times: dict[str, list[float]] = {"float32": [], "bfloat16": []}
-    for r in range(rounds):
-        for dtype in ("float32", "bfloat16") if r % 2 == 0 else ("bfloat16", "float32"):
-            seconds = float(timer(dtype))
-            if not (math.isfinite(seconds) and seconds > 0):
-                raise ValueError(f"the precision timer gave {seconds!r} seconds for {dtype}")
-            times[dtype].append(seconds)
-    return min(times["float32"]), min(times["bfloat16"])
+
+    def rounds(first: int, count: int) -> float:
+        for r in range(first, first + count):
+            for dtype in ("float32", "bfloat16") if r % 2 == 0 else ("bfloat16", "float32"):
+                seconds = float(timer(dtype))
+                if not (math.isfinite(seconds) and seconds > 0):
+                    raise ValueError(f"the precision timer gave {seconds!r} seconds for {dtype}")
+                times[dtype].append(seconds)
+        return min(times["float32"]) / min(times["bfloat16"])
+
+    done = ROUNDS
+    if MIN_SPEEDUP / BORDERLINE < rounds(0, ROUNDS) < MIN_SPEEDUP * BORDERLINE:
+        rounds(ROUNDS, EXTRA_ROUNDS)
+        done += EXTRA_ROUNDS
+    return min(times["float32"]), min(times["bfloat16"]), done
 
 
 def _label(algorithm: str | None) -> str:
@@ -329,11 +332,11 @@ def _decide(algorithm: str, timer: Callable[[str], float]) -> Policy:
             with machine_cache.exclusive(path, LOCK_WAIT_S) if path else contextlib.nullcontext():
                 entry = _stored(algorithm)  # measured by another process while this one waited?
                 if entry is None:
-                    f32, bf16 = measure(timer)
+                    f32, bf16, rounds = measure(timer)
                     entry = {
                         "algorithm": algorithm, "cpu": _fact("cpu"), "tensorflow": _fact("tensorflow"),
                         "cpus": os.cpu_count(), "float32_s": f32, "bfloat16_s": bf16, "speedup": f32 / bf16,
-                        "rounds": ROUNDS, "load": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+                        "rounds": rounds, "load": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
                         "measured": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
                     if path:
                         entry = machine_cache.add(path, CACHE_FORMAT, machine_key(algorithm), entry, _valid)
