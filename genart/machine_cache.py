@@ -64,7 +64,7 @@ def exclusive(path: str, wait_s: float):
     try:
         if fcntl is not None:
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-            fh = open(path + ".lock", "a")
+            fh = open(path + ".lock", "a")  # noqa: SIM115 (closed in the finally below)
             deadline = time.monotonic() + wait_s
             while not locked:
                 try:

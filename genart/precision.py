@@ -257,8 +257,9 @@ def _measured(algorithm: str, entry: dict) -> Policy:
     if speedup >= MIN_SPEEDUP:
         return Policy("bfloat16", "auto", f"bfloat16: its step measured {speedup:.1f}× float32's speed on this machine "
                       "(images, losses and optimiser state stay float32).", algorithm, speedup)
+    shown = math.floor(speedup * 100) / 100  # 1.097 reads 1.09, not 1.10: below the line as it is
     return Policy("float32", "auto", f"float32: this CPU has native bfloat16, but its step measured only "
-                  f"{speedup:.2f}× float32's speed with it here.", algorithm, speedup)
+                  f"{shown:.2f}× float32's speed with it here.", algorithm, speedup)
 
 
 def _environment() -> str:
