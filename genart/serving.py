@@ -67,6 +67,7 @@ def warm_up() -> dict[str, float | str]:
 
     from .compute import streamed
     from .data import load_digits
+    from . import dream as dreams, gan, style as styles
     from .dream import DreamConfig, dream
     from .style import FAST, stylize
 
@@ -76,6 +77,9 @@ def warm_up() -> dict[str, float | str]:
         "dream": lambda: [*streamed(dream)(image, DreamConfig(octaves=1, steps_per_octave=1, max_dim=128))],
         "style": lambda: [*streamed(stylize)(image, image, dataclasses.replace(FAST, steps=1, max_dim=64, scales=1))],
         "digits": lambda: load_digits("mnist"),
+        # what `auto` computes in, per algorithm (timed once per machine where the CPU has native bfloat16)
+        "precision": lambda: [dreams.policy(DreamConfig()), styles.policy(styles.StyleConfig()),
+                              gan.policy(gan.GanConfig())],
     }
     from .compute import on_ray
 

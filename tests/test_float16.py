@@ -173,7 +173,7 @@ def train_steps(dtype, loss_factor, steps, scale=None):
     """``steps`` of the DCGAN trainer's Adam update on the tiny net's weights, loss times ``loss_factor``."""
     import keras
 
-    from genart.gan.trainer import adam_update
+    from genart.gan.step import adam_update
 
     model = tiny(dtype)
     variables = model.trainable_variables

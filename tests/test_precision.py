@@ -389,3 +389,31 @@ def test_the_tabs_precision_control_is_what_runs(client, style_files, monkeypatc
         *_, png, _gif = client.predict(handle_file(content), handle_file(style), steps=2, max_dim=64,
                                        precision=chosen, api_name="/stylize")
         assert read_recipe(png["path"], "style")["config"]["precision"] == expected
+
+
+def test_each_algorithm_decides_auto_from_its_own_step_and_the_app_says_so(hardware, monkeypatch):
+    """Issue 23: DeepDream, style transfer and the DCGAN each time their own compiled step (the run modules
+    pass their timers); the decisions differ where the gains differ, and the header and each tab's
+    estimate line say which precision runs and what it measured."""
+    import genart.dream.run as dream_run
+    import genart.style.run as style_run
+    from genart import dream as dreams, gan, style as styles
+    from genart.ui.common import estimate_line
+
+    hardware({"avx512_bf16"})
+    timers = {"dream": Timer(1.0, 0.45), "style": Timer(1.0, 0.97)}  # DeepDream gains 2.2×, style 1.03×
+    monkeypatch.setattr(dream_run, "_precision_timer", timers["dream"])
+    monkeypatch.setattr(style_run, "_precision_timer", timers["style"])
+    assert dreams.policy(DreamConfig()).dtype == "bfloat16" and styles.policy(StyleConfig()).dtype == "float32"
+    assert dreams.policy(DreamConfig(precision="float32")).dtype == "float32"  # asked for: no measurement
+    calls = {name: len(t.calls) for name, t in timers.items()}
+    assert dreams.policy(DreamConfig()).dtype == "bfloat16" and {n: len(t.calls) for n, t in timers.items()} == calls
+    line = precision.header_line()
+    assert "DeepDream in bfloat16" in line and "2.2×" in line and "Style transfer in float32" in line
+    assert "DCGAN in float32 until measured" in line  # its first trainer here times it
+    dream_line = estimate_line(dreams.COSTING, lambda: (DreamConfig(max_dim=128, octaves=1), (None,), {}))
+    assert "DeepDream in bfloat16" in dream_line
+    style_line = estimate_line(styles.COSTING,
+                               lambda: (StyleConfig(precision="float32", steps=2, max_dim=64), (None,), {}))
+    assert style_line.endswith("In float32, as asked.")
+    assert gan.policy(gan.GanConfig(precision="float32")).dtype == "float32"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import json
 import math
 import os
 import threading
@@ -26,8 +25,11 @@ from ..errors import InputError, check_int
 from ..export import Timelapse
 from ..frames import Frame
 from ..images import grid, to_uint8
-from .config import (CHECKPOINT_PREFIX, CONFIG_FILE, GRID_COLS, GRID_SCALE, PREVIEW_SECONDS, SIDE, GanConfig,
-                     check_epochs)
+from .checkpoint import read_meta, write_meta
+from .config import CHECKPOINT_PREFIX, GRID_COLS, GRID_SCALE, PREVIEW_SECONDS, GanConfig, check_epochs
+
+#: ``auto`` precision is decided from the DCGAN's own step at the default preset's batch (genart.precision).
+PRECISION_BATCH = 64
 
 #: What :meth:`GanTrainer.history` records per step (checkpoints made before D's scores were kept lack the last two).
 HISTORY_KEYS = ("step", "gen_loss", "disc_loss", "real_score", "fake_score")
@@ -86,7 +88,7 @@ class GanTrainer:
 
         # The networks compute in the resolved precision (Keras' mixed policy: variables, images,
         # logits, losses and Adam's state stay float32); see "bfloat16" in genart.gan's docstring.
-        self.precision = precision.resolve(config.precision)
+        self.precision = policy(config)
         self._parts = build_parts(self.architecture, config, self.image_shape, self.precision.keras_policy)
         self._step = self._parts.step  # kept after close: step, epoch and history still answer
         self._lock = threading.RLock()
@@ -306,42 +308,20 @@ class GanTrainer:
             self._require_open()
             os.makedirs(directory, exist_ok=True)
             prefix = self._parts.save(os.path.join(directory, CHECKPOINT_PREFIX))
-            meta = {"config": dataclasses.asdict(self.config), "step": self.step, "history": self._history,
-                    "digits": self._digits,
-                    "architecture": self.architecture, "image_shape": list(self.image_shape),
-                    "data": {"source": self.data_source, "digest": self.data_digest, "examples": self.num_examples}}
-            with open(os.path.join(directory, CONFIG_FILE), "w") as fh:
-                json.dump(meta, fh)
+            write_meta(directory, {
+                "config": dataclasses.asdict(self.config), "step": self.step, "history": self._history,
+                "digits": self._digits, "architecture": self.architecture, "image_shape": list(self.image_shape),
+                "data": {"source": self.data_source, "digest": self.data_digest, "examples": self.num_examples}})
             return prefix
 
     def restore(self, directory: str | os.PathLike) -> None:
-        """Load what :meth:`save` wrote into this trainer (its noise_dim, architecture and image shape must match).
-
-        Checkpoints written before the architecture was recorded are the tutorial's 28×28×1 networks.
+        """Load what :meth:`save` wrote into this trainer (its noise_dim, architecture, image shape and
+        averaged generator must match: :func:`genart.gan.checkpoint.read_meta` says which does not).
 
         Raises:
-            InputError: no checkpoint there, or one made for another noise_dim, architecture or image shape.
+            InputError: no checkpoint there, or one made for another kind of trainer.
         """
-        try:
-            with open(os.path.join(directory, CONFIG_FILE)) as fh:
-                meta = json.load(fh)
-            noise_dim = int(meta["config"]["noise_dim"])
-            architecture = str(meta.get("architecture", "tutorial"))
-            shape = tuple(int(v) for v in meta.get("image_shape", (SIDE, SIDE, 1)))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            raise InputError(f"No genart GAN checkpoint in {directory} ({CONFIG_FILE} missing or unreadable).") from None
-        if (architecture, shape) != (self.architecture, self.image_shape):
-            from .networks import describe
-
-            raise InputError(f"The checkpoint holds {describe(architecture, shape)}; this trainer has "
-                             f"{describe(self.architecture, self.image_shape)}. Restore it into a trainer on "
-                             "pictures of the same size and colour.")
-        if noise_dim != self.config.noise_dim:
-            raise InputError(f"The checkpoint was made with noise_dim {noise_dim}; this trainer uses "
-                             f"{self.config.noise_dim}.")
-        if bool(meta["config"].get("ema_decay")) != bool(self.config.ema_decay):
-            raise InputError("The checkpoint was made " + ("with" if meta["config"].get("ema_decay") else "without")
-                             + " an averaged generator (ema_decay); restore it into a trainer made the same way.")
+        meta = read_meta(directory, self.config, self.architecture, self.image_shape)
         with self._lock:
             self._require_open()
             self._run_id += 1  # a pending run must not step the restored state
@@ -393,3 +373,21 @@ class GanTrainer:
     def _require_open(self) -> None:
         if self._closed:
             raise InputError("This trainer has been closed; start a new one.")
+
+
+def policy(config: GanConfig) -> precision.Policy:
+    """What a trainer of ``config`` computes in: ``auto`` is decided from the DCGAN's own training
+    step in float32 and bfloat16 (once per machine; :mod:`genart.precision`)."""
+    trainers: dict[str, GanTrainer] = {}
+
+    def timer(dtype: str) -> float:  # one small trainer per dtype, kept while measuring
+        if dtype not in trainers:
+            trainers[dtype] = GanTrainer(GanConfig(batch_size=PRECISION_BATCH, precision=dtype),
+                                         data=np.zeros((PRECISION_BATCH, 28, 28), np.uint8))
+        return trainers[dtype].time_step(PRECISION_BATCH)
+
+    try:
+        return precision.resolve(config.precision, "gan", timer=timer)
+    finally:
+        for trainer in trainers.values():
+            trainer.close()

@@ -44,10 +44,11 @@ def build_demo() -> gr.Blocks:
         except Exception as exc:  # a bad GENART_WEIGHTS value: show it instead of failing to start
             return f"**Weights:** {exc}"
 
-    try:  # what `auto` computes in here, and why (measured once at first use where it could matter)
-        precision_note = precision.resolve("auto").reason
-    except Exception as exc:  # a bad GENART_PRECISION value: show it instead of failing to start
-        precision_note = str(exc)
+    def precision_note() -> str:  # per tab, read at each page load: a decision measured since is said there
+        try:
+            return "**Precision:** " + precision.header_line().removeprefix("Precision: ")
+        except Exception as exc:  # a bad GENART_PRECISION value: show it instead of failing to start
+            return f"**Precision:** {exc}"
     try:  # this process, or the Ray cluster of GENART_RAY_ADDRESS with its size
         compute_note = compute.where()
     except Exception as exc:  # an unreachable cluster: say so; each run then says it again
@@ -55,7 +56,7 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title="genart", analytics_enabled=analytics_enabled(), delete_cache=(1800, 3600)) as demo:
         gr.Markdown("# genart\nClassic generative art from the TensorFlow tutorials, computed live.")
         gr.Markdown(weights_note, elem_id="genart-weights")
-        gr.Markdown(f"**Precision:** {precision_note}", elem_id="genart-precision")
+        gr.Markdown(precision_note, elem_id="genart-precision")
         gr.Markdown(f"**Runs compute in:** {compute_note}", elem_id="genart-compute")
         with gr.Tabs(elem_id="genart-tabs") as tabs:
             with gr.Tab("DeepDream", id="dream"):

@@ -366,6 +366,11 @@ def estimate_line(costing, request: Callable[[], tuple], suggest: bool = True) -
     text = f"**Estimate:** {describe(est, suggestion, LONG_S)}"
     if est.seconds is None and not measure:
         text += " It is measured when the current run has finished."
+    requested = getattr(config, "precision", None)
+    if requested == "auto":  # which arithmetic runs, and what it measured (the header says it for every tab)
+        text += f" {precision_policy.describe(est.key[0])}"
+    elif requested is not None:
+        text += f" In {requested}, as asked."
     return text
 
 
@@ -384,18 +389,19 @@ def wire_estimate(fn, inputs: list, output, after=(), api_name: str | bool = Fal
         event.then(fn, inputs=inputs, api_name=False, **opts)
 
 
-def precision_radio(elem_id: str, exact: str) -> gr.Radio:
-    """The tab's "Precision" control: ``auto`` (what this server runs fastest, see the header) or the
-    tutorials' exact ``float32``; ``bfloat16`` is offered only where the hardware runs it natively
-    (emulated, it would hold the shared slot about eight times as long). ``exact`` says which of
-    the tab's settings are the tutorial's exact run ("with float32, the defaults are …")."""
+def precision_radio(elem_id: str, exact: str, algorithm: str) -> gr.Radio:
+    """The tab's "Precision" control: ``auto`` (what this server runs fastest for ``algorithm``, see
+    the header) or the tutorials' exact ``float32``; ``bfloat16`` is offered only where the hardware
+    runs it natively (emulated, it would hold the shared slot about eight times as long). ``exact``
+    says which of the tab's settings are the tutorial's exact run ("with float32, the defaults are …")."""
     try:
-        auto = precision_policy.resolve("auto")
+        auto = precision_policy.resolve("auto", algorithm)  # never measures: what is decided so far
     except InputError:  # a bad GENART_PRECISION: the header says so; runs will too
         auto = None
     native = (auto is not None and auto.dtype == "bfloat16") or precision_policy.native_bf16()
     choices = ["auto", "float32"] + (["bfloat16"] if native else [])
-    here = f"auto is {auto.dtype} here" if auto is not None else "auto cannot be resolved here"
+    here = "auto cannot be resolved here" if auto is None else "auto is decided by timing the first run here" \
+        if auto.provisional else f"auto is {auto.dtype} here"
     return gr.Radio(choices, value="auto", label="Precision", elem_id=elem_id,
                     info=f"Arithmetic of the network; {here}. float32: the tutorial's exact arithmetic ({exact}).")
 

@@ -141,7 +141,8 @@ def build_dream_tab(run: Callable[..., Iterator] = dream, explore: Callable[...,
                 max_dim = gr.Slider(128, 1024, value=_DEFAULT.max_dim, step=4, label="Max size (px)")
             with gr.Row():
                 seed = gr.Number(value=_DEFAULT.seed, precision=0, minimum=0, label="Seed")
-                precision = precision_radio("dream-precision", "with it, the default settings are the tutorial's run")
+                precision = precision_radio("dream-precision", algorithm="dream",
+                                            exact="with it, the default settings are the tutorial's run")
             with gr.Accordion("Objective and channels", open=False, elem_id="dream-objective-box"):
                 objective = gr.Radio(list(OBJECTIVES), value=_DEFAULT.objective, label="Objective",
                                      info="mean: the tutorial; l2: mean of squared activations; norm: their L2 norm.",

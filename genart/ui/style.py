@@ -225,7 +225,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
                                             elem_id="style-normalize",
                                             info="jcjohnson's neural-style: every layer pushes as hard as its "
                                                  "weight (Adam only; its weights: content 5, style 100).")
-                precision = precision_radio("style-precision", "the Tutorial preset sets it")
+                precision = precision_radio("style-precision", algorithm="style", exact="the Tutorial preset sets it")
             with gr.Accordion("Mask: paint where the style goes", open=False, elem_id="style-mask-box"):
                 gr.Markdown("Pick the brush (left of the picture) and paint over the content. With one style, the style goes where you "
                             "paint and the rest stays the photo; with a second style, the first goes where you "
