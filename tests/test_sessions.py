@@ -149,7 +149,7 @@ def test_unexpected_errors_show_no_internals_and_the_server_keeps_serving(record
 
 def test_the_time_limit_ends_a_gan_run_that_can_then_continue(client, monkeypatch):
     monkeypatch.setenv("GENART_MAX_RUN_SECONDS", "4")
-    grid, status, plot, note, gif, keras_file, ckpt = client.predict("mnist", "tutorial", 1e-4, 16, 50, 160,
+    grid, status, plot, digits, note, gif, keras_file, ckpt = client.predict("mnist", "tutorial", 1e-4, 16, 50, 160,
                                                                      api_name="/train_gan")  # 500 steps planned
     assert "· stopped at this server's limit of 4 s per run" in status and "done" not in status, status
     stopped_at, planned = steps(status)

@@ -37,7 +37,14 @@ def analytics_enabled() -> bool:
 
 
 def build_demo() -> gr.Blocks:
-    """Build the whole app (all tabs), queue configured, not launched."""
+    """Build the whole app (all tabs), queue configured, not launched.
+
+    Imports Keras (and with it TensorFlow) first, in this thread: the backend imports them lazily,
+    and two requests importing them for the first time at once (a DCGAN run and a page's estimate)
+    can deadlock Python's import locks (seen: ``_DeadlockError`` in tensorflow.python.trackable).
+    """
+    import keras  # noqa: F401  (see the docstring)
+
     def weights_note() -> str:  # read at each page load: a failed download since is said there
         try:
             return f"**Weights:** {weights_status()}"
@@ -55,8 +62,8 @@ def build_demo() -> gr.Blocks:
         compute_note = str(exc)
     with gr.Blocks(title="genart", analytics_enabled=analytics_enabled(), delete_cache=(1800, 3600)) as demo:
         gr.Markdown("# genart\nClassic generative art from the TensorFlow tutorials, computed live.")
-        gr.Markdown(weights_note, elem_id="genart-weights")
-        gr.Markdown(precision_note, elem_id="genart-precision")
+        weights_md = gr.Markdown(elem_id="genart-weights")
+        precision_md = gr.Markdown(elem_id="genart-precision")
         gr.Markdown(f"**Runs compute in:** {compute_note}", elem_id="genart-compute")
         with gr.Tabs(elem_id="genart-tabs") as tabs:
             with gr.Tab("DeepDream", id="dream"):
@@ -69,6 +76,9 @@ def build_demo() -> gr.Blocks:
         build_gallery(tabs, {"dream": (dream_tab.png, dream_tab.gif, [dream_tab.run]),
                              "style": (style.png, style.gif, [style.run]), "gan": (gan.png, gan.gif, gan.done)},
                       {"dream": dream_tab.restore, "style": style.restore, "gan": gan.restore})
+        # read at each page load: a failed download or a precision measured since then is said there
+        demo.load(lambda: (weights_note(), precision_note()), outputs=[weights_md, precision_md], api_name=False,
+                  show_progress="hidden")
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
     return demo
 
