@@ -190,7 +190,7 @@ def bench_learning(images: np.ndarray, labels: np.ndarray, max_steps: int, check
         found, score = None, 0.0
         for frame in trainer.train(epochs=-(-max_steps // trainer.steps_per_epoch)):
             if frame.step % check_every == 0:
-                samples = (trainer._sample(trainer._preview_noise).numpy()[..., 0] + 1.0) / 2.0
+                samples = (trainer._parts.sample()[..., 0] + 1.0) / 2.0
                 score = digit_score(samples, means)
                 if score >= NOT_NOISE:
                     found = frame.step

@@ -138,11 +138,11 @@ def bench_learning(shapes: np.ndarray, max_steps: int, check_every: int, presets
     for name in presets:
         cfg = preset(name, batch_size=BATCH, dataset="own", preview_every=10**5)
         trainer = GanTrainer(cfg, shapes)
-        untrained = grid_score(trainer._sample(trainer._preview_noise).numpy())
+        untrained = grid_score(trainer._parts.sample())
         found, score, start = None, untrained, time.perf_counter()
         for frame in trainer.train(epochs=-(-max_steps // trainer.steps_per_epoch)):
             if frame.step % check_every == 0:
-                score = grid_score(trainer._sample(trainer._preview_noise).numpy())
+                score = grid_score(trainer._parts.sample())
                 if score >= NOT_NOISE:
                     found = frame.step
                     break
