@@ -3,11 +3,12 @@ strength, the Frame contract, the live-frame styler and config validation (no ne
 
 import math
 import os
+import sys
 import threading
 
+import keras
 import numpy as np
 import pytest
-import keras
 import tensorflow as tf
 
 from genart import fast_style, models
@@ -115,6 +116,12 @@ def test_missing_folder_is_one_sentence(hub_env, tmp_path):
     with pytest.raises(WeightsUnavailable) as info:
         hub.load_model()
     assert folder in str(info.value) and "not a SavedModel folder" in str(info.value)
+
+
+def test_missing_tensorflow_hub_is_one_sentence(hub_env, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow_hub", None)  # import tensorflow_hub raises ImportError
+    with pytest.raises(WeightsUnavailable, match="tensorflow_hub could not be imported.*requirements.txt"):
+        hub.load_model()
 
 
 def test_default_handle_is_the_tutorials(monkeypatch):

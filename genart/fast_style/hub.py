@@ -75,7 +75,13 @@ def _load_hub(handle: str):
     os.environ.setdefault(CACHE_ENV, cache_dir())  # an operator's own TFHUB_CACHE_DIR wins
     try:
         import tensorflow_hub as hub
-
+    except ImportError as exc:  # not installed, or its pkg_resources import fails (setuptools 82 and later)
+        logging.getLogger("genart").warning("importing tensorflow_hub failed: %r", exc)
+        raise WeightsUnavailable(
+            f"Could not load the fast style model {handle}: tensorflow_hub could not be imported (pip install "
+            f"-r requirements.txt installs it); or set {models.WEIGHTS_ENV}=random to run the same network "
+            "untrained.") from None
+    try:
         model = hub.load(handle)
         if not callable(model):
             raise TypeError("the SavedModel has no __call__ (not the arbitrary-image-stylization model)")
