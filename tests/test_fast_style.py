@@ -63,7 +63,7 @@ def test_stand_in_savedmodel_loads_through_the_hub_path_and_paints(hub_env, tmp_
     assert os.environ[hub.CACHE_ENV] == str(tmp_path / "keras" / "tfhub")
 
     cfg = FastStyleConfig(max_dim=100)
-    (frame,) = list(paint(photo, style_rgb, cfg))
+    frame = list(paint(photo, style_rgb, cfg))[-1]
     content = load_image(photo, 100).astype(np.float32) / 255.0
     style_mean = prepare_style(style_rgb, cfg.style_size).mean(axis=(0, 1, 2))
     expected = to_uint8(0.5 * (1.0 - content) + 0.5 * style_mean)
@@ -180,7 +180,7 @@ def test_random_weights_are_deterministic_per_seed(net):
 def test_strength_blends_pixels(net, photo, style_rgb):
     cfg = FastStyleConfig(max_dim=96)
     content = load_image(photo, 96)
-    zero, half, one = (list(paint(photo, style_rgb, FastStyleConfig(max_dim=96, strength=s), model=net))[0].image
+    zero, half, one = (list(paint(photo, style_rgb, FastStyleConfig(max_dim=96, strength=s), model=net))[-1].image
                        for s in (0.0, 0.5, 1.0))
     np.testing.assert_array_equal(zero, content)
     stylised = to_uint8(stylise(net, content, prepare_style(style_rgb, cfg.style_size)))
@@ -195,8 +195,10 @@ def test_paint_frame_contract(net, photo, style_rgb):
     cfg = FastStyleConfig(max_dim=131)
     odd = load_image(photo, 131)[:97]  # 97×131: not a multiple of 4
     frames = list(paint(odd, style_rgb, cfg, model=net))
-    assert len(frames) == 1
-    (f,) = frames
+    assert len(frames) == 2
+    start, f = frames
+    assert not start.final and (start.step, start.total, start.stage) == (0, 1, "starting")
+    np.testing.assert_array_equal(start.image, odd)  # the content at once, before the pass
     assert f.final and f.step == f.total == 1
     assert f.image.dtype == np.uint8 and f.image.shape == (97, 131, 3)
     assert f.stage == plan(cfg, (97, 131))[0].label == "one pass 131×97 px"
@@ -246,7 +248,7 @@ def test_fast_styler_streams_frames(net, photo, style_rgb):
         t.join(120)
     assert results[0].shape == (48, 64, 3) and results[0].dtype == np.uint8
     np.testing.assert_array_equal(results[0], results[1])
-    (frame,) = paint(photo, style_rgb, FastStyleConfig(max_dim=64), model=net)
+    *_, frame = paint(photo, style_rgb, FastStyleConfig(max_dim=64), model=net)
     np.testing.assert_array_equal(results[0], frame.image)
     reuse = FastStyler(FastStyleConfig(max_dim=64), model=net, reuse_style_vector=True)
     reuse.set_style(style_rgb)
@@ -275,9 +277,31 @@ def test_recipe_inputs_name_the_style_tabs_inputs(photo, style_rgb):
 def test_cost_key_and_label(monkeypatch):
     monkeypatch.delenv(fast_style.MODEL_ENV, raising=False)
     assert fast_style.cost_key(FastStyleConfig(), "random") == ("fast-style", "random", 256)
+    assert fast_style.cost_key(FastStyleConfig()) == ("fast-style", "random", 256)  # conftest: random weights
+    model = object()
+    assert fast_style.cost_key(FastStyleConfig(), model=model)[1] == ("custom", id(model))
     assert fast_style.cost_key(FastStyleConfig(style_size=128), "imagenet")[1:] == (fast_style.DEFAULT_HANDLE, 128)
     assert "untrained" in fast_style.model_label("random")
     assert fast_style.DEFAULT_HANDLE in fast_style.model_label("imagenet")
+
+
+def test_run_cost_prices_one_pass_and_turns_only_the_size(net):
+    from genart import estimate
+
+    cost = fast_style.run_cost(FastStyleConfig(max_dim=512), (600, 800))
+    assert [s.shape for s in cost.segments] == [(384, 512)] and cost.detail == "one pass 512×384 px"
+    assert [k.name for k in cost.knobs] == ["max_dim"] and cost.knobs[0].value == 512
+    estimate.clear_cache()
+    est = estimate.estimate(fast_style.COSTING, FastStyleConfig(max_dim=96), (120, 160), model=net)
+    assert est.seconds is not None and est.seconds > 0 and est.total_steps == 1
+    assert est.text.startswith("≈ ") and "one pass 96×72 px" in est.text
+    # a budget a little under the run's: the cheaper setting is a smaller picture (64 px: 86 % of the cost
+    # with one measured size, which is priced proportionally with a fixed overhead)
+    cfg = FastStyleConfig(max_dim=96)
+    tight = estimate.suggest_cheaper(fast_style.COSTING, cfg, (120, 160), model=net, budget_s=0.95 * est.seconds)
+    assert tight.config.max_dim == 64 and tight.change == "max size 64 px instead of 96"
+    assert estimate.suggest_cheaper(fast_style.COSTING, cfg, (120, 160), model=net, budget_s=0.5 * est.seconds) is None
+    estimate.clear_cache()
 
 
 # --- config -------------------------------------------------------------------------------------------

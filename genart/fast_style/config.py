@@ -3,7 +3,8 @@
 The fast method is the style tutorial's "Fast style transfer using TF-Hub" section: one forward
 pass of Magenta's arbitrary-image-stylization network (Ghiasi et al. 2017), loaded from TF-Hub
 (:data:`DEFAULT_HANDLE`, or the handle / local SavedModel folder in ``GENART_FAST_STYLE_MODEL``).
-A run is a single pass at one working size, so its plan is one segment of one step.
+A run is a single pass at one working size, so its plan is one segment of one step, and the only
+knob a cheaper run may turn is that size (:func:`run_cost`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from .. import models
 from ..errors import check_float, check_int
-from ..plans import Segment, working_hw
+from ..plans import Knob, RunCost, Segment, working_hw
 
 #: The TF-Hub handle the tutorial loads (Magenta's network, trained on 256×256 style images).
 DEFAULT_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
@@ -23,8 +25,8 @@ STYLE_SIDE = 256
 #: Bounds of the settings (content long side; style square side).
 MAX_DIM_RANGE = (32, 2048)
 STYLE_SIZE_RANGE = (96, 1024)
-#: The settings a cheaper run may turn (genart.estimate's search): only the working size.
-CHEAPER_KNOBS = ("max_dim",)
+#: A run's start-up beside its pass, in passes: decoding and resizing the two images, the style's blur.
+SETUP_PASSES = 0.25
 
 
 def model_handle() -> str:
@@ -73,12 +75,30 @@ def plan(config: FastStyleConfig, content_hw: tuple[int, int] | None = None) -> 
     return [Segment(f"one pass {w}×{h} px", 1, (h, w))]
 
 
-def cost_key(config: FastStyleConfig, weights: str) -> tuple:
+def cost_key(config: FastStyleConfig, weights: str | None = None, model=None) -> tuple:
     """What a pass's time depends on besides the pixels: the model and the style side.
 
     Args:
         config: the run's settings.
-        weights: ``genart.models.weights_mode()`` of the run ("imagenet": the hub model; "random").
+        weights: ``genart.models.weights_mode()`` of the run ("imagenet": the hub model; "random");
+            None: the current mode.
+        model: an injected model (keyed by identity), or None.
     """
-    model = model_handle() if weights != "random" else "random"
-    return ("fast-style", model, config.style_size)
+    if model is not None:
+        net = ("custom", id(model))
+    else:
+        net = model_handle() if (weights or models.weights_mode()) != "random" else "random"
+    return ("fast-style", net, config.style_size)
+
+
+def run_cost(config: FastStyleConfig, content_hw: tuple[int, int] | None = None, model=None) -> RunCost:
+    """A run of ``config`` on a content image of ``content_hw``, as genart.estimate prices it.
+
+    One pass, after a quarter of a pass's worth of set-up (decoding and resizing the images); a
+    cheaper run is smaller (the only knob: ``max_dim``, down to 64 px).
+    """
+    segments = plan(config, content_hw)
+    knob = Knob("max_dim", config.max_dim, "max size {new} px instead of {old}", "max size {new} px",
+                low=64, multiple=32, searched=True)
+    return RunCost(cost_key(config, model=model), tuple(segments), segments[0].label,
+                   setup_steps=SETUP_PASSES, knobs=(knob,))

@@ -12,9 +12,10 @@
    interface is images in, image out, so a blend of its picture with the content is what can be
    done honestly with it; strength 0 gives the resized content back, pixel for pixel.
 
-:func:`paint` yields a single final :class:`~genart.frames.Frame` (step 1 of 1): the picture is
-there at once. :class:`FastStyler` serves a stream (the live webcam mirror): the style is prepared
-once, each frame is one call. :func:`step_seconds` times a pass for the estimate.
+:func:`paint` yields the resized content at once (step 0, stage "starting", as DeepDream's run does),
+then the final :class:`~genart.frames.Frame` (step 1 of 1). :class:`FastStyler` serves a stream (the
+live webcam mirror): the style is prepared once, each frame is one call. :func:`step_seconds` times a
+pass for the estimate, and :data:`COSTING` is how genart.estimate prices a run.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import numpy as np
 from ..errors import InputError
 from ..frames import Frame
 from ..images import ImageSource, load_image, resize, to_uint8
-from .config import FastStyleConfig, plan
+from ..plans import Costing
+from .config import FastStyleConfig, plan, run_cost
 from .hub import load_model
 
 #: Styles are decoded at most this many times the style side (long side) before the square crop.
@@ -89,16 +91,17 @@ def paint(content: ImageSource, style: ImageSource, config: FastStyleConfig = Fa
             (the hub model's interface); None loads it (:func:`genart.fast_style.hub.load_model`).
 
     Yields:
-        Frame: exactly one, final, step 1 of 1, the picture at the content's working size;
-        no metrics (a single pass has no loss).
+        Frame: the resized content (step 0 of 1, stage "starting"), then exactly one final frame, step
+        1 of 1, the picture at the content's working size; no metrics (a single pass has no loss).
 
     Raises:
         InputError: an image cannot be used.
         WeightsUnavailable: the pretrained model cannot be loaded (offline).
     """
     content_rgb = load_image(content, config.max_dim, what="content image")
-    style_in = prepare_style(style, config.style_size)
     segment = plan(config, content_rgb.shape[:2])[0]
+    yield Frame(content_rgb, 0, 1, "starting", {})  # at once, before TensorFlow works or the model loads
+    style_in = prepare_style(style, config.style_size)
     model = model if model is not None else load_model()
     picture = blend(content_rgb, stylise(model, content_rgb, style_in), config.strength)
     yield Frame(picture, 1, 1, segment.label, {}, final=True)
@@ -120,6 +123,10 @@ def step_seconds(config: FastStyleConfig, shape: tuple[int, int], model=None) ->
         blend(content, stylise(model, content, style), config.strength)
         times.append(time.perf_counter() - start)
     return float(min(times))
+
+
+#: How genart.estimate prices a fast style run.
+COSTING = Costing(run_cost, step_seconds)
 
 
 def recipe_inputs(content: ImageSource, style: ImageSource) -> dict:
