@@ -184,7 +184,8 @@ def test_style_tab_restores_log_weights_blend_and_the_rest(client, tmp_path):
     values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/style_recipe")]
     assert values[0] == pytest.approx(-3) and values[1] == pytest.approx(5)
     assert values[2:12] == [12.0, 1500, 128, "lbfgs", 3, True, 0.5, 0.75, "noise", 42]
-    assert values[12:] == [list(cfg.style_layers), list(cfg.content_layers), "max", False, 0.0, "float32"]
+    assert values[12:18] == [list(cfg.style_layers), list(cfg.content_layers), "max", False, 0.0, "float32"]
+    assert values[18] == "Optimisation (step by step)"  # the method (its fast controls are left alone)
 
 
 def test_gan_tab_restores_dataset_preset_rate_batch_epochs_examples(client, tmp_path):

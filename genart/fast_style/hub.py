@@ -12,14 +12,15 @@
 * ``GENART_WEIGHTS=random``: :class:`genart.fast_style.networks.FastStyleNetwork` with seeded
   random weights (the same architecture and cost, untrained: its pictures are not the real thing).
 
-Models are loaded once per process and per handle, under a lock (concurrent requests share one load).
+Models are loaded once per process and per handle, under :data:`genart.models.BUILD_LOCK` (concurrent
+requests share one load, and no other network is built meanwhile: two first imports of Keras at once
+deadlock).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 
 from .. import models
 from ..errors import WeightsUnavailable
@@ -28,7 +29,6 @@ from .config import MODEL_ENV, model_handle
 #: The environment variable tensorflow_hub reads its cache folder from.
 CACHE_ENV = "TFHUB_CACHE_DIR"
 
-_lock = threading.RLock()
 _cache: dict[tuple, object] = {}
 
 
@@ -57,7 +57,7 @@ def load_model(weights: str | None = None, handle: str | None = None):
         key = ("random", models.RANDOM_SEED)
     else:
         key = ("hub", handle or model_handle())
-    with _lock:
+    with models.BUILD_LOCK:
         if key not in _cache:
             _cache[key] = _build(key)
         return _cache[key]
@@ -112,5 +112,5 @@ def model_label(weights: str | None = None) -> str:
 
 def clear_cache() -> None:
     """Forget the loaded models (tests; a changed ``GENART_FAST_STYLE_MODEL``)."""
-    with _lock:
+    with models.BUILD_LOCK:
         _cache.clear()
