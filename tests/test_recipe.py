@@ -88,7 +88,7 @@ def test_small_hand_written_json_fills_in_defaults():
     (b'{"algorithm": "dream", "config": {"octaves": NaN}}', "not valid JSON"),
     (b"[1, 2]", "not a genart recipe"),
     (b'{"algorithm": "dream", "config": {}, "extra": 1}', "unknown keys: extra"),
-    (b'{"algorithm": "painting", "config": {}}', "algorithm must be one of dream, style, gan; got 'painting'"),
+    (b'{"algorithm": "painting", "config": {}}', "algorithm must be one of dream, style, fast_style, gan; got 'painting'"),
     (b'{"algorithm": "dream", "config": [1]}', "'config' must be a JSON object"),
     (b'{"algorithm": "dream", "config": {"octavez": 3}}', "unknown fields for DeepDream: octavez"),
     (b'{"algorithm": "dream", "config": {"octaves": 50}}', "settings are not valid: octaves must be a whole number"),

@@ -110,6 +110,12 @@ def model_label(weights: str | None = None) -> str:
     return f"Magenta's arbitrary-image-stylization network (Ghiasi et al. 2017) from {model_handle()}."
 
 
+def model_facts(weights: str | None = None) -> dict:
+    """What a fast recipe's run facts say about the network that painted: ``{"model": handle}`` (the hub
+    handle or SavedModel folder), or ``{"model": "random"}`` (the untrained network)."""
+    return {"model": "random" if (weights or models.weights_mode()) == "random" else model_handle()}
+
+
 def clear_cache() -> None:
     """Forget the loaded models (tests; a changed ``GENART_FAST_STYLE_MODEL``)."""
     with models.BUILD_LOCK:

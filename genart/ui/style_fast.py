@@ -26,8 +26,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..estimate import estimate
-from ..fast_style import (COSTING, FastStyleConfig, FastStyler, model_handle, model_label, paint,
-                          recipe_inputs)
+from ..fast_style import COSTING, FastStyleConfig, FastStyler, model_facts, model_label, paint, recipe_inputs
 from ..images import image_hw
 from ..models import weights_mode
 from ..recipe import make_recipe, read_recipe
@@ -50,11 +49,6 @@ CAMERA = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}}
 NO_STYLE = "Upload a style image above first: the live mirror paints your webcam in that style."
 #: Frames over which the live mirror's rate is measured.
 RATE_FRAMES = 10
-
-
-def model_facts(weights: str) -> dict:
-    """What a fast recipe's run facts say about the network that painted: the hub handle, or ``random``."""
-    return {"model": "random" if weights == "random" else model_handle()}
 
 
 def method_radio() -> gr.Radio:
