@@ -65,6 +65,7 @@ def warm_up() -> dict[str, float | str]:
     from .compute import streamed
     from .data import load_digits
     from .dream import DreamConfig, dream
+    from .fast_style import FastStyleConfig, paint
     from .style import FAST, stylize
 
     yy, xx = np.mgrid[0:96, 0:128]
@@ -72,6 +73,7 @@ def warm_up() -> dict[str, float | str]:
     parts = {
         "dream": lambda: [*streamed(dream)(image, DreamConfig(octaves=1, steps_per_octave=1, max_dim=128))],
         "style": lambda: [*streamed(stylize)(image, image, dataclasses.replace(FAST, steps=1, max_dim=64, scales=1))],
+        "fast style": lambda: [*streamed(paint)(image, image, FastStyleConfig(max_dim=64))],
         "digits": lambda: load_digits("mnist"),
     }
     from .compute import on_ray

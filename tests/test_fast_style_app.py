@@ -36,7 +36,7 @@ def test_fast_run_shows_the_content_at_once_then_the_picture_and_its_recipe(clie
     content, style = style_files
     outputs = fast(client, content, style).outputs()
     assert len(outputs) == 2  # the content, then the picture
-    (start, status0, png0, gif0), (image, status, png, gif) = [o[:4] for o in outputs]
+    (_, status0, png0, _), (_, status, png, gif) = [o[:4] for o in outputs]
     assert status0.startswith("starting · step 0/1") and png0 is None
     assert status.startswith("one pass 96×72 px · step 1/1") and "done" in status
     assert status.endswith("random, untrained network")  # random weights are never shown as the real thing
@@ -62,8 +62,8 @@ def test_a_fast_recipe_restores_the_method_and_replays_to_the_same_pixels(client
     # an optimisation recipe sets the method back to the optimisation
     from genart.style import StyleConfig
 
-    values = client.predict(handle_file(_json(png["path"], make_recipe("style", StyleConfig(steps=7), weights="random"))),
-                            api_name="/style_recipe")
+    recipe = make_recipe("style", StyleConfig(steps=7), weights="random")
+    values = client.predict(handle_file(_json(png["path"], recipe)), api_name="/style_recipe")
     assert _value(values[3]) == 7 and values[-3] == style_fast.OPTIMISATION
 
 
@@ -132,7 +132,7 @@ def camera_frame() -> np.ndarray:
 
 def test_live_frames_are_painted_in_the_chosen_style_at_the_chosen_size(style_files, camera_frame):
     _, style = style_files
-    image, status, mirror = style_fast.live_frame(camera_frame, None, 256, 1.0, None)
+    _, status, mirror = style_fast.live_frame(camera_frame, None, 256, 1.0, None)
     assert status == style_fast.NO_STYLE and "style image" in status  # one sentence; the stream goes on
     painted, status, mirror = style_fast.live_frame(camera_frame, style, 256, 1.0, mirror)
     assert painted.dtype == np.uint8 and painted.shape == (192, 256, 3)
@@ -145,8 +145,9 @@ def test_live_frames_are_painted_in_the_chosen_style_at_the_chosen_size(style_fi
     small, *_ = style_fast.live_frame(camera_frame, style, 128, 0.0, mirror)
     np.testing.assert_array_equal(small, load_image(camera_frame, 128))  # strength 0: the camera frame itself
     bad = style_files[0] + ".txt"
-    open(bad, "w").write("not a picture")
-    image, status, _ = style_fast.live_frame(camera_frame, bad, 128, 1.0, mirror)
+    with open(bad, "w") as fh:
+        fh.write("not a picture")
+    _, status, _ = style_fast.live_frame(camera_frame, bad, 128, 1.0, mirror)
     assert "style image" in status and "not an image format" in status
 
 

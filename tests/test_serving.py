@@ -29,7 +29,7 @@ def test_warm_up_is_on_for_spaces_and_switchable():
 
 def test_warm_up_builds_every_tab_and_survives_a_failure(monkeypatch, caplog):
     report = serving.warm_up()
-    assert set(report) == {"dream", "style", "digits"}
+    assert set(report) == {"dream", "style", "fast style", "digits"}
     assert all(isinstance(seconds, float) for seconds in report.values()), report
 
     def offline(name="mnist"):

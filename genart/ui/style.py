@@ -310,7 +310,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., 
         run_style, inputs=run_inputs, outputs=[output, status, plot, png, gif], api_name="stylize",
         concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress="minimal",
     )
-    style_fast.wire_method(fast_ui, [optimisation, run_btn, plot, gif], [])
+    style_fast.wire_method(fast_ui, [optimisation, run_btn, plot, gif])
     fast_event = style_fast.wire_run(fast_ui, content, style, output, status, png, gif, run=fast)
     refine = style_fast.wire_refine(fast_ui, init, init_image, extras, run_style, run_inputs,
                                     [output, status, plot, png, gif])

@@ -41,7 +41,7 @@ METHODS = (OPTIMISATION, FAST_METHOD)
 UI_MAX_DIM = 512
 #: The live mirror's size (long side of each painted webcam frame) and how often the page sends a frame.
 LIVE_SIZE = 256
-LIVE_EVERY_S = 0.1
+LIVE_EVERY_S = 0.05
 #: What the page asks of the camera: VGA, enough for the mirror's sizes (Gradio asks for 1920×1440 by
 #: default, and sends every frame at the camera's size as a JPEG data URL).
 CAMERA = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}}
@@ -85,8 +85,9 @@ def build_controls(method: gr.Radio, run: gr.Button) -> FastControls:
             max_dim = gr.Slider(64, 1024, value=UI_MAX_DIM, step=32, label="Max size (px)",
                                 elem_id="style-fast-max-dim", info="The tutorial's: 512.")
         refine = gr.Button("Refine: optimise from this picture", size="sm", elem_id="style-refine")
-        gr.Markdown("Refine starts the optimisation (its settings, shown again) from the last fast picture, so "
-                    f"the loop begins near its goal. **Network:** {_model_note()}", elem_id="style-fast-model")
+        gr.Markdown("Refine starts the optimisation from the last fast picture, with the optimisation's settings "
+                    f"(shown again), so the loop begins near its goal. **Network:** {_model_note()}",
+                    elem_id="style-fast-model")
     return FastControls(method, run, box, strength, max_dim, refine, gr.State(None))
 
 
@@ -97,15 +98,15 @@ def _model_note() -> str:
         return str(exc)
 
 
-def wire_method(fast: FastControls, optimisation: list, fast_only: list) -> None:
-    """Switching the method shows its controls: ``optimisation`` components (and the optimisation's Run)
-    for the optimisation, ``fast_only`` ones and the fast controls for Fast."""
+def wire_method(fast: FastControls, optimisation: list) -> None:
+    """Switching the method shows its controls: the ``optimisation`` components (its controls, its Run,
+    the loss plot, the time-lapse) for the optimisation, the fast controls and Run for Fast."""
     def switch(method):
         on = method == FAST_METHOD
-        return ([gr.update(visible=not on)] * len(optimisation) + [gr.update(visible=on)] * (2 + len(fast_only)))
+        return [gr.update(visible=not on)] * len(optimisation) + [gr.update(visible=on)] * 2
 
-    fast.method.change(switch, inputs=[fast.method], outputs=[*optimisation, fast.box, fast.run, *fast_only],
-                       api_name=False, show_progress="hidden")
+    fast.method.change(switch, inputs=[fast.method], outputs=[*optimisation, fast.box, fast.run], api_name=False,
+                       show_progress="hidden")
 
 
 def make_config(strength, max_dim) -> FastStyleConfig:
