@@ -3,6 +3,7 @@ tutorial's final loss, side by side in one process.
 
     python benchmarks/bench_refine.py                          # 256 px, the tutorial's 1000 steps
     python benchmarks/bench_refine.py --tutorial-steps 200     # a measured fraction (a weaker target)
+    python benchmarks/bench_refine.py --target 11495.7 --budget 400   # a target measured before
 
 1. The tutorial's loop (``bench_style.tutorial``: its own ``tf.function`` step, Adam lr 0.02 / β₁ 0.99 /
    ε 0.1) runs ``--tutorial-steps`` steps on the landscape and strokes assets at ``--size``; the loss of
@@ -10,6 +11,8 @@ tutorial's final loss, side by side in one process.
 2. **FAST**: genart's FAST preset (Adam, ¼ and ½ size first), from the content, as ``bench_style`` runs it.
 3. **Refine**: one pass of the fast network (:func:`genart.fast_style.paint`, timed and counted), then the
    same FAST preset with ``init="image"`` from that picture, as the style tab's Refine button starts it.
+4. **Refine at full size**: the same, but the optimisation at the full size only (Adam, one scale): the
+   coarse scales of FAST first shrink the fast picture to a quarter, which throws its detail away.
 
 Each run stops once its full-size picture reaches the target, or after the tutorial's seconds; the
 seconds count from the call (the pass included for Refine). Weights are random (``GENART_WEIGHTS=random``):
@@ -64,6 +67,9 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=256, help="long side of the content image (default 256)")
     ap.add_argument("--tutorial-steps", type=int, default=bench_style.TUTORIAL_STEPS,
                     help=f"tutorial steps measured for the target (default: all {bench_style.TUTORIAL_STEPS})")
+    ap.add_argument("--target", type=float, default=None,
+                    help="the target loss, measured before (skips the tutorial's run; needs --budget)")
+    ap.add_argument("--budget", type=float, default=None, help="seconds each run may take (default: the tutorial's)")
     args = ap.parse_args()
 
     content = bench_style.at_size(load_image(os.path.join(bench_style.ASSETS, "style_landscape.png")), args.size)
@@ -75,11 +81,19 @@ def main() -> None:
     print(f"content {content.shape[1]}×{content.shape[0]} px, weights: {weights_mode()}, {os.cpu_count()} CPUs, "
           f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
-    times, _, target, initial = bench_style.tutorial(model, content[None] / np.float32(255),
-                                                     style[None] / np.float32(255), args.tutorial_steps)
-    budget = float(sum(times))
-    print(f"tutorial: {args.tutorial_steps} steps in {budget:.1f} s; loss of the content {initial:.6g}, "
-          f"target (its final loss) {target:.6g}")
+    if args.target is None:
+        times, _, target, initial = bench_style.tutorial(model, content[None] / np.float32(255),
+                                                         style[None] / np.float32(255), args.tutorial_steps)
+        budget = float(sum(times)) if args.budget is None else args.budget
+        print(f"tutorial: {args.tutorial_steps} steps in {sum(times):.1f} s; loss of the content {initial:.6g}, "
+              f"target (its final loss) {target:.6g}")
+    else:
+        if args.budget is None:
+            ap.error("--target needs --budget")
+        target, budget = args.target, args.budget
+        initial = chase(content, style, replace(FAST, steps=1, max_dim=args.size, scales=1), model, float("-inf"),
+                        budget)[1]
+        print(f"target {target:.6g} (given); loss of the content {initial:.6g}")
     cfg = replace(FAST, steps=args.tutorial_steps, max_dim=args.size, preview_every=1)
 
     rows = []
@@ -91,6 +105,12 @@ def main() -> None:
     secs, best, steps = chase(content, style, replace(cfg, init="image"), model, target, budget,
                               init_image=picture.image, start=start)
     rows.append(("Refine: one fast pass, then FAST from it", secs, best, steps, pass_s))
+    start = time.perf_counter()
+    *_, picture = paint(content, style, fast_cfg, model=fast_model)
+    pass_s = time.perf_counter() - start
+    secs, best, steps = chase(content, style, replace(cfg, init="image", scales=1), model, target, budget,
+                              init_image=picture.image, start=start)
+    rows.append(("Refine at full size: a pass, then Adam, 1 scale", secs, best, steps, pass_s))
     loss = chase(content, style, replace(cfg, init="image", steps=1), model, float("-inf"), budget,
                  init_image=picture.image)[1]
 

@@ -14,6 +14,13 @@ os.environ["GENART_PRECISION"] = "float32"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import shutil
+import tempfile
+
+# Gradio's cache of this test session alone: an upload lands in a folder named by its bytes' hash, and an
+# app that stops deletes the files it made, so a test run in another process (a shared machine) would
+# delete this run's uploads of the same test pictures while they are in use.
+_GRADIO_TMP = tempfile.mkdtemp(prefix="genart-tests-gradio-")
+os.environ.setdefault("GRADIO_TEMP_DIR", _GRADIO_TMP)
 
 import numpy as np
 import pytest
@@ -23,6 +30,10 @@ CHROMIUM = os.environ.get("GENART_CHROMIUM") or shutil.which("chromium") or "/us
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives the app in headless Chromium (Playwright)")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_GRADIO_TMP, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
