@@ -9,6 +9,6 @@ from genart.ui import build_demo, launch_kwargs  # noqa: E402
 demo = build_demo()
 
 if __name__ == "__main__":
-    if warm_up_wanted():  # on Spaces: weights, data and compiled steps ready before the first visitor
+    if warm_up_wanted():  # weights, data and compiled steps ready before the first visitor (GENART_WARMUP=0: off)
         start_warm_up()
     demo.launch(**launch_kwargs())

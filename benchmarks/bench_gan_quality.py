@@ -1,324 +1,301 @@
-"""Time to digits: wall-clock seconds until a DCGAN preset's samples score like real digits.
+"""Steps to digits: how many training steps a DCGAN preset needs before its grid looks like real digits.
 
-The quality signal needs no pretrained network:
+The judge is genart's live "looks like digits" meter (:mod:`genart.gan.meter`), with its protocol:
 
-1. A small digit classifier (two strided convolutions and a dense layer, a few seconds) is trained
-   on 4 000 of the 5 000 shipped MNIST digits; the other 1 000 are held out.
-2. A set of 64 samples is scored by **confidence** (the classifier's mean top-class probability)
-   and **coverage** (how many of the ten classes the samples' top classes cover).
-3. The **threshold is what real digits score**: the median confidence of 64-digit sets drawn from
-   the held-out digits, and their median coverage (printed with each run; about 0.95 and 10).
-   Samples "look like digits" at the first check where both confidence and coverage reach it.
+1. The 16 fixed preview samples of a run (``GanTrainer``'s preview noise for the seed: the tab's
+   4×4 grid) are scored every ``--every`` steps by the project's digit classifier
+   (``assets/digit_classifier.npz``): mean top-class confidence, and coverage (classes that some
+   sample is confidently, p ≥ 0.5, the top class of).
+2. The threshold is what real held-out digits score under the same protocol: the 10th percentile
+   of 4 000 random 16-digit sets of the 1 000 held-out digits (stored with the classifier).
+   A run "reaches digits" at the first check where both its confidence and coverage reach it.
 
-Every preset trains on the shipped 5 000 digits with the trainer the app uses (its input pipeline,
-preview grids at the preset's cadence, metrics: what a visitor waits for). Presets run side by
-side in one process, ``--block`` steps at a time, the one that has had the least time going next,
-so load from other processes hits them alike; a preset's time is the sum of its own steps' wall-clock time (scoring excluded),
-stopped at the threshold, ``--max-steps`` or ``--max-seconds``.
+Every candidate trains the tutorial's networks on the shipped 5 000 digits with
+``gan_variants.VariantTrainer`` (the trainer's step, batches and seeds; ``--parity`` checks it
+against ``GanTrainer``), with what may change around them: Adam's rates per network, β1, batch,
+a learning-rate schedule, one-sided label smoothing, instance noise, and an EMA of the generator's
+weights for the scored samples (training unchanged). For each candidate and seed it reports the
+**step** at which the threshold is first reached (load-independent) and the training seconds then
+(the steps alone: scoring and sampling excluded; on a loaded machine an upper bound). Seconds on a
+quiet machine are steps × s/step, and ``--time-steps`` measures s/step per batch size (the fastest
+of several rounds' medians; say the load). With an EMA, the raw generator is scored beside it at
+the same checks, and each generator's samples are drawn two ways: in inference mode (batch norm's
+moving statistics, as GanTrainer draws its grid) and with batch statistics (``gan_variants.MODES``);
+``--after N`` trains N steps past the threshold and reports how many later checks still reach it.
 
-Each run also reports the step at which the samples "stop being noise" by ``bench_gan.py``'s
-criterion (median best correlation with a class-mean digit ≥ 0.5), the criterion the bfloat16
-decision uses (issue #12: at most 1.2× float32's steps).
+Run: ``python benchmarks/bench_gan_quality.py`` (the presets tutorial, dcgan-paper and fast, seed 0),
+``--candidates all --seeds 3`` (every candidate in ``CANDIDATES`` over seeds 0–2, one after
+another), ``--candidates fast-ema99 b32-ema99``, ``--time-steps``, ``--meter-cost``,
+``--precision bfloat16`` (every run in Keras' mixed_bfloat16), ``--simulate-bf16`` (float32 with
+bfloat16's roundings, for a CPU without it), ``--json FILE`` (every check, for plots),
+``--save-samples FILE.npz`` (the 16 samples of every mode every 100 steps, to look at).
 
-Run: ``python benchmarks/bench_gan_quality.py`` (``--presets tutorial dcgan-paper fast``;
-``--simulate-bf16 fast`` adds the fast preset trained with bfloat16's roundings, see below;
-``--precision bfloat16`` trains every preset in real bfloat16, useful on a CPU that has it;
-``--candidates`` tries the configurations the ``fast`` preset was chosen from).
+First sweep (2 vCPU AMD EPYC shared with other jobs, load average 4–14; 48 000 training examples
+per run, about 60–70 s of training on a quiet machine at 0.096 s per batch-64 step): no candidate
+reached the threshold (0.925 / 7) in any mode or seed. After 750 batch-64 steps the EMA grid
+scored 0.70–0.75 confidence and 5–7 classes (seeds 0–2), the raw grid about the same; the EMA
+grid's strokes are visibly cleaner. Batch 32 (1 500 steps, the same time): 0.64–0.81. One-sided
+smoothing 0.1, a learning-rate decay from 4e-4, R1 (γ 1) and TTUR (G 1e-4, D 4e-4) were no better
+on seed 0. Batch statistics (``-bs``) help only before step ~350.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import gc
+import json
 import os
 import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
+from gan_variants import Variant, VariantTrainer, check_simulation, parity  # noqa: E402
 
 from genart.data import load_shipped_subset  # noqa: E402
-from genart.gan import PRESETS, preset  # noqa: E402
+from genart.gan import PRESETS  # noqa: E402
+from genart.gan.meter import SET_SIZE, DigitScore, load_meter, score_probabilities  # noqa: E402
 
-SET_SIZE = 64
-#: Configurations tried for the ``fast`` preset (name → overrides of the dcgan-paper preset).
+V = Variant
+#: Candidate presets (name → Variant); the tutorial's networks always, everything around them may change.
+#: (With the EMA's warm-up, decays 0.99 and 0.999 average alike until step 890: (1 + t)/(10 + t) < 0.99.)
 CANDIDATES = {
-    "b64-lr2e-4": dict(batch_size=64),
-    "b64-lr4e-4": dict(batch_size=64, learning_rate=4e-4),
-    "b32-lr2e-4": dict(batch_size=32),
-    "b128-lr4e-4": dict(batch_size=128, learning_rate=4e-4),
+    "fast-ema99": V(ema=0.99),
+    "ttur-g1e-4-d4e-4-ema99": V(g_lr=1e-4, d_lr=4e-4, ema=0.99),
+    "b32-ema99": V(batch_size=32, ema=0.99),
+    "b64-lr1e-4-ema99": V(g_lr=1e-4, d_lr=1e-4, ema=0.99),
+    "lr4e-4-decay-ema99": V(g_lr=4e-4, d_lr=4e-4, lr_final=0.25, lr_steps=600, ema=0.99),
+    "smooth0.1-ema99": V(smooth=0.1, ema=0.99),
+    "noise0.1-ema99": V(noise=0.1, noise_steps=500, ema=0.99),
+    "b128-lr4e-4-ema99": V(batch_size=128, g_lr=4e-4, d_lr=4e-4, ema=0.99),
+    "b32-lr1e-4-ema99": V(batch_size=32, g_lr=1e-4, d_lr=1e-4, ema=0.99),
+    "fast-ema999": V(ema=0.999),
+    "r1-ema99": V(r1=1.0, ema=0.99),
+    "r1-lr5e-4-ema99": V(g_lr=5e-4, d_lr=5e-4, r1=1.0, ema=0.99),
+    "b32-r1-ema99": V(batch_size=32, r1=1.0, ema=0.99),
 }
 
 
-def train_classifier(images: np.ndarray, labels: np.ndarray, seed: int = 0):
-    """A small CNN classifier on uint8 28×28 digits; returns predict(x in [0, 1], N×28×28) → probabilities."""
-    import keras
-    import tensorflow as tf
-
-    keras.utils.set_random_seed(seed)
-    L = keras.layers
-    model = keras.Sequential([keras.Input((28, 28, 1)),
-                              L.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
-                              L.Conv2D(64, 3, strides=2, padding="same", activation="relu"),
-                              L.Flatten(), L.Dropout(0.3), L.Dense(10)])
-    model.compile(keras.optimizers.Adam(1e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    model.fit(images[..., None] / 255.0, labels, batch_size=64, epochs=6, verbose=0)
-    predict = tf.function(lambda x: tf.nn.softmax(model(x[..., None], training=False)))
-    return lambda x: predict(tf.constant(x, tf.float32)).numpy()
+def presets() -> dict[str, Variant]:
+    """genart's presets as variants (float32)."""
+    return {name: Variant.of_config(config) for name, config in PRESETS.items()}
 
 
-def score(probabilities: np.ndarray) -> tuple[float, int]:
-    """(mean top-class confidence, number of classes covered) of a set of class probabilities."""
-    return float(probabilities.max(1).mean()), len(set(probabilities.argmax(1).tolist()))
+@dataclasses.dataclass
+class Result:
+    """One candidate trained with one seed: its checks and, per sampling mode, when it first reached."""
+
+    name: str
+    seed: int
+    variant: Variant
+    modes: tuple
+    checks: list = dataclasses.field(default_factory=list)  # (step, train_s, {mode: DigitScore})
+    reached: dict = dataclasses.field(default_factory=dict)  # mode → (step, train_s) of its first reaching check
+    later: dict = dataclasses.field(default_factory=dict)  # mode → reached? at each check after that
+
+    def at(self, step: int) -> dict:
+        """The scores of the check at ``step``."""
+        return next(c[2] for c in self.checks if c[0] == step)
 
 
-def real_threshold(predict, held_images: np.ndarray, held_labels: np.ndarray, sets: int = 50):
-    """Median (confidence, coverage) of ``sets`` random 64-digit sets of held-out digits, and the accuracy."""
-    rng = np.random.default_rng(0)
-    probs = predict(held_images / 255.0)
-    accuracy = float((probs.argmax(1) == held_labels).mean())
-    scores = [score(probs[rng.choice(len(probs), SET_SIZE, replace=False)]) for _ in range(sets)]
-    return float(np.median([s[0] for s in scores])), int(np.median([s[1] for s in scores])), accuracy
+def run(name: str, variant: Variant, images: np.ndarray, seed: int, meter, every: int, max_steps: int,
+        after: int, trace: bool, keep: dict | None = None) -> Result:
+    """Train ``variant`` with ``seed``, scoring every sampling mode every ``every`` steps, until a mode
+    reaches the meter's threshold (then ``after`` steps more) or ``max_steps``. ``keep`` (if given)
+    collects the samples of every mode every 100 steps and at each mode's first reaching check."""
+    trainer = VariantTrainer(variant, images, seed=seed)
+    result = Result(name, seed, variant, trainer.modes)
+    stop = max_steps
+    while trainer.step < stop:
+        trainer.advance(min(every, stop - trainer.step))
+        samples = {mode: trainer.samples(mode) for mode in trainer.modes}
+        scores = {mode: meter.score(x) for mode, x in samples.items()}
+        result.checks.append((trainer.step, trainer.train_seconds, scores))
+        for mode, score in scores.items():
+            if keep is not None and (trainer.step % 100 == 0 or mode not in result.reached and meter.reached(score)):
+                keep[f"{name}|{seed}|{mode}|{trainer.step}"] = samples[mode]
+            if mode in result.reached:
+                result.later.setdefault(mode, []).append(meter.reached(score))
+            elif meter.reached(score):
+                result.reached[mode] = (trainer.step, trainer.train_seconds)
+                if len(result.reached) == 1:
+                    stop = min(max_steps, trainer.step + after)
+        if trace:
+            print(f"  {name} seed {seed}: step {trainer.step} {trainer.train_seconds:.0f} s "
+                  + " ".join(f"{m} {fmt(s)}" for m, s in scores.items())
+                  + (f" REACHED {','.join(result.reached)}" if result.reached else ""), flush=True)
+    del trainer
+    gc.collect()
+    return result
 
 
-#: benchmarks/bench_gan.py's criterion "the grid stops being noise" (median best correlation with a
-#: class-mean digit ≥ 0.5; real digits score about 0.68), reported beside the classifier's.
-NOT_NOISE = 0.5
-CLASS_MEANS: np.ndarray | None = None
+def fmt(score: DigitScore) -> str:
+    return f"{score.confidence:.3f}/{score.coverage}"
 
 
-def not_noise_score(samples: np.ndarray, class_means: np.ndarray) -> float:
-    """Median over samples (in [0, 1]) of the best Pearson correlation with a class-mean digit."""
-    s = samples.reshape(len(samples), -1)
-    s = s - s.mean(1, keepdims=True)
-    m = class_means - class_means.mean(1, keepdims=True)
-    corr = (s @ m.T) / (np.linalg.norm(s, axis=1)[:, None] * np.linalg.norm(m, axis=1)[None] + 1e-8)
-    return float(np.median(corr.max(1)))
+def fmt_mean(scores: list[DigitScore]) -> str:
+    """Mean confidence / mean coverage of several checks."""
+    return f"{np.mean([s.confidence for s in scores]):.3f}/{np.mean([s.coverage for s in scores]):.1f}"
 
 
-class Contender:
-    """One preset's trainer, advanced a block of steps at a time, timed and scored."""
-
-    def __init__(self, name, config, images, noise_seed=7, simulated=False):
-        from genart.gan import GanTrainer
-
-        self.name, self.config = name, config
-        start = time.perf_counter()
-        self.trainer = simulated_trainer(config, images) if simulated else GanTrainer(config, images)
-        self.frames = self.trainer.train(epochs=1000)
-        self.seconds = time.perf_counter() - start  # building and tracing count: a visitor waits for them
-        self.noise = np.random.default_rng(noise_seed).standard_normal((SET_SIZE, config.noise_dim)).astype(np.float32)
-        self.reached = self.not_noise = None
-        self.last = (0.0, 0)
-        self.checks: list[tuple[int, float, float, int]] = []
-
-    def advance(self, steps: int) -> None:
-        for _ in range(steps):
-            start = time.perf_counter()
-            next(self.frames)
-            self.seconds += time.perf_counter() - start
-
-    def check(self, predict, threshold) -> bool:
-        samples = (self.trainer._sample(self.noise).numpy()[..., 0] + 1.0) / 2.0
-        if self.not_noise is None and not_noise_score(samples, CLASS_MEANS) >= NOT_NOISE:
-            self.not_noise = (self.trainer.step, self.seconds)
-        self.last = score(predict(samples))
-        self.checks.append((self.trainer.step, self.seconds, *self.last))
-        if self.last[0] >= threshold[0] and self.last[1] >= threshold[1]:
-            self.reached = (self.trainer.step, self.seconds)
-        return self.reached is not None
+def over_time(result: Result, mode: str, every: int = 100) -> str:
+    """Confidence/coverage of ``mode``'s samples every ``every`` steps."""
+    return " ".join(fmt(c[2][mode]) for c in result.checks if c[0] % every == 0)
 
 
-# --- bfloat16, simulated: this machine has no native bfloat16 -------------------------------------
-# Emulated bfloat16 convolutions run about 20× slower than float32 here (batch 64: 37–50 s a step
-# against 1.8–3.5 s), too slow to train hundreds of steps. What bfloat16 changes about *learning* is
-# rounding, and that can be reproduced exactly at float32 speed: Keras' mixed_bfloat16 rounds each
-# layer's input and kernel to bfloat16, multiplies (a product of two bfloat16 numbers is exact in
-# float32), accumulates in float32 (as the native kernels do) and rounds the output to bfloat16; in
-# the backward pass the gradients leaving each layer are bfloat16 too. ``--simulate-bf16`` trains
-# the same networks with those roundings (``q`` below) at every layer of every network but the
-# float32 last ones, which is how genart's mixed networks are built. ``check_simulation`` compares
-# it once with a real mixed_bfloat16 network of the same weights. On this CPU TensorFlow's emulated
-# kernels round inside their sums as well (layer by layer: batch norm matches the simulation
-# exactly, the convolutions differ from it about as much as from float32), so the simulation
-# models a native bfloat16 CPU (float32 accumulation, as AVX512-BF16's dot products and oneDNN do)
-# rather than this machine's emulation.
-def _q(x):
-    """Round to bfloat16 and back; the gradient is rounded the same way."""
-    import tensorflow as tf
-
-    @tf.custom_gradient
-    def q(v):
-        return tf.cast(tf.cast(v, tf.bfloat16), tf.float32), lambda dy: tf.cast(tf.cast(dy, tf.bfloat16), tf.float32)
-
-    return q(tf.convert_to_tensor(x))
-
-
-def simulated_call(model, x, training: bool):
-    """``model(x, training)`` with mixed_bfloat16's roundings, computed in float32."""
-    import keras
-    import tensorflow as tf
-
-    L = keras.layers
-    for i, layer in enumerate(model.layers):
-        last = i == len(model.layers) - 1
-        x = _q(x)
-        if isinstance(layer, (L.Conv2DTranspose, L.Conv2D, L.Dense)):
-            kernel = layer.kernel if last else _q(layer.kernel)
-            if isinstance(layer, L.Conv2DTranspose):
-                s = layer.strides[0]
-                shape = tf.stack([tf.shape(x)[0], tf.shape(x)[1] * s, tf.shape(x)[2] * s, layer.filters])
-                y = tf.nn.conv2d_transpose(x, kernel, shape, s, "SAME")
-            elif isinstance(layer, L.Conv2D):
-                y = tf.nn.conv2d(x, kernel, layer.strides[0], "SAME")
-            else:
-                y = tf.matmul(x, kernel)
-            if layer.use_bias:
-                y = y + (layer.bias if last else _q(layer.bias))
-            y = layer.activation(y)
-        else:
-            y = layer(x, training=training)
-        x = y if last else _q(y)
-    return x
+def report(results: list[Result], step_seconds: dict[int, float]) -> None:
+    """The table: per candidate and sampling mode, steps (and quiet seconds) to the threshold per seed,
+    median and worst; each mode's score at the first step any mode reached; later checks still reaching."""
+    print("\n| candidate | settings | samples | steps to threshold per seed | median | worst | "
+          "quiet s at median / worst | score (conf/cov) when the first mode reached | later checks reaching | "
+          "mean of the last 10 checks per seed |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    inf = float("inf")
+    show = lambda s: "—" if s == inf else str(s)  # noqa: E731
+    for name in dict.fromkeys(r.name for r in results):
+        rs = [r for r in results if r.name == name]
+        v = rs[0].variant
+        firsts = [min((s for s, _ in r.reached.values()), default=None) for r in rs]
+        for mode in rs[0].modes:
+            steps = [r.reached[mode][0] if mode in r.reached else None for r in rs]
+            per_seed = ", ".join(str(s) if s is not None else f">{r.checks[-1][0]}" for s, r in zip(steps, rs))
+            known = sorted(s if s is not None else inf for s in steps)
+            median, worst = known[(len(known) - 1) // 2], known[-1]  # the lower median over an even count
+            sps = step_seconds.get(v.batch_size)
+            quiet = "" if sps is None else " / ".join("—" if s == inf else f"{s * sps:.0f}" for s in (median, worst))
+            at = ", ".join(fmt(r.at(f)[mode]) if f is not None else "—" for r, f in zip(rs, firsts))
+            later = ", ".join(f"{sum(r.later[mode])}/{len(r.later[mode])}" if r.later.get(mode) else "—" for r in rs)
+            tail = ", ".join(fmt_mean([c[2][mode] for c in r.checks[-10:]]) for r in rs)
+            print(f"| {name} | {v.describe()} | {mode} | {per_seed} | {show(median)} | {show(worst)} | {quiet} | "
+                  f"{at} | {later} | {tail} |")
+    print("\nSamples over time (confidence/coverage every 100 steps):")
+    for r in results:
+        for mode in r.modes:
+            print(f"  {r.name} seed {r.seed} {mode}: {over_time(r, mode)}")
 
 
-def simulated_trainer(config, images):
-    """A GanTrainer (float32 networks) whose step and sampler compute with bfloat16's roundings."""
-    import tensorflow as tf
-
-    from genart.gan import GanTrainer
-    from genart.gan.trainer import adam_update, discriminator_loss, generator_loss
-
-    class SimulatedBf16Trainer(GanTrainer):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            gen = self.generator
-            self._sample = tf.function(lambda z: simulated_call(gen, z, False),
-                                       input_signature=[tf.TensorSpec([None, self.config.noise_dim], tf.float32)])
-
-        def _compile_step(self):
-            gen, disc = self.generator, self.discriminator
-            g_opt, d_opt = self.generator_optimizer, self.discriminator_optimizer
-            noise_dim, seed = self.config.noise_dim, self.config.seed
-
-            @tf.function(input_signature=[tf.TensorSpec([None, *self.image_shape], tf.uint8),
-                                          tf.TensorSpec([], tf.int64)])
-            def train_step(batch, step):
-                real = tf.cast(batch, tf.float32) / 127.5 - 1.0
-                noise = tf.random.stateless_normal([tf.shape(real)[0], noise_dim],
-                                                   seed=tf.stack([tf.cast(seed, tf.int64), step]))
-                with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-                    fakes = simulated_call(gen, noise, True)
-                    real_logits = simulated_call(disc, real, True)
-                    fake_logits = simulated_call(disc, fakes, True)
-                    g_loss, d_loss = generator_loss(fake_logits), discriminator_loss(real_logits, fake_logits)
-                adam_update(g_opt, g_tape.gradient(g_loss, gen.trainable_variables), gen.trainable_variables)
-                adam_update(d_opt, d_tape.gradient(d_loss, disc.trainable_variables), disc.trainable_variables)
-                return tf.stack([g_loss, d_loss, tf.reduce_mean(tf.sigmoid(real_logits)),
-                                 tf.reduce_mean(tf.sigmoid(fake_logits))])
-
-            return train_step
-
-    return SimulatedBf16Trainer(config, images)
+def time_steps(variants: list[Variant], images: np.ndarray) -> dict[int, float]:
+    """Seconds per step for each batch size among ``variants`` (with an EMA if any has one)."""
+    out = {}
+    for batch in sorted({v.batch_size for v in variants}):
+        ema = next((v.ema for v in variants if v.batch_size == batch and v.ema), None)
+        trainer = VariantTrainer(Variant(batch_size=batch, ema=ema), images)
+        trainer.advance(3)  # tracing, warm-up
+        out[batch] = trainer.time_steps()
+        print(f"batch {batch}{' + EMA' if ema else ''}: {out[batch]:.3f} s/step (fastest of 5 medians of 10 steps; "
+              f"load average {os.getloadavg()[0]:.1f})", flush=True)
+        del trainer
+        gc.collect()
+    return out
 
 
-def check_simulation(images) -> str:
-    """Generator outputs of one set of weights: float32, simulated and real mixed_bfloat16 (mean |Δ|)."""
-    import dataclasses
+def meter_cost(meter, images: np.ndarray) -> None:
+    """The meter's cost on 16 samples against a fast step (batch 64), side by side, and NumPy's."""
+    from genart.gan.meter import logits, softmax, to_unit
 
-    import tensorflow as tf
+    samples = np.random.default_rng(0).uniform(-1, 1, (SET_SIZE, 28, 28, 1)).astype(np.float32)
+    trainer = VariantTrainer(Variant(), images)
+    trainer.advance(3)
 
-    from genart.gan import GanConfig, GanTrainer
+    def timed(fn, n):
+        """(median wall seconds, median CPU seconds of this process) of ``n`` calls."""
+        wall, cpu = [], []
+        for _ in range(n):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+        return float(np.median(wall)), float(np.median(cpu))
 
-    cfg = GanConfig(batch_size=16, examples_per_epoch=64, precision="float32")
-    f32 = GanTrainer(cfg, images)
-    for _ in f32.train(1):  # a few steps, so batch norm's statistics are no longer the initial ones
-        pass
-    real = GanTrainer(dataclasses.replace(cfg, precision="bfloat16"), images)
-    real.generator.set_weights(f32.generator.get_weights())
-    z = tf.random.stateless_normal([16, cfg.noise_dim], [0, 9])
-    a, b = f32.generator(z, training=False).numpy(), real.generator(z, training=False).numpy()
-    c = simulated_call(f32.generator, z, False).numpy()
-    f32.close(), real.close()
-    return (f"generator output, mean |Δ| in [-1, 1] units: float32 vs real bfloat16 {abs(a - b).mean():.4f}, "
-            f"simulated vs real bfloat16 {abs(c - b).mean():.4f}")
+    meter.score(samples)
+    tf_s = timed(lambda: meter.score(samples), 200)
+    np_s = timed(lambda: score_probabilities(softmax(logits(meter.weights, to_unit(samples)))), 200)
+    step_s = timed(lambda: trainer.advance(1), 20)
+    sample_s = timed(trainer.samples, 50)
+    for label, i in (("wall-clock", 0), ("CPU time", 1)):
+        print(f"{label}, medians: meter on 16 samples {tf_s[i] * 1e3:.2f} ms (tf.function) / {np_s[i] * 1e3:.2f} ms "
+              f"(NumPy); drawing the 16 samples {sample_s[i] * 1e3:.1f} ms; a fast step (batch 64) {step_s[i]:.3f} s: "
+              f"the meter costs {tf_s[i] / step_s[i]:.1%} of a step")
+    print(f"(load average {os.getloadavg()[0]:.1f})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presets", nargs="*", default=["tutorial", "dcgan-paper", "fast"])
-    parser.add_argument("--candidates", action="store_true", help="also run the fast-preset candidates")
-    parser.add_argument("--precision", default=None, help="override every preset's precision")
-    parser.add_argument("--block", type=int, default=10, help="steps per turn and between checks")
-    parser.add_argument("--max-steps", type=int, default=1500)
-    parser.add_argument("--max-seconds", type=float, default=900.0)
-    parser.add_argument("--simulate-bf16", nargs="*", default=[], metavar="PRESET",
-                        help="also run these presets with bfloat16's roundings (see simulated_call)")
+    parser.add_argument("--presets", nargs="*", default=None, help="genart presets to run (default: all three "
+                        "unless --candidates is given)")
+    parser.add_argument("--candidates", nargs="*", default=[], help="names from CANDIDATES, or 'all'")
+    parser.add_argument("--seeds", type=int, default=1, help="seeds per candidate (0, 1, …)")
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--every", type=int, default=10, help="steps between checks")
+    parser.add_argument("--max-examples", type=int, default=96_000,
+                        help="stop a run after this many training examples (steps × batch)")
+    parser.add_argument("--after", type=int, default=0, help="steps to go on past the threshold")
+    parser.add_argument("--precision", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--simulate-bf16", action="store_true", help="also run each with bfloat16's roundings")
+    parser.add_argument("--parity", action="store_true", help="check the trainer against GanTrainer first")
+    parser.add_argument("--time-steps", action="store_true", help="measure s/step per batch size")
+    parser.add_argument("--meter-cost", action="store_true", help="time the meter against a step")
     parser.add_argument("--trace", action="store_true", help="print every check")
+    parser.add_argument("--json", help="write every check to this file")
+    parser.add_argument("--save-samples", help="write the samples every 100 steps to this .npz")
     args = parser.parse_args()
 
     import tensorflow as tf
 
-    global CLASS_MEANS
     digits = load_shipped_subset()
-    flat = digits.images.reshape(len(digits), -1).astype(np.float32) / 255.0
-    CLASS_MEANS = np.stack([flat[digits.labels == k].mean(0) for k in range(10)])
-    order = np.random.default_rng(0).permutation(len(digits))
-    train, held = order[:4000], order[4000:]
-    start = time.perf_counter()
-    predict = train_classifier(digits.images[train], digits.labels[train])
-    conf, cover, accuracy = real_threshold(predict, digits.images[held], digits.labels[held])
-    print(f"TensorFlow {tf.__version__}, {os.cpu_count()} CPU cores; classifier trained in "
-          f"{time.perf_counter() - start:.1f} s, held-out accuracy {accuracy:.3f}")
-    print(f"Threshold (real held-out digits, median of 50 sets of {SET_SIZE}): confidence ≥ {conf:.3f} "
-          f"and coverage ≥ {cover} classes")
-    untrained = Contender("untrained", PRESETS["tutorial"], digits.images)
-    untrained.check(predict, (conf, cover))
-    print(f"Untrained generator: confidence {untrained.last[0]:.3f}, coverage {untrained.last[1]}", flush=True)
-    untrained.trainer.close()
+    meter = load_meter()
+    print(f"TensorFlow {tf.__version__}, {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}; "
+          f"threshold (real held-out digits, 10th percentile of 16-digit sets): confidence ≥ "
+          f"{meter.threshold.confidence:.3f} and coverage ≥ {meter.threshold.coverage}", flush=True)
+    if args.meter_cost:
+        meter_cost(meter, digits.images)
+    if args.parity:
+        print(f"parity with GanTrainer (fast preset, 3 steps): largest |Δ| of a generator weight "
+              f"{parity(PRESETS['fast'], digits.images):.2e}", flush=True)
+    untrained = VariantTrainer(Variant(), digits.images)
+    print(f"untrained generator: {fmt(meter.score(untrained.samples()))} (confidence/coverage)", flush=True)
 
-    configs = {name: preset(name) for name in args.presets}
-    if args.candidates:
-        configs.update({name: preset("dcgan-paper", **over) for name, over in CANDIDATES.items()})
-    if args.precision:
-        configs = {f"{name} ({args.precision})": preset_with(c, args.precision) for name, c in configs.items()}
-    runners = [Contender(name, config, digits.images) for name, config in configs.items()]
+    del untrained
+
+    chosen = dict(presets()) if args.presets is None and not args.candidates else \
+        {k: v for k, v in presets().items() if k in (args.presets or [])}
+    names = list(CANDIDATES) if args.candidates == ["all"] else args.candidates
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown:
+        parser.error(f"unknown candidates {unknown}; choose from {', '.join(CANDIDATES)}")
+    chosen.update({n: CANDIDATES[n] for n in names})
+    if args.precision != "float32":
+        chosen = {f"{n} ({args.precision})": dataclasses.replace(v, precision=args.precision)
+                  for n, v in chosen.items()}
     if args.simulate_bf16:
         print(check_simulation(digits.images[:256]), flush=True)
-        runners += [Contender(f"{name} (bfloat16, simulated)", preset(name), digits.images, simulated=True)
-                    for name in args.simulate_bf16]
-    active = list(runners)
-    while active:  # the one that has had the least time goes next: each gets an equal share of the machine
-        runner = min(active, key=lambda r: r.seconds)
-        runner.advance(args.block)
-        if runner.check(predict, (conf, cover)) or runner.trainer.step >= args.max_steps \
-                or runner.seconds >= args.max_seconds:
-            active.remove(runner)
-        if args.trace:
-            print(f"  {runner.name}: step {runner.trainer.step} {runner.seconds:.0f} s "
-                  f"conf {runner.last[0]:.3f} cover {runner.last[1]}"
-                  + (f" not-noise at {runner.not_noise[0]}" if runner.not_noise else ""), flush=True)
+        chosen.update({f"{n} (bf16 sim.)": dataclasses.replace(v, precision="bfloat16-simulated")
+                       for n, v in list(chosen.items())})
 
-    print(f"\nTime to digits on the shipped 5 000 digits ({os.cpu_count()} CPU cores, presets side by side):")
-    print("| preset | batch · Adam lr, β1 · precision | steps | seconds | s/step | confidence · coverage then "
-          "| no longer noise (bench_gan.py): steps, seconds |")
-    print("|---|---|---|---|---|---|---|")
-    for r in runners:
-        c = r.config
-        steps, seconds = r.reached if r.reached else (r.trainer.step, r.seconds)
-        mark = "" if r.reached else "> "
-        print(f"| {r.name} | {c.batch_size} · {c.learning_rate:g}, {c.beta_1:g} · {c.precision} | {mark}{steps} | "
-              f"{mark}{seconds:.0f} | {seconds / max(steps, 1):.3f} | {r.last[0]:.3f} · {r.last[1]} | "
-              + (f"{r.not_noise[0]}, {r.not_noise[1]:.0f} |" if r.not_noise else "not reached |"))
-        r.trainer.close()
-
-
-def preset_with(config, precision: str):
-    import dataclasses
-
-    return dataclasses.replace(config, precision=precision)
+    step_seconds = time_steps(list(chosen.values()), digits.images) if args.time_steps else {}
+    results, keep = [], {} if args.save_samples else None
+    for name, variant in chosen.items():
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            max_steps = args.max_examples // variant.batch_size
+            r = run(name, variant, digits.images, seed, meter, args.every, max_steps, args.after, args.trace, keep)
+            results.append(r)
+            where = (", ".join(f"{m} reached at step {s} ({t:.0f} s of training)" for m, (s, t) in r.reached.items())
+                     or f"not reached by step {r.checks[-1][0]} ({r.checks[-1][1]:.0f} s)")
+            print(f"{name} seed {seed}: {where}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    report(results, step_seconds)
+    if keep:
+        np.savez_compressed(args.save_samples, **keep)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump([{"name": r.name, "seed": r.seed, "variant": dataclasses.asdict(r.variant),
+                        "reached": {m: s for m, (s, _) in r.reached.items()},
+                        "checks": [[c[0], c[1], {m: [sc.confidence, sc.coverage] for m, sc in c[2].items()}]
+                                   for c in r.checks]} for r in results], fh)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,36 @@ def keras_cache_dir() -> str:
     return keras_cache("models")
 
 
+def unavailable_message(name: str) -> str:
+    """The sentence for ImageNet weights of ``name`` ("InceptionV3", "VGG19") that cannot be loaded."""
+    return (f"Could not load the ImageNet weights for {name} (is this machine offline?). "
+            f"Put {WEIGHT_FILES[name]} into {keras_cache_dir()} (Keras downloads it there when online), "
+            f"or set {WEIGHTS_ENV}=random to run the same network untrained.")
+
+
+#: Networks whose pretrained weights failed to load in this process (cleared when a load succeeds).
+_failed: set[str] = set()
+
+
+def weights_status() -> str:
+    """One line for the app's header saying which weights the networks have here, and what to do
+    when the pretrained ones are missing: the random-weights note; the sentence of a load that
+    failed in this process; a note that they download at the first run when they are not in Keras'
+    cache yet (they cannot be fetched offline); or that they are in place."""
+    mode = weights_mode()
+    if mode == "random":
+        return weights_label(mode)
+    if _failed:
+        return " ".join(unavailable_message(name) for name in sorted(_failed))
+    missing = [name for name, file in WEIGHT_FILES.items() if not os.path.isfile(os.path.join(keras_cache_dir(), file))]
+    if missing:
+        files = " and ".join(WEIGHT_FILES[name] for name in missing)
+        return (f"Pretrained ImageNet weights (Keras), not in Keras' cache yet: the first run downloads {files} into "
+                f"{keras_cache_dir()}. Offline, put the file there yourself, or set {WEIGHTS_ENV}=random to run "
+                "the same networks untrained.")
+    return weights_label(mode)
+
+
 def _build(name: str, weights: str):
     import keras
 
@@ -86,15 +116,14 @@ def _build(name: str, weights: str):
         seed_weights(model, RANDOM_SEED)
         return model
     try:
-        return ctor(include_top=False, weights="imagenet")
+        model = ctor(include_top=False, weights="imagenet")
     except Exception as exc:  # Keras raises a bare Exception on a failed download
         # The reason (URL, errno) goes to the operator's log, not into the visitor's message.
         logging.getLogger("genart").warning("loading the ImageNet weights for %s failed: %r", name, exc)
-        raise WeightsUnavailable(
-            f"Could not load the ImageNet weights for {name} (is this machine offline?). "
-            f"Put {WEIGHT_FILES[name]} into {keras_cache_dir()} (Keras downloads it there when online), "
-            f"or set {WEIGHTS_ENV}=random to run the same network untrained."
-        ) from None
+        _failed.add(name)
+        raise WeightsUnavailable(unavailable_message(name)) from None
+    _failed.discard(name)
+    return model
 
 
 def base_model(name: str, weights: str | None = None):

@@ -159,7 +159,7 @@ def make_recipe(algorithm: str, config, *, weights: str | None = None, inputs: M
     settings = {f.name: _json_safe(getattr(config, f.name)) for f in dataclasses.fields(config)}
     facts = dict(run or {})
     if "precision" in settings:
-        policy = precision.resolve(settings["precision"])
+        policy = precision.resolve(settings["precision"], algorithm)  # decided by the run already
         settings["precision"] = policy.dtype
         facts.setdefault("precision", policy.reason)
     recipe = {"genart": __version__, "algorithm": algorithm, "config": settings,

@@ -48,9 +48,12 @@ def configure_environment(environ: MutableMapping[str, str] = os.environ, data_d
 
 
 def warm_up_wanted(environ: MutableMapping[str, str] = os.environ) -> bool:
-    """``GENART_WARMUP`` (1/0) if set, else on Spaces only."""
+    """Whether ``python app.py`` warms up in the background: yes unless ``GENART_WARMUP`` is 0 (or false/no).
+
+    A fresh app that did not would make its first visitor wait while each tab's step is traced (a
+    first dream's trace took 6.6 s), and a Stop pressed then would only be answered after it."""
     value = environ.get("GENART_WARMUP", "").strip().lower()
-    return value in ("1", "true", "yes") if value else on_spaces(environ)
+    return value not in ("0", "false", "no")
 
 
 def warm_up() -> dict[str, float | str]:
@@ -64,6 +67,7 @@ def warm_up() -> dict[str, float | str]:
 
     from .compute import streamed
     from .data import load_digits
+    from . import dream as dreams, gan, style as styles
     from .dream import DreamConfig, dream
     from .fast_style import FastStyleConfig, paint
     from .style import FAST, stylize
@@ -75,6 +79,9 @@ def warm_up() -> dict[str, float | str]:
         "style": lambda: [*streamed(stylize)(image, image, dataclasses.replace(FAST, steps=1, max_dim=64, scales=1))],
         "fast style": lambda: [*streamed(paint)(image, image, FastStyleConfig(max_dim=64))],
         "digits": lambda: load_digits("mnist"),
+        # what `auto` computes in, per algorithm (timed once per machine where the CPU has native bfloat16)
+        "precision": lambda: [dreams.policy(DreamConfig()), styles.policy(styles.StyleConfig()),
+                              gan.policy(gan.GanConfig())],
     }
     from .compute import on_ray
 

@@ -11,6 +11,7 @@ import os
 os.environ["GENART_WEIGHTS"] = "random"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["GENART_PRECISION"] = "float32"
+os.environ.setdefault("GENART_PRECISION_CACHE", "off")  # no test reads or writes this machine's decision file
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import shutil

@@ -24,14 +24,14 @@ def steps(status: str) -> tuple[int, int]:
 
 def test_two_sessions_train_and_continue_independently(app_server):
     a, b = session(app_server), session(app_server)
-    grid, status, plot, note, gif, keras_file, ckpt = a.predict("mnist", "tutorial", 1e-4, 64, 1, 128,
-                                                                api_name="/train_gan")
+    grid, status, plot, digits, note, gif, keras_file, ckpt = a.predict("mnist", "tutorial", 1e-4, 64, 1, 128,
+                                                                        api_name="/train_gan")
     assert steps(status) == (2, 2) and status.endswith("· done")
     assert "batch 64" in note and "2 steps" in note
-    _, status_b, _, note_b, *_ = b.predict("mnist", "dcgan-paper", 2e-4, 32, 1, 128, api_name="/train_gan")
+    _, status_b, _, _, note_b, *_ = b.predict("mnist", "dcgan-paper", 2e-4, 32, 1, 128, api_name="/train_gan")
     assert steps(status_b) == (4, 4) and "batch 32" in note_b and "lr 0.0002, β1 0.5" in note_b
     # A's trainer was untouched by B's run: it continues from its own step 2 with its own settings
-    _, status, plot, note, gif, keras_file, ckpt = a.predict(2, api_name="/continue_gan")
+    _, status, plot, digits, note, gif, keras_file, ckpt = a.predict(2, api_name="/continue_gan")
     assert steps(status) == (6, 6) and STEP.search(status).group(1, 2) == ("3", "3") and "batch 64" in note
     assert [row[0] for row in plot["data"] if row[2] == "generator"] == [1, 2, 3, 4, 5, 6]
     with zipfile.ZipFile(ckpt["path"]) as zf:
@@ -57,6 +57,10 @@ def test_training_streams_grids_losses_and_timing(client):
     assert any("s/step" in s and "left" in s for s in statuses[:-1])
     assert sum(1 for u in updates if u[0]) >= 2  # the grid is sent more than once
     assert len(updates[-1][2]["data"]) == 4 * 20  # both losses, D(x) and D(G(z)) for every step
+    digits = updates[-1][3]["data"]  # the meter's confidence and classes at each preview, and real digits' lines
+    series = {row[2] for row in digits}
+    assert series == {"confidence", "classes ÷ 10", "real digits: confidence", "real digits: classes ÷ 10"}
+    assert all(0 <= row[1] <= 1 for row in digits) and "digits" in statuses[-1] and "classes" in statuses[-1]
 
 
 def test_stop_leaves_the_trainer_resumable_and_reset_forgets_it(client):

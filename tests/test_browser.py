@@ -58,6 +58,8 @@ def test_the_page_contacts_only_its_own_server(browser, app_server):
 
 
 def test_header_says_which_weights_and_precision(page):
+    for box in ("genart-weights", "genart-precision"):  # both are read at page load
+        page.wait_for_function(f"() => (document.querySelector('#{box}')?.innerText || '').includes(':')")
     weights = page.locator("#genart-weights").inner_text()
     assert "Random, untrained weights" in weights  # never dressed up as the pretrained networks
     header = page.locator("#genart-precision").inner_text()

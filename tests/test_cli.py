@@ -141,3 +141,36 @@ def test_bad_input_exits_non_zero_with_one_line(tmp_path, style_files, capsys, a
     message = message.format(junk=junk)
     lines = [line for line in stderr_lines(capsys) if not line.startswith("genart: note:")]
     assert len(lines) == 1 and lines[0].startswith("genart: error: ") and message in lines[0], lines
+
+
+def test_gan_until_digits_stops_when_the_meter_says_so(tmp_path, capsys, monkeypatch):
+    """``--until-digits`` ends training at the first grid the digit meter finds real-looking (a stub here,
+    satisfied at its third score), with --epochs as the limit; no meter (Fashion-MNIST) is one sentence."""
+    from genart.gan import meter
+
+    real = meter.load_meter()
+    calls = []
+
+    class Stub:
+        threshold = real.threshold
+
+        def score(self, samples):
+            calls.append(len(samples))
+            return real.score(samples)
+
+        def reached(self, score):
+            return len(calls) >= 3
+
+    monkeypatch.setattr(meter, "load_meter", lambda path=None: Stub())
+    out = tmp_path / "gan.png"
+    args = ["gan", "--batch-size", "16", "--examples-per-epoch", "64", "--preview-every", "1", "--epochs", "5",
+            "--until-digits", "-o", str(out), "-q"]
+    assert main(args) == 0
+    assert read_recipe(str(out), "gan")["run"]["steps"] == 3  # grids at steps 1, 2, 3: the third one reached
+    assert "looked like digits at step 3" in capsys.readouterr().err
+    monkeypatch.setattr(Stub, "reached", lambda self, score: False)
+    assert main(args[:-3] + ["--epochs", "1", "-o", str(out), "-q"]) == 0
+    assert read_recipe(str(out), "gan")["run"]["steps"] == 4 and "did not look like digits yet" in \
+        capsys.readouterr().err
+    assert main(["gan", "--dataset", "fashion_mnist", "--until-digits", "-q", "-o", str(out)]) == 1
+    assert "--until-digits needs MNIST digits" in capsys.readouterr().err

@@ -36,10 +36,12 @@ def test_make_config_maps_controls_to_fields():
     assert (cfg.layer_weights, cfg.objective, cfg.channel_layer, cfg.channel_mode, cfg.channels, cfg.threshold,
             cfg.tv_weight, cfg.lapnorm_levels, cfg.guide_layer, cfg.mask_feather) == \
         ((1.0, 0.5), "l2", "mixed5", "chosen", (12, 40), 3.5, 0.2, 3, None, 4.0)
-    # all weights 1: the tutorial's None; channels typed while the mode is not "chosen" are not used
-    plain = make_config(["mixed3"], 5, 1.3, 100, 0.01, 512, 500, 0, channel_mode="all", channels="7",
+    # all weights 1: the tutorial's None; channels typed while another mode is chosen are not used (typed with
+    # "all", they are the chosen ones: test_dream_controls.test_naming_channels_chooses_them_…)
+    plain = make_config(["mixed3"], 5, 1.3, 100, 0.01, 512, 500, 0, channel_mode="all", channels="",
                         threshold="", weights={"mixed3": 1})
     assert plain == DreamConfig(precision="auto", layers=("mixed3",))
+    assert make_config(["mixed3"], 5, 1.3, 100, 0.01, 512, 500, 0, channel_mode="weakest", channels="7").channels == ()
     assert parse_channels(" 3 ,4;5 ") == (3, 4, 5) and parse_channels("") == ()
     with pytest.raises(Exception, match="channels: write channel numbers separated by commas"):
         parse_channels("twelve")

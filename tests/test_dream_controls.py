@@ -128,7 +128,8 @@ def test_layer_channel_table_matches_the_network():
     (dict(channel_mode="chosen", channel_layer="mixed3", channels=(800,)), "mixed3 has 768 channels"),
     (dict(channel_mode="chosen"), "give at least one channel index"),
     (dict(channel_mode="chosen", channels=(2, 2)), "each channel may be chosen only once"),
-    (dict(channels=(5,)), "channel_mode 'chosen' only"),
+    (dict(channel_mode="all", channels=(5,)), "channel_mode 'chosen' only; channel_mode is 'all'"),
+    (dict(channel_mode="strongest", channels=(5,)), "channel_mode 'chosen' only; channel_mode is 'strongest'"),
     (dict(channels=(-1,)), "channels must be a whole number from 0 to 2047"),
     (dict(channel_layer="mixed7"), "channel_layer: 'mixed7' is not one of the chosen layers"),
     (dict(guide_layer="mixed0"), "guide_layer: 'mixed0' is not one of the chosen layers"),
@@ -142,6 +143,27 @@ def test_layer_channel_table_matches_the_network():
 def test_config_refuses_bad_values_with_a_sentence(kwargs, message):
     with pytest.raises(InputError, match=message):
         DreamConfig(layers=LAYERS, **kwargs)
+
+
+def test_naming_channels_chooses_them_in_the_config_the_cli_and_the_tab(tmp_path, photo):
+    """Issue 24.3: ``--channels 5`` alone used to be refused because channel_mode was 'all'."""
+    from PIL import Image
+
+    from genart.cli import main
+    from genart.recipe import read_recipe
+    from genart.ui.dream import make_config
+
+    assert (DreamConfig(layers=LAYERS, channels=(5, 7)).channel_mode, DreamConfig(layers=LAYERS).channel_mode) == \
+        ("chosen", "all")
+    assert make_config(list(LAYERS), 1, 1.3, 1, 0.01, 0, 96, 0, channel_mode="all", channels="5, 7").channels == (5, 7)
+    assert make_config(list(LAYERS), 1, 1.3, 1, 0.01, 0, 96, 0, channel_mode="all", channels="").channel_mode == "all"
+    assert make_config(list(LAYERS), 1, 1.3, 1, 0.01, 0, 96, 0, channel_mode="strongest", channels="5").channels == ()
+    src, out = tmp_path / "in.png", tmp_path / "out.png"
+    Image.fromarray(photo).save(src)
+    assert main(["dream", str(src), "--layers", *LAYERS, "--channels", "5", "--octaves", "1", "--steps-per-octave",
+                 "1", "--tile-size", "0", "--max-dim", "96", "-o", str(out), "-q"]) == 0
+    config = read_recipe(str(out))["config"]
+    assert (config["channel_mode"], config["channels"]) == ("chosen", [5])
 
 
 # --- runs ---------------------------------------------------------------------------------------------

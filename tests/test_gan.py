@@ -314,3 +314,40 @@ def test_close_frees_the_networks_at_once_and_refuses_further_use(digits, tmp_pa
         with pytest.raises(InputError, match="closed"):
             use()
     trainer.close()  # twice is fine
+
+
+def test_the_averaged_generator_draws_every_picture_while_training_is_unchanged(digits, tmp_path):
+    """Issue 22: with ema_decay the grid, new samples, walks and the .keras download come from the moving
+    average of the generator's weights; the training itself (losses, raw weights) is the same as without."""
+    import keras
+
+    from genart.gan.walk import latent_walk
+
+    raw, averaged = GanTrainer(tiny(), digits), GanTrainer(tiny(ema_decay=0.99), digits)
+    losses = [[f.metrics["gen_loss"] for f in t.train(1)] for t in (raw, averaged)]
+    assert losses[0] == losses[1]  # training unchanged
+    for a, b in zip(raw.generator.get_weights(), averaged.generator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    shown = averaged._parts.shown
+    assert shown is not averaged.generator
+    assert any(not np.allclose(a, b) for a, b in zip(shown.get_weights(), averaged.generator.get_weights()))
+    noise = np.random.default_rng(3).standard_normal((4, 100)).astype(np.float32)
+    expect = np.clip(np.round((shown(noise, training=False).numpy() + 1) * 127.5), 0, 255).astype(np.uint8)
+    assert np.abs(averaged.generate(noise)[..., :1].astype(int) - expect).max() <= 1  # samples and walks use it
+    assert not np.array_equal(averaged.grid(), raw.grid())  # so does the grid
+    walk = next(iter(latent_walk(averaged, points=2, frames_between=2, seed=3))).image
+    assert walk.shape[2] == 3
+    path = averaged.export_generator(str(tmp_path / "g.keras"))
+    for a, b in zip(keras.models.load_model(path).get_weights(), shown.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_digit_meter_scores_mnist_grids_only(digits):
+    trainer = GanTrainer(tiny(), digits)
+    frames = list(trainer.train(1))
+    assert trainer.meter is not None and {"digit_confidence", "digit_coverage", "digits_reached"} <= set(
+        frames[-1].metrics)
+    scores = trainer.digits()
+    assert scores["step"] and scores["step"][-1] == frames[-1].step and scores["reached"] == [False] * len(scores["step"])
+    fashion = GanTrainer(tiny(dataset="fashion_mnist"), digits)
+    assert fashion.meter is None and "digit_confidence" not in next(iter(fashion.train(1))).metrics

@@ -37,11 +37,12 @@ def write_zip(path, colour, n=64, grey=False) -> str:
 def test_two_sessions_train_on_their_own_uploads_and_never_see_each_others(app_server, tmp_path):
     red, blue = write_zip(tmp_path / "red.zip", (230, 20, 20)), write_zip(tmp_path / "blue.zip", (20, 20, 230))
     a, b = session(app_server), session(app_server)
-    grid_a, status, _, note, gif, keras_file, ckpt = a.predict(
+    grid_a, status, _, digits, note, gif, keras_file, ckpt = a.predict(
         "own", "dcgan-paper", 2e-4, 32, 1, 100, handle_file(red), "auto", api_name="/train_gan")
     assert STEP.search(status).group(3, 4) == ("2", "2") and "done" in status
     assert "your pictures, 64 at 32×32 colour" in note and "skipped: notes.txt" in note
-    _, status_b, _, note_b, *_ = b.predict("own", "dcgan-paper", 2e-4, 32, 1, 100, handle_file(blue), "auto",
+    assert digits is None and "meter judges MNIST digits only" in note  # own pictures get no digit meter
+    _, status_b, _, _, note_b, *_ = b.predict("own", "dcgan-paper", 2e-4, 32, 1, 100, handle_file(blue), "auto",
                                            api_name="/train_gan")
     assert "your pictures, 64 at 32×32 colour" in note_b
     digest_a, digest_b = load_image_set(red, "auto").digest, load_image_set(blue, "auto").digest
@@ -56,7 +57,7 @@ def test_two_sessions_train_on_their_own_uploads_and_never_see_each_others(app_s
     assert meta["data"]["digest"] == digest_a
     assert keras_file["path"].endswith(".keras")
     # Continue works on an own-data trainer and keeps its data
-    _, status, _, note, *_ = a.predict(1, api_name="/continue_gan")
+    _, status, _, _, note, *_ = a.predict(1, api_name="/continue_gan")
     assert STEP.search(status).group(3, 4) == ("4", "4") and "your pictures" in note
     recipe = read_recipe(a.predict(api_name="/gan_png")["path"], "gan")
     assert recipe["inputs"] == {"dataset": digest_a} and recipe["run"]["steps"] == 4
@@ -64,10 +65,10 @@ def test_two_sessions_train_on_their_own_uploads_and_never_see_each_others(app_s
 
 def test_grey_uploads_and_the_colour_control(client, tmp_path):
     grey = write_zip(tmp_path / "grey.zip", (180, 180, 180))
-    _, status, _, note, *_ = client.predict("own", "tutorial", 1e-4, 32, 1, 100, handle_file(grey), "auto",
+    _, status, _, _, note, *_ = client.predict("own", "tutorial", 1e-4, 32, 1, 100, handle_file(grey), "auto",
                                             api_name="/train_gan")
     assert "64 at 32×32 grey" in note and "done" in status
-    _, _, _, note, *_ = client.predict("own", "tutorial", 1e-4, 32, 1, 100, handle_file(grey), "colour",
+    _, _, _, _, note, *_ = client.predict("own", "tutorial", 1e-4, 32, 1, 100, handle_file(grey), "colour",
                                        api_name="/train_gan")
     assert "64 at 32×32 colour" in note
 

@@ -240,7 +240,7 @@ def test_sessions_get_their_own_actors_and_reset_kills_only_theirs(ray_app):
 
     a, b = (Client(ray_app, verbose=False, analytics_enabled=False, download_files=False) for _ in range(2))
     before = _live_trainers()
-    *_, status, _, note, gif, keras_file, ckpt = a.predict("mnist", "fast", 2e-4, 32, 1, 128, api_name="/train_gan")
+    *_, status, _, _, note, gif, keras_file, ckpt = a.predict("mnist", "fast", 2e-4, 32, 1, 128, api_name="/train_gan")
     assert steps(status) == (4, 4) and "done" in status and "batch 32" in note
     ta = _new_trainer(before)
     assert isinstance(ta, RemoteTrainer) and ta.step == 4

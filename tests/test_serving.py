@@ -21,15 +21,17 @@ def test_keras_cache_goes_to_persistent_storage_on_spaces_only(tmp_path):
     assert chosen["KERAS_HOME"] == "/srv/keras"  # the operator's choice wins
 
 
-def test_warm_up_is_on_for_spaces_and_switchable():
-    assert serving.warm_up_wanted({"SPACE_ID": "x/y"}) and not serving.warm_up_wanted({})
+def test_warm_up_is_on_unless_switched_off():
+    """Issue 24.1: a freshly started app compiles its default steps before the first visitor, everywhere."""
+    assert serving.warm_up_wanted({"SPACE_ID": "x/y"}) and serving.warm_up_wanted({})
     assert serving.warm_up_wanted({"GENART_WARMUP": "1"})
     assert not serving.warm_up_wanted({"SPACE_ID": "x/y", "GENART_WARMUP": "0"})
+    assert not serving.warm_up_wanted({"GENART_WARMUP": "false"})
 
 
 def test_warm_up_builds_every_tab_and_survives_a_failure(monkeypatch, caplog):
     report = serving.warm_up()
-    assert set(report) == {"dream", "style", "fast style", "digits"}
+    assert set(report) == {"dream", "style", "fast style", "digits", "precision"}  # precision: auto decided per tab
     assert all(isinstance(seconds, float) for seconds in report.values()), report
 
     def offline(name="mnist"):

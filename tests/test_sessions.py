@@ -18,6 +18,8 @@ LONG = dict(layers=["mixed3"], octaves=8, octave_scale=1.3, steps_per_octave=200
 SHORT = {**LONG, "octaves": 1, "steps_per_octave": 2, "max_dim": 128}
 #: The recording backend raises an unexpected error (with internals in its text) for this seed.
 BOOM_SEED = 4242
+#: For this seed the recording backend fails after its first frame as a run without its weights does.
+OFFLINE_SEED = 4343
 
 
 @pytest.fixture(scope="module")
@@ -28,17 +30,24 @@ def recorded():
     from genart.dream import dream
     from genart.ui.dream import build_dream_tab
 
-    log = {"started": 0, "cleaned": 0, "cleaned_at": []}
+    log = {"started": 0, "cleaned": 0, "cleaned_at": [], "cleaned_seed": []}
 
     def run(image, cfg, **sources):  # sources: the tab's guide and mask
         if cfg.seed == BOOM_SEED:
             raise RuntimeError("secret internal detail: /srv/genart/private.key")
+        if cfg.seed == OFFLINE_SEED:
+            from genart import models
+            from genart.errors import WeightsUnavailable
+
+            yield next(dream(image, cfg, **sources))  # "starting", then the network cannot be built
+            raise WeightsUnavailable(models.unavailable_message("InceptionV3"))
         log["started"] += 1
         try:
             yield from dream(image, cfg, **sources)
         finally:
             log["cleaned"] += 1
             log["cleaned_at"].append(time.monotonic())
+            log["cleaned_seed"].append(cfg.seed)
 
     with gr.Blocks(analytics_enabled=False) as demo:
         build_dream_tab(run=run)
@@ -84,6 +93,37 @@ def test_stop_ends_the_run_cleans_up_and_frees_the_worker(recorded, photo_file):
     assert status.endswith("done") and log["cleaned"] == cleaned + 2
 
 
+def test_stop_answers_at_once_while_the_first_run_of_its_kind_compiles(recorded, photo_file):
+    """Issue 24.1: a Stop landing while a run traces its step (seconds, the first time a kind of step runs)
+    used to wait for the trace; now the queue slot is free at once, and the abandoned run ends after it."""
+    url, log = recorded
+    # a kind of step no other test traces, at a size whose first step also takes a while
+    first_kind = {**SHORT, "objective": "norm", "lapnorm_levels": 5, "tv_weight": 0.37, "seed": 24, "max_dim": 320}
+    job = session(url).submit(handle_file(photo_file), **first_kind, api_name="/dream")
+    _wait_for_frames(job, 1)  # the "starting" frame: what the run does next is build and trace its step
+    stopped = time.monotonic()
+    job.cancel()
+    other = session(url).submit(handle_file(photo_file), **SHORT, api_name="/dream")  # the next visitor
+    _wait_for_frames(other, 1)
+    answered = time.monotonic() - stopped
+    assert _wait(lambda: 24 in log["cleaned_seed"], 120), "the abandoned run should be closed after its trace"
+    compiled = log["cleaned_at"][log["cleaned_seed"].index(24)] - stopped
+    # before, the next visitor waited for the whole trace: answered ≈ compiled; a loaded machine slows both
+    assert answered < max(1.5, 0.75 * compiled), f"Stop answered after {answered:.1f} s; the trace took {compiled:.1f} s"
+    other.result()
+
+
+def test_a_run_that_fails_says_why_in_its_status_line(recorded, photo_file):
+    """Issue 24.2: the status line used to stay at "starting · step 0/2 · 0.0 s" when the weights were missing."""
+    url, _ = recorded
+    job = session(url).submit(handle_file(photo_file), **{**SHORT, "seed": OFFLINE_SEED}, api_name="/dream")
+    with pytest.raises(AppError, match="Could not load the ImageNet weights for InceptionV3"):
+        job.result()
+    statuses = [out[1] for out in job.outputs()]
+    assert statuses[0].startswith("starting · step 0/2")
+    assert statuses[-1].startswith("stopped: Could not load the ImageNet weights for InceptionV3"), statuses
+
+
 def test_a_closed_tab_ends_its_run_and_frees_the_worker(recorded, photo_file):
     """Closing the tab drops the event stream; the server stops computing for it."""
     url, log = recorded
@@ -109,7 +149,7 @@ def test_unexpected_errors_show_no_internals_and_the_server_keeps_serving(record
 
 def test_the_time_limit_ends_a_gan_run_that_can_then_continue(client, monkeypatch):
     monkeypatch.setenv("GENART_MAX_RUN_SECONDS", "4")
-    grid, status, plot, note, gif, keras_file, ckpt = client.predict("mnist", "tutorial", 1e-4, 16, 50, 160,
+    grid, status, plot, digits, note, gif, keras_file, ckpt = client.predict("mnist", "tutorial", 1e-4, 16, 50, 160,
                                                                      api_name="/train_gan")  # 500 steps planned
     assert "· stopped at this server's limit of 4 s per run" in status and "done" not in status, status
     stopped_at, planned = steps(status)

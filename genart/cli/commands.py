@@ -30,7 +30,10 @@ def _config(args, algorithm: str):
         base = args.presets[args.preset or next(iter(args.presets))]
     else:
         base = cls()
-    return dataclasses.replace(base, **given(args, cls)), recipe
+    changes = given(args, cls)
+    if "channels" in changes and "channel_mode" not in changes:
+        changes["channel_mode"] = None  # naming channels is choosing them, whatever the base had
+    return dataclasses.replace(base, **changes), recipe
 
 
 def _mp4_path(args, cfg, png: str) -> str | None:
@@ -131,8 +134,20 @@ def _own_pictures(args):
     return path
 
 
+def until_digits(frames):
+    """``frames`` up to the first one whose grid the digit meter finds real-looking, which becomes the
+    final frame (the training run is closed there); all of them when none is."""
+    for frame in frames:
+        if frame.metrics.get("digits_reached"):
+            frames.close()
+            yield dataclasses.replace(frame, final=True)
+            return
+        yield frame
+
+
 def run_gan(args) -> int:
-    from ..gan import GanTrainer, check_epochs
+    from ..gan import GanTrainer, check_epochs, image_shape
+    from ..gan.meter import judges
     from ..imagesets import load_image_set
 
     own_path = _own_pictures(args)
@@ -145,6 +160,8 @@ def run_gan(args) -> int:
         trained = ((recipe or {}).get("run") or {}).get("epochs")
         epochs = max(1, math.ceil(trained)) if isinstance(trained, (int, float)) and trained > 0 else 1
     check_epochs(epochs, "--epochs")
+    if args.until_digits and not judges(cfg.dataset, image_shape(cfg)):
+        raise InputError("--until-digits needs MNIST digits: the digit meter judges nothing else.")
     if args.checkpoint and os.path.exists(args.checkpoint) and not os.path.isdir(args.checkpoint):
         raise InputError(f"--checkpoint must name a folder; {args.checkpoint} is a file.")
     pictures = None
@@ -156,7 +173,14 @@ def run_gan(args) -> int:
     try:
         if trainer.data_note:
             note(trainer.data_note)
-        progress(trainer.train(epochs), args.quiet)
+        frames = trainer.train(epochs)
+        if args.until_digits:
+            frames = until_digits(frames)
+        final = progress(frames, args.quiet)
+        if args.until_digits:
+            note(f"the samples looked like digits at step {final.step}." if final.metrics.get("digits_reached")
+                 else f"the samples did not look like digits yet after {epochs} epoch{'s' * (epochs > 1)} "
+                 f"({final.step} steps); train longer with a larger --epochs.")
         save_png(png, trainer.grid(), text=png_text(trainer_recipe(trainer)))
         print(png)
         if gif:

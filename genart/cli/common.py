@@ -34,7 +34,7 @@ def progress(frames, quiet: bool, timelapse: Timelapse | None = None):
                 bar = tqdm(total=frame.total, file=sys.stderr, disable=quiet, unit="step", dynamic_ncols=True)
             bar.set_description_str(frame.stage, refresh=False)
             bar.set_postfix_str(" ".join(f"{k} {fmt(v)}" for k, v in frame.metrics.items()
-                                         if k != "sec_per_step"), refresh=False)
+                                         if k not in ("sec_per_step", "digits_reached")), refresh=False)
             bar.update(frame.step - bar.n)
             if timelapse is not None:
                 timelapse.add(frame.image, force=frame.final)

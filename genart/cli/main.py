@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     gan.add_argument("--epochs", type=int, default=None,
                      help="epochs to train (default: the recipe's, else 1; the tutorial trains 50)")
     gan.add_argument("--checkpoint", metavar="DIR", help="also save a tf.train.Checkpoint of the trainer into DIR")
+    gan.add_argument("--until-digits", action="store_true",
+                     help="stop as soon as the samples look like real digits to genart's digit meter (MNIST "
+                     "only; --epochs is then the limit)")
     return parser
 
 

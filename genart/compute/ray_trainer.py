@@ -220,6 +220,10 @@ class RemoteTrainer:
         """The current 4×4 grid of the fixed preview noise (uint8 H×W×3)."""
         return self._call("call", "grid")
 
+    def digits(self) -> dict[str, list]:
+        """The meter's scores of the preview grids, as :meth:`GanTrainer.digits`."""
+        return self._call("call", "digits")
+
     def generate(self, noise: np.ndarray) -> np.ndarray:
         """The generator's images for ``noise`` (N×noise_dim), as :meth:`GanTrainer.generate`."""
         return self._call("call", "generate", np.asarray(noise, np.float32))

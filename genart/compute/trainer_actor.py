@@ -66,7 +66,7 @@ class TrainerActor:
 
     def call(self, name: str, *args):
         """``trainer.<name>(*args)`` for the methods that return plain values (history, grid, samples, generate)."""
-        if name not in ("history", "grid", "samples", "generate"):
+        if name not in ("history", "grid", "samples", "generate", "digits"):
             raise ValueError(f"TrainerActor.call: {name!r} is not a plain-valued trainer method")
         return getattr(self.trainer, name)(*args)
 

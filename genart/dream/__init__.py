@@ -24,12 +24,12 @@ channel explorer (:mod:`~genart.dream.explorer`). This module only hands their p
 """
 
 
-from .config import (CHANNEL_MODES, GUIDE_MAX_DIM, LAYER_CHANNELS, MAX_LAPNORM_LEVELS, MAX_ZOOM_FRAMES,
-                     MIN_NET_SIDE, OBJECTIVES, PREVIEW_SECONDS, TUTORIAL, DreamConfig, cost_key, octave_shape, plan,
-                     run_cost)
-from .run import COSTING, dream, dream_zoom, model_for, recipe_inputs, step_seconds, structure
+from .config import (CHANNEL_MODES, GUIDE_MAX_DIM, LAYER_CHANNELS, MAX_LAPNORM_LEVELS, MAX_ZOOM_FRAMES, MIN_NET_SIDE,
+                     OBJECTIVES, PREVIEW_SECONDS, TUTORIAL, DreamConfig, cost_key, octave_shape, plan, run_cost)
+from .run import (ALGORITHM, COSTING, dream, dream_zoom, model_for, policy, recipe_inputs, resolve_precision,
+                  step_seconds, structure)
 
-__all__ = ["CHANNEL_MODES", "COSTING", "GUIDE_MAX_DIM", "LAYER_CHANNELS", "MAX_LAPNORM_LEVELS", "MAX_ZOOM_FRAMES",
-           "MIN_NET_SIDE", "OBJECTIVES", "PREVIEW_SECONDS", "TUTORIAL", "DreamConfig", "cost_key", "dream",
-           "dream_zoom", "model_for", "octave_shape", "plan", "recipe_inputs", "run_cost", "step_seconds",
-           "structure"]
+__all__ = ["ALGORITHM", "CHANNEL_MODES", "COSTING", "GUIDE_MAX_DIM", "LAYER_CHANNELS", "MAX_LAPNORM_LEVELS",
+           "MAX_ZOOM_FRAMES", "MIN_NET_SIDE", "OBJECTIVES", "PREVIEW_SECONDS", "TUTORIAL", "DreamConfig", "cost_key",
+           "dream", "dream_zoom", "model_for", "octave_shape", "plan", "policy", "recipe_inputs", "resolve_precision",
+           "run_cost", "step_seconds", "structure"]

@@ -10,7 +10,9 @@ steps taken (fewer when the loss reached ``threshold``). Each step:
    layer over the chosen ``channels`` only; at the guide layer the guide's dot product), and its
    gradient, tile by tile on a randomly rolled copy of the image; when one tile covers the image
    (the common case at the tutorial's tile size of 512) the tile loop, the padding and the
-   second roll are skipped: same arithmetic, less work around the network;
+   second roll are skipped: same arithmetic, less work around the network. Through a network
+   computing in float16 the gradient is loss-scaled (:func:`genart.float16.scaled_backprop`; a
+   step whose float16 gradient overflows leaves the image as it was);
 2. the gradient divided by its standard deviation (the tutorial) or normalised per level of a
    Laplacian pyramid (:mod:`genart.dream.lapnorm`);
 3. minus ``tv_weight`` × the gradient of the total variation; times ``mask``;
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
+from .. import float16
 from . import lapnorm, objectives
 
 SIGNATURE = (
@@ -89,6 +92,7 @@ class _Ascent(tf.Module):
         super().__init__(name="deepdream_ascent")
         # Weakly: the compiled steps live as long as their model does (see _ascents), no longer.
         self._model = weakref.ref(model)
+        self._float16 = float16.computes_float16(model)  # then gradients are loss-scaled
         self._steps: dict[Structure, object] = {}
         self._lock = threading.Lock()
 
@@ -105,10 +109,14 @@ class _Ascent(tf.Module):
         with self._lock:
             return sum(fn.experimental_get_tracing_count() for fn in self._steps.values())
 
-    def _loss(self, s: Structure, tile, layer_weights, channels, guide):
+    def _acts(self, tile) -> list:
         acts = self._model()(tile[None], training=False)
-        if not isinstance(acts, (list, tuple)):
-            acts = [acts]
+        return list(acts) if isinstance(acts, (list, tuple)) else [acts]
+
+    def _loss(self, s: Structure, tile, layer_weights, channels, guide):
+        return self._objective(s, self._acts(tile), layer_weights, channels, guide)
+
+    def _objective(self, s: Structure, acts, layer_weights, channels, guide):
         objective = objectives.OBJECTIVES[s.objective]
         terms = []
         for i, a in enumerate(acts):
@@ -118,12 +126,25 @@ class _Ascent(tf.Module):
             terms.append(layer_weights[i] * term)
         return tf.add_n(terms)
 
+    def _gradient(self, s, x, args):
+        """Gradient and loss of one tile (or the whole image); loss-scaled through a float16 network."""
+        if self._float16:
+            with tf.GradientTape() as net:
+                net.watch(x)
+                acts = self._acts(x)
+            with tf.GradientTape() as head:
+                head.watch(acts)
+                loss = self._objective(s, acts, *args)
+            (grad,), _ = float16.scaled_backprop(net, acts, [x], head.gradient(loss, acts))
+            return grad, loss
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = self._loss(s, x, *args)
+        return tape.gradient(loss, x), loss
+
     def _whole(self, s, rolled, args):
         """Gradient and loss of the whole (rolled) image: one tile covers it."""
-        with tf.GradientTape() as tape:
-            tape.watch(rolled)
-            loss = self._loss(s, rolled, *args)
-        return tape.gradient(loss, rolled), loss
+        return self._gradient(s, rolled, args)
 
     def _tiled(self, s, rolled, counts, args):
         """Gradient and area-weighted loss, tile by tile over ``counts`` equal tiles."""
@@ -135,11 +156,7 @@ class _Ascent(tf.Module):
             for ix in tf.range(counts[1]):
                 y0, y1 = iy * size[0] // counts[0], (iy + 1) * size[0] // counts[0]
                 x0, x1 = ix * size[1] // counts[1], (ix + 1) * size[1] // counts[1]
-                tile = rolled[y0:y1, x0:x1]
-                with tf.GradientTape() as tape:
-                    tape.watch(tile)
-                    tile_loss = self._loss(s, tile, *args)
-                g = tape.gradient(tile_loss, tile)
+                g, tile_loss = self._gradient(s, rolled[y0:y1, x0:x1], args)
                 grads += tf.pad(g, [[y0, size[0] - y1], [x0, size[1] - x1], [0, 0]])
                 loss += tile_loss * tf.cast((y1 - y0) * (x1 - x0), tf.float32) / area
         return grads, loss

@@ -53,8 +53,9 @@ class DreamConfig:
             (mean of squared activations) or ``norm`` (L2 norm of the activations).
         channel_layer: the layer (one of ``layers``) whose channels ``channel_mode`` selects; None: the first.
         channel_mode: ``all`` channels (the tutorial), the ``chosen`` ``channels``, or the
-            ``strongest`` / ``weakest`` ``channel_count`` channels for this image (measured once, at the start).
-        channels: channel indices of the channel layer (for channel_mode ``chosen``).
+            ``strongest`` / ``weakest`` ``channel_count`` channels for this image (measured once, at the start);
+            unset: ``chosen`` when channels are given, else ``all``.
+        channels: channel indices of the channel layer (giving them chooses them).
         channel_count: how many channels ``strongest`` and ``weakest`` pick.
         threshold: end the run once the loss reaches this (None: run every step).
         tv_weight: total-variation penalty against noise (0 = off; around 0.05 to 0.5 smooths).
@@ -82,7 +83,7 @@ class DreamConfig:
     precision: str = "auto"
     objective: str = "mean"
     channel_layer: str | None = None
-    channel_mode: str = "all"
+    channel_mode: str | None = None
     channels: tuple[int, ...] = ()
     channel_count: int = 4
     threshold: float | None = None
@@ -141,9 +142,11 @@ class DreamConfig:
         check_int("zoom_steps", self.zoom_steps, 1, 1000)
 
     def _check_channels(self) -> None:
+        channels = (self.channels,) if isinstance(self.channels, int) else tuple(self.channels or ())
+        if self.channel_mode is None:  # naming channels is choosing them
+            object.__setattr__(self, "channel_mode", "chosen" if channels else "all")
         if self.channel_mode not in CHANNEL_MODES:
             raise InputError(f"channel_mode must be one of {', '.join(CHANNEL_MODES)}; got {self.channel_mode!r}.")
-        channels = (self.channels,) if isinstance(self.channels, int) else tuple(self.channels or ())
         for c in channels:
             check_int("channels", c, 0, 2047)
         object.__setattr__(self, "channels", tuple(int(c) for c in channels))
@@ -158,7 +161,8 @@ class DreamConfig:
             if max(channels) >= count:
                 raise InputError(f"channels: {layer} has {count} channels (0 to {count - 1}); got {max(channels)}.")
         elif channels:
-            raise InputError(f"channels are used with channel_mode 'chosen' only; channel_mode is {self.channel_mode!r}.")
+            raise InputError(f"channels are used with channel_mode 'chosen' only; channel_mode is {self.channel_mode!r} "
+                             "(leave channel_mode unset, and the channels given are the ones chosen).")
         if self.channel_mode in ("strongest", "weakest") and self.channel_count > count:
             raise InputError(f"channel_count: {layer} has {count} channels; got {self.channel_count}.")
 

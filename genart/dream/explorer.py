@@ -30,6 +30,7 @@ from .. import models, precision
 from ..errors import InputError, check_float, check_int
 from ..frames import Frame
 from .config import LAYER_CHANNELS
+from .run import resolve_precision
 
 #: Tiles in one sheet, and the sheet's columns.
 TILES, COLUMNS = 16, 4
@@ -165,7 +166,10 @@ def _run(cfg: ExplorerConfig, model) -> Iterator[Frame]:
     start = rng.uniform(-NOISE, NOISE, (1, cfg.size, cfg.size, 3)).astype(np.float32)
     x = tf.constant(np.repeat(start, n, axis=0))
     yield Frame(compose_sheet(_to_uint8(x.numpy()), cfg.channels), 0, cfg.steps, "starting", {})
-    net = _model_for(cfg.layer, model, precision.resolve(cfg.precision))
+    chosen = resolve_precision(cfg.precision)
+    if chosen.dtype == "float16":  # its batched step does not loss-scale float16 gradients (yet)
+        chosen = precision.resolve("float32")
+    net = _model_for(cfg.layer, model, chosen)
     width = net.outputs[0].shape[-1]
     if width is not None and hi >= width:
         raise InputError(f"channels: {cfg.layer} has {width} channels (0 to {width - 1}); got {hi}.")

@@ -24,13 +24,33 @@ from .config import GUIDE_MAX_DIM, PREVIEW_SECONDS, DreamConfig, plan, run_cost
 from .zoom import ZOOM_FRAME, ended_early, frame_config, zoom_in
 
 
-def model_for(config: DreamConfig, model=None, policy=None):
+#: ``auto`` precision is decided from DeepDream's own step at the default run's first size (500 px wide,
+#: 4:3, tiles of 512: one tile), once per machine (:mod:`genart.precision`).
+ALGORITHM, PRECISION_SHAPE = "dream", (375, 500)
+
+
+def policy(config: DreamConfig) -> precision.Policy:
+    """What a run of ``config`` computes in (``auto``: decided from this algorithm's step)."""
+    return resolve_precision(config.precision)
+
+
+def resolve_precision(requested: str) -> precision.Policy:
+    """``requested`` (``auto``, ``float32``, …) for DeepDream's network: :func:`genart.precision.resolve`
+    with this algorithm's own step as the timer (also what the channel explorer computes in)."""
+    return precision.resolve(requested, ALGORITHM, timer=_precision_timer)
+
+
+def _precision_timer(dtype: str) -> float:
+    return step_seconds(DreamConfig(precision=dtype), PRECISION_SHAPE)
+
+
+def model_for(config: DreamConfig, model=None, chosen: precision.Policy | None = None):
     """The network a run of ``config`` computes with: ``model`` (or the cached InceptionV3 cut at the
-    config's layers) in ``policy``'s precision (default: the config's, resolved here)."""
-    policy = policy or precision.resolve(config.precision)
+    config's layers) in the ``chosen`` precision (default: the config's, :func:`policy`)."""
+    chosen = chosen or policy(config)
     if model is None:
-        return models.dream_extractor(config.layers, precision=policy.dtype)
-    return models.with_precision(model, policy)
+        return models.dream_extractor(config.layers, precision=chosen.dtype)
+    return models.with_precision(model, chosen)
 
 
 def structure(config: DreamConfig, guide: bool = False, mask: bool = False):
@@ -125,7 +145,7 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None, *
     from .prepare import guide_features, pick_channels, preprocess
 
     cfg = config
-    policy = precision.resolve(cfg.precision)
+    chosen = policy(cfg)
     rgb = load_image(image, cfg.max_dim, what="image")
     base = rgb.shape[:2]
     base_mask = None if mask is None else tf.constant(load_mask(mask, base, cfg.mask_feather))
@@ -133,7 +153,7 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None, *
     segments = plan(cfg, base)
     total = sum(s.steps for s in segments)
     yield Frame(rgb, 0, total, "starting", {})  # at once, before a first build of the network
-    net = model_for(cfg, model, policy)
+    net = model_for(cfg, model, chosen)
     fn = ascent_for(net).step(structure(cfg, guide=guide is not None, mask=mask is not None))
     x = original = preprocess(rgb)
     channels = pick_channels(cfg, net, x, segments[0].shape)

@@ -88,14 +88,22 @@ def make_discriminator_32(channels: int = 3, seed: int | None = None, dtype: str
     return _discriminator((32, 32, channels), (64, 128, 256), seed, dtype)
 
 
+def build_generator(architecture: str, noise_dim: int, channels: int, dtype: str = "float32") -> keras.Model:
+    """The generator of ``architecture`` ("tutorial" or "dcgan-32")."""
+    if architecture == "tutorial":
+        return make_generator(noise_dim, dtype)
+    if architecture == "dcgan-32":
+        return make_generator_32(noise_dim, channels, dtype)
+    raise ValueError(f"unknown architecture {architecture!r}")
+
+
 def build(architecture: str, noise_dim: int, channels: int, seed: int | None = None,
           dtype: str = "float32") -> tuple[keras.Model, keras.Model]:
     """(generator, discriminator) of ``architecture`` ("tutorial" or "dcgan-32")."""
+    generator = build_generator(architecture, noise_dim, channels, dtype)
     if architecture == "tutorial":
-        return make_generator(noise_dim, dtype), make_discriminator(seed, dtype)
-    if architecture == "dcgan-32":
-        return make_generator_32(noise_dim, channels, dtype), make_discriminator_32(channels, seed, dtype)
-    raise ValueError(f"unknown architecture {architecture!r}")
+        return generator, make_discriminator(seed, dtype)
+    return generator, make_discriminator_32(channels, seed, dtype)
 
 
 def _up(filters: int, stride: int, dtype: str) -> list:

@@ -14,10 +14,9 @@ import time
 
 import numpy as np
 
-from .. import precision
 from ..plans import Costing
 from .config import GanConfig, image_shape, run_cost
-from .trainer import GanTrainer
+from .trainer import GanTrainer, policy
 
 _probe_lock = threading.Lock()
 _probe: dict[tuple, tuple[GanTrainer, float]] = {}  # key → (the probe, seconds it took to build and trace)
@@ -26,7 +25,7 @@ _probe: dict[tuple, tuple[GanTrainer, float]] = {}  # key → (the probe, second
 def _probe_for(config: GanConfig) -> tuple[GanTrainer, float]:
     """The probe trainer for ``config``'s noise size, precision and image shape, with its start-up seconds."""
     shape = image_shape(config)
-    key = (config.noise_dim, precision.resolve(config.precision).dtype, shape)
+    key = (config.noise_dim, policy(config).dtype, shape)
     with _probe_lock:
         if key not in _probe:
             _probe.clear()

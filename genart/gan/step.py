@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from ..models import seed_weights
 from .config import GRID_SAMPLES
-from .networks import BUILD_LOCK, build
+from .networks import BUILD_LOCK, build, build_generator
 
 _bce = keras.losses.BinaryCrossentropy(from_logits=True)
 
@@ -49,11 +49,22 @@ def adam_update(optimizer: keras.optimizers.Adam, grads, variables) -> None:
     optimizer.iterations.assign_add(1)
 
 
+def ema_update(averaged, generator, step, decay: float) -> None:
+    """Move every weight of ``averaged`` (batch-norm statistics included) toward ``generator``'s:
+    a ← d·a + (1 − d)·g with d = min(decay, (1 + t)/(10 + t)) after step t, so that the average
+    follows the generator closely at first instead of lingering at its random start."""
+    t = tf.cast(step, tf.float32)
+    d = tf.minimum(tf.constant(decay, tf.float32), (1.0 + t) / (10.0 + t))
+    for a, g in zip(averaged.weights, generator.weights):
+        a.assign(d * a + (1.0 - d) * tf.cast(g, a.dtype))
+
+
 def compile_train_step(generator, discriminator, generator_optimizer, discriminator_optimizer, noise_dim: int,
-                       seed: int, image_shape: tuple[int, int, int]):
+                       seed: int, image_shape: tuple[int, int, int], averaged=None, ema_decay: float = 0.0):
     """The compiled step: ``train_step(batch uint8 [B, H, W, C], step int64) -> [G loss, D loss, D(x), D(G(z))]``,
     where D(x) and D(G(z)) are the discriminator's mean probabilities of "real" for the real and the
-    generated batch. It updates both networks and both optimisers in place; any batch size, no retrace."""
+    generated batch. It updates both networks and both optimisers in place (and, given ``averaged``,
+    the moving average of the generator's weights: :func:`ema_update`); any batch size, no retrace."""
     g_opt, d_opt = generator_optimizer, discriminator_optimizer
 
     @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.uint8), tf.TensorSpec([], tf.int64)])
@@ -70,6 +81,8 @@ def compile_train_step(generator, discriminator, generator_optimizer, discrimina
         adam_update(g_opt, g_tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables)
         adam_update(d_opt, d_tape.gradient(d_loss, discriminator.trainable_variables),
                     discriminator.trainable_variables)
+        if averaged is not None:
+            ema_update(averaged, generator, step, ema_decay)
         return tf.stack([g_loss, d_loss, tf.reduce_mean(tf.sigmoid(real_logits)),
                          tf.reduce_mean(tf.sigmoid(fake_logits))])
 
@@ -85,8 +98,10 @@ class Parts:
     """
 
     def __init__(self, generator, discriminator, learning_rate: float, beta_1: float, noise_dim: int, seed: int,
-                 image_shape: tuple[int, int, int], preview_noise: np.ndarray):
+                 image_shape: tuple[int, int, int], preview_noise: np.ndarray, averaged=None, ema_decay: float = 0.0):
         self.generator, self.discriminator = generator, discriminator
+        #: What draws the pictures: the generator, or the moving average of its weights (``averaged``).
+        self.shown = averaged if averaged is not None else generator
         self.generator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
         self.discriminator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
         self.generator_optimizer.build(generator.trainable_variables)
@@ -99,10 +114,13 @@ class Parts:
             discriminator_optimizer=self.discriminator_optimizer, step=self.step, preview_noise=self.preview_noise,
             # Keras does not track the dropout layers' random state; without it a restored run would differ.
             dropout_state=[layer.seed_generator.state for layer in discriminator.layers
-                           if isinstance(layer, keras.layers.Dropout)])
+                           if isinstance(layer, keras.layers.Dropout)],
+            **({"averaged_generator": averaged} if averaged is not None else {}))
         self.train_step = compile_train_step(generator, discriminator, self.generator_optimizer,
-                                             self.discriminator_optimizer, noise_dim, seed, image_shape)
-        self._sample = tf.function(lambda z: generator(z, training=False),
+                                             self.discriminator_optimizer, noise_dim, seed, image_shape,
+                                             averaged, ema_decay)
+        shown = self.shown
+        self._sample = tf.function(lambda z: shown(z, training=False),
                                    input_signature=[tf.TensorSpec([None, noise_dim], tf.float32)])
 
     def train(self, batch) -> tuple[float, float, float, float]:
@@ -137,11 +155,16 @@ class Parts:
 
 def build_parts(architecture: str, config, image_shape: tuple[int, int, int], dtype: str) -> Parts:
     """The networks of ``architecture`` for ``config`` (a GanConfig) in Keras dtype policy ``dtype``,
-    seeded (generator ``seed``, discriminator ``seed + 1``), with their optimisers and compiled steps."""
+    seeded (generator ``seed``, discriminator ``seed + 1``), with their optimisers and compiled steps;
+    with ``config.ema_decay``, also the averaged generator (the same architecture, starting equal)."""
     with BUILD_LOCK:
         generator, discriminator = build(architecture, config.noise_dim, image_shape[2], seed=config.seed, dtype=dtype)
         seed_weights(generator, config.seed)
         seed_weights(discriminator, config.seed + 1)
+        averaged = None
+        if config.ema_decay:
+            averaged = build_generator(architecture, config.noise_dim, image_shape[2], dtype=dtype)
+            averaged.set_weights(generator.get_weights())
         preview = np.random.default_rng([config.seed, 1]).standard_normal((GRID_SAMPLES, config.noise_dim))
         return Parts(generator, discriminator, config.learning_rate, config.beta_1, config.noise_dim, config.seed,
-                     image_shape, preview)
+                     image_shape, preview, averaged, config.ema_decay)

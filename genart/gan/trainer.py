@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import json
 import math
 import os
 import threading
@@ -26,8 +25,11 @@ from ..errors import InputError, check_int
 from ..export import Timelapse
 from ..frames import Frame
 from ..images import grid, to_uint8
-from .config import (CHECKPOINT_PREFIX, CONFIG_FILE, GRID_COLS, GRID_SCALE, PREVIEW_SECONDS, SIDE, GanConfig,
-                     check_epochs)
+from .checkpoint import read_meta, write_meta
+from .config import CHECKPOINT_PREFIX, GRID_COLS, GRID_SCALE, PREVIEW_SECONDS, GanConfig, check_epochs
+
+#: ``auto`` precision is decided from the DCGAN's own step at the default preset's batch (genart.precision).
+PRECISION_BATCH = 64
 
 #: What :meth:`GanTrainer.history` records per step (checkpoints made before D's scores were kept lack the last two).
 HISTORY_KEYS = ("step", "gen_loss", "disc_loss", "real_score", "fake_score")
@@ -86,13 +88,18 @@ class GanTrainer:
 
         # The networks compute in the resolved precision (Keras' mixed policy: variables, images,
         # logits, losses and Adam's state stay float32); see "bfloat16" in genart.gan's docstring.
-        self.precision = precision.resolve(config.precision)
+        self.precision = policy(config)
         self._parts = build_parts(self.architecture, config, self.image_shape, self.precision.keras_policy)
         self._step = self._parts.step  # kept after close: step, epoch and history still answer
         self._lock = threading.RLock()
         self._run_id = 0
         self._closed = False
         self._history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
+        #: The "looks like digits" meter scores MNIST grids only (Fashion-MNIST and own pictures are not digits).
+        from .meter import judges, load_meter
+
+        self.meter = load_meter() if judges(config.dataset, self.image_shape) else None
+        self._digits: dict[str, list] = {key: [] for key in ("step", "confidence", "coverage", "reached")}
         # Grids are kept at 1× (45 KB each, not 700 KB) and enlarged when the GIF is written.
         self._timelapse = Timelapse(max_frames=60, max_dim=GRID_COLS * (self.image_shape[0] + 2) + 2)
         self._grid: np.ndarray | None = None
@@ -203,11 +210,15 @@ class GanTrainer:
                     every = self.config.preview_every or max(1, round(PREVIEW_SECONDS / (self.sec_per_step or PREVIEW_SECONDS)))
                     final = step == last
                     if final or step % spe == 0 or last_preview < 0 or step - last_preview >= every:
-                        small = self._render_grid(scale=1)
+                        small = self._render_grid(scale=1, score=True)
                         self._grid = np.repeat(np.repeat(small, GRID_SCALE, 0), GRID_SCALE, 1)
                         self._timelapse.add(small, force=final)
                         last_preview = step
                     metrics = dict(zip(HISTORY_KEYS[1:], (g_loss, d_loss, d_real, d_fake)))
+                    if self._digits["step"]:  # the meter's latest score of the grid shown
+                        metrics.update(digit_confidence=self._digits["confidence"][-1],
+                                       digit_coverage=float(self._digits["coverage"][-1]),
+                                       digits_reached=float(self._digits["reached"][-1]))
                     if self.sec_per_step is not None:
                         metrics["sec_per_step"] = self.sec_per_step
                     frame = Frame(self._grid, step, last, f"epoch {math.ceil(step / spe)}/{epochs_total}",
@@ -217,10 +228,22 @@ class GanTrainer:
             del batches  # stop the prefetching pipeline now, not at garbage collection
 
     # -- looking at it, saving it -------------------------------------------------------------------
-    def _render_grid(self, scale: int = GRID_SCALE) -> np.ndarray:
+    def _render_grid(self, scale: int = GRID_SCALE, score: bool = False) -> np.ndarray:
+        """The preview grid; with ``score``, the meter (MNIST only) also scores its samples."""
         samples = self._parts.sample()
+        if score and self.meter is not None:
+            digits = self.meter.score(samples)
+            for key, value in (("step", self.step), ("confidence", digits.confidence), ("coverage", digits.coverage),
+                               ("reached", self.meter.reached(digits))):
+                self._digits[key].append(value)
         samples = to_uint8(samples[..., 0] if samples.shape[-1] == 1 else samples, -1.0, 1.0)
         return grid(samples, GRID_COLS, pad=2, scale=scale)
+
+    def digits(self) -> dict[str, list]:
+        """The meter's scores of the preview grids drawn so far (MNIST only; empty lists otherwise):
+        ``step``, ``confidence``, ``coverage`` and ``reached`` (copies; see :mod:`genart.gan.meter`)."""
+        with self._lock:
+            return {key: list(values) for key, values in self._digits.items()}
 
     def grid(self) -> np.ndarray:
         """The current 4×4 grid of the fixed preview noise (uint8 H×W×3)."""
@@ -285,53 +308,38 @@ class GanTrainer:
             self._require_open()
             os.makedirs(directory, exist_ok=True)
             prefix = self._parts.save(os.path.join(directory, CHECKPOINT_PREFIX))
-            meta = {"config": dataclasses.asdict(self.config), "step": self.step, "history": self._history,
-                    "architecture": self.architecture, "image_shape": list(self.image_shape),
-                    "data": {"source": self.data_source, "digest": self.data_digest, "examples": self.num_examples}}
-            with open(os.path.join(directory, CONFIG_FILE), "w") as fh:
-                json.dump(meta, fh)
+            write_meta(directory, {
+                "config": dataclasses.asdict(self.config), "step": self.step, "history": self._history,
+                "digits": self._digits, "architecture": self.architecture, "image_shape": list(self.image_shape),
+                "data": {"source": self.data_source, "digest": self.data_digest, "examples": self.num_examples}})
             return prefix
 
     def restore(self, directory: str | os.PathLike) -> None:
-        """Load what :meth:`save` wrote into this trainer (its noise_dim, architecture and image shape must match).
-
-        Checkpoints written before the architecture was recorded are the tutorial's 28×28×1 networks.
+        """Load what :meth:`save` wrote into this trainer (its noise_dim, architecture, image shape and
+        averaged generator must match: :func:`genart.gan.checkpoint.read_meta` says which does not).
 
         Raises:
-            InputError: no checkpoint there, or one made for another noise_dim, architecture or image shape.
+            InputError: no checkpoint there, or one made for another kind of trainer.
         """
-        try:
-            with open(os.path.join(directory, CONFIG_FILE)) as fh:
-                meta = json.load(fh)
-            noise_dim = int(meta["config"]["noise_dim"])
-            architecture = str(meta.get("architecture", "tutorial"))
-            shape = tuple(int(v) for v in meta.get("image_shape", (SIDE, SIDE, 1)))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            raise InputError(f"No genart GAN checkpoint in {directory} ({CONFIG_FILE} missing or unreadable).") from None
-        if (architecture, shape) != (self.architecture, self.image_shape):
-            from .networks import describe
-
-            raise InputError(f"The checkpoint holds {describe(architecture, shape)}; this trainer has "
-                             f"{describe(self.architecture, self.image_shape)}. Restore it into a trainer on "
-                             "pictures of the same size and colour.")
-        if noise_dim != self.config.noise_dim:
-            raise InputError(f"The checkpoint was made with noise_dim {noise_dim}; this trainer uses "
-                             f"{self.config.noise_dim}.")
+        meta = read_meta(directory, self.config, self.architecture, self.image_shape)
         with self._lock:
             self._require_open()
             self._run_id += 1  # a pending run must not step the restored state
             self._parts.restore(os.path.join(directory, CHECKPOINT_PREFIX))
             history = meta.get("history") or {}
             self._history = {key: list(history.get(key, [])) for key in HISTORY_KEYS}
+            digits = meta.get("digits") or {}
+            self._digits = {key: list(digits.get(key, [])) for key in self._digits}
             self._grid = self._render_grid()
 
     def export_generator(self, path: str | os.PathLike) -> str:
-        """Save the generator alone as a ``.keras`` file (``keras.models.load_model`` reads it back)."""
+        """Save the generator that draws the pictures alone as a ``.keras`` file (``keras.models.load_model``
+        reads it back): with ``ema_decay``, the averaged generator, as the grid and the samples show it."""
         if not str(path).endswith(".keras"):
             raise InputError(f"export_generator: the path must end in .keras; got {path}.")
         with self._lock:
             self._require_open()
-            self.generator.save(path)
+            self._parts.shown.save(path)
         return str(path)
 
     def timelapse(self, path: str | os.PathLike) -> str:
@@ -365,3 +373,21 @@ class GanTrainer:
     def _require_open(self) -> None:
         if self._closed:
             raise InputError("This trainer has been closed; start a new one.")
+
+
+def policy(config: GanConfig) -> precision.Policy:
+    """What a trainer of ``config`` computes in: ``auto`` is decided from the DCGAN's own training
+    step in float32 and bfloat16 (once per machine; :mod:`genart.precision`)."""
+    trainers: dict[str, GanTrainer] = {}
+
+    def timer(dtype: str) -> float:  # one small trainer per dtype, kept while measuring
+        if dtype not in trainers:
+            trainers[dtype] = GanTrainer(GanConfig(batch_size=PRECISION_BATCH, precision=dtype),
+                                         data=np.zeros((PRECISION_BATCH, 28, 28), np.uint8))
+        return trainers[dtype].time_step(PRECISION_BATCH)
+
+    try:
+        return precision.resolve(config.precision, "gan", timer=timer)
+    finally:
+        for trainer in trainers.values():
+            trainer.close()

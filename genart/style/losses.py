@@ -15,12 +15,18 @@ retrace. The compiled function's *structure* is chosen once per extractor model 
     :func:`genart.style.stylize` for why;
   - ``"regions"`` (two styles and a mask, Gatys et al. 2017): the Gram matrix inside the mask is
     pulled toward the first style's, the one outside toward the second's.
+
+Through an extractor computing in float16 the gradient is loss-scaled
+(:func:`genart.float16.scaled_backprop`): the optimiser sees the unscaled gradient, or zeros where
+float16 overflowed. float32 and bfloat16 take the plain gradient.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
+
+from .. import float16
 
 MODES = ("plain", "inside", "regions")
 #: jcjohnson's guard against dividing by a zero gradient norm.
@@ -96,6 +102,7 @@ class Compiled:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         ref = weakref.ref(model)  # the cache is keyed weakly by the model; do not keep it alive
+        scaled = float16.computes_float16(model)  # float16 gradients are loss-scaled
         channels = [int(t.shape[-1]) for t in model.outputs]
         n_content = len(channels) - n_style
         image_spec = tf.TensorSpec([1, None, None, 3], tf.float32)
@@ -115,9 +122,15 @@ class Compiled:
 
         self.targets = tf.function(extract, input_signature=(image_spec,))
 
+        def seen_by_network(image, more):
+            return more[0] * image + (1.0 - more[0]) * more[1] if mode == "inside" else image
+
         def terms(image, gram_targets, content_targets, weights, *more):
-            seen = more[0] * image + (1.0 - more[0]) * more[1] if mode == "inside" else image
+            seen = seen_by_network(image, more)
             style_feats, content_feats = features(seen)
+            return terms_of(seen, style_feats, content_feats, gram_targets, content_targets, weights, *more)
+
+        def terms_of(seen, style_feats, content_feats, gram_targets, content_targets, weights, *more):
             if normalize:
                 style_feats = [normalized_gradient(f, weights[0] / n_style) for f in style_feats]
                 content_feats = [normalized_gradient(f, weights[1] / n_content) for f in content_feats]
@@ -137,11 +150,30 @@ class Compiled:
         @tf.function(input_signature=(image_spec, gram_specs, content_specs, tf.TensorSpec([3], tf.float32),
                                       *extra))
         def loss_and_grad(image, gram_targets, content_targets, weights, *more):
+            if scaled:
+                return loss_and_scaled_grad(image, gram_targets, content_targets, weights, *more)
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(image)
                 loss_terms = terms(image, gram_targets, content_targets, weights, *more)
                 total = tf.reduce_sum(loss_terms)
             return loss_terms, tape.gradient(total, image)
+
+        def loss_and_scaled_grad(image, gram_targets, content_targets, weights, *more):
+            """The same through a float16 network: its part of the gradient loss-scaled, the rest
+            (the terms from its float32 outputs, the TV term, the mask's blend) taken directly."""
+            with tf.GradientTape(watch_accessed_variables=False) as net:
+                net.watch(image)
+                style_feats, content_feats = features(seen_by_network(image, more))
+            outs = style_feats + content_feats
+            with tf.GradientTape(watch_accessed_variables=False) as head:
+                head.watch([image, *outs])
+                loss_terms = terms_of(seen_by_network(image, more), outs[:n_style], outs[n_style:], gram_targets,
+                                      content_targets, weights, *more)
+                total = tf.reduce_sum(loss_terms)
+            direct, *seeds = head.gradient(total, [image, *outs])
+            (through,), finite = float16.scaled_backprop(net, outs, [image], seeds)
+            grad = through if direct is None else direct + through
+            return loss_terms, tf.where(finite, grad, tf.zeros_like(grad))  # an overflow: no step
 
         self.loss_and_grad = loss_and_grad
 

@@ -12,7 +12,7 @@ from ..dream import dream as dream_run  # not `dream`: genart.ui.dream (the tab)
 from ..dream.explorer import channel_sheet
 from ..fast_style import paint
 from ..gan import GanTrainer
-from ..models import weights_label, weights_mode
+from ..models import weights_status
 from ..style import stylize
 from .dream import build_dream_tab
 from .fairness import SessionJobCap
@@ -38,23 +38,33 @@ def analytics_enabled() -> bool:
 
 
 def build_demo() -> gr.Blocks:
-    """Build the whole app (all tabs), queue configured, not launched."""
-    try:
-        weights_note = weights_label(weights_mode())
-    except Exception as exc:  # a bad GENART_WEIGHTS value: show it instead of failing to start
-        weights_note = str(exc)
-    try:  # what `auto` computes in here, and why (measured once at first use where it could matter)
-        precision_note = precision.resolve("auto").reason
-    except Exception as exc:  # a bad GENART_PRECISION value: show it instead of failing to start
-        precision_note = str(exc)
+    """Build the whole app (all tabs), queue configured, not launched.
+
+    Imports Keras (and with it TensorFlow) first, in this thread: the backend imports them lazily,
+    and two requests importing them for the first time at once (a DCGAN run and a page's estimate)
+    can deadlock Python's import locks (seen: ``_DeadlockError`` in tensorflow.python.trackable).
+    """
+    import keras  # noqa: F401  (see the docstring)
+
+    def weights_note() -> str:  # read at each page load: a failed download since is said there
+        try:
+            return f"**Weights:** {weights_status()}"
+        except Exception as exc:  # a bad GENART_WEIGHTS value: show it instead of failing to start
+            return f"**Weights:** {exc}"
+
+    def precision_note() -> str:  # per tab, read at each page load: a decision measured since is said there
+        try:
+            return "**Precision:** " + precision.header_line().removeprefix("Precision: ")
+        except Exception as exc:  # a bad GENART_PRECISION value: show it instead of failing to start
+            return f"**Precision:** {exc}"
     try:  # this process, or the Ray cluster of GENART_RAY_ADDRESS with its size
         compute_note = compute.where()
     except Exception as exc:  # an unreachable cluster: say so; each run then says it again
         compute_note = str(exc)
     with gr.Blocks(title="genart", analytics_enabled=analytics_enabled(), delete_cache=(1800, 3600)) as demo:
         gr.Markdown("# genart\nClassic generative art from the TensorFlow tutorials, computed live.")
-        gr.Markdown(f"**Weights:** {weights_note}", elem_id="genart-weights")
-        gr.Markdown(f"**Precision:** {precision_note}", elem_id="genart-precision")
+        weights_md = gr.Markdown(elem_id="genart-weights")
+        precision_md = gr.Markdown(elem_id="genart-precision")
         gr.Markdown(f"**Runs compute in:** {compute_note}", elem_id="genart-compute")
         with gr.Tabs(elem_id="genart-tabs") as tabs:
             with gr.Tab("DeepDream", id="dream"):
@@ -69,6 +79,9 @@ def build_demo() -> gr.Blocks:
                              "fast_style": (style.png, style.gif, [style.fast_run]),
                              "gan": (gan.png, gan.gif, gan.done)},
                       {"dream": dream_tab.restore, "style": style.restore, "gan": gan.restore})
+        # read at each page load: a failed download or a precision measured since then is said there
+        demo.load(lambda: (weights_note(), precision_note()), outputs=[weights_md, precision_md], api_name=False,
+                  show_progress="hidden")
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
     return demo
 

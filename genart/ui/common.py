@@ -6,12 +6,16 @@ generator to :func:`stream`, and map each :class:`~genart.frames.Frame` to compo
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import dataclasses
+import functools
 import logging
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterator, NamedTuple
@@ -160,6 +164,79 @@ def stream(frames: Iterator[Frame], timelapse: Timelapse | None = None, estimate
         close_frames(frames)
 
 
+def stoppable(fn: Callable[..., Iterator], outputs: int, status: int | None = None) -> Callable:
+    """``fn`` (a generator function yielding a heavy event's updates) as an async generator that Stop
+    and a closed tab end at once, whatever ``fn`` is doing.
+
+    Gradio can only end a plain generator between two of its yields, and the first call of a new
+    kind of step traces it for seconds (6.6 s was measured for a first dream). So ``fn`` runs in a
+    thread of its own, one update at a time as Gradio asks for them, while this generator waits for
+    each update where a cancel lands at once: the queue slot is free again in well under a second.
+    The abandoned thread ends at its next update and then closes ``fn`` (its ``finally`` blocks run,
+    stopping the backend). The thread runs in the event's context, so gr.Info and gr.Warning work.
+
+    An error ends the event as before (its gr.Error reaches the page and the API); first, with
+    ``status`` (the index of the status box among the event's ``outputs``), one more update writes
+    why the run stopped into the status line.
+    """
+    @functools.wraps(fn)
+    async def run(*args, **kwargs):
+        loop, ctx = asyncio.get_running_loop(), contextvars.copy_context()
+        updates: asyncio.Queue = asyncio.Queue()
+        wanted, stop = threading.Semaphore(0), threading.Event()
+
+        def work():
+            gen = None
+            try:
+                gen = ctx.run(fn, *args, **kwargs)
+                while True:
+                    while not wanted.acquire(timeout=0.5):
+                        if stop.is_set():
+                            return
+                    if stop.is_set():
+                        return
+                    try:
+                        item = ("update", ctx.run(next, gen))
+                    except StopIteration:
+                        item = ("done", None)
+                    except BaseException as exc:  # handed to the event, which raises it
+                        item = ("error", exc)
+                    loop.call_soon_threadsafe(updates.put_nowait, item)
+                    if item[0] != "update":
+                        return
+            finally:
+                if gen is not None:
+                    ctx.run(gen.close)
+
+        threading.Thread(target=work, name=f"genart-{fn.__name__}", daemon=True).start()
+        try:
+            while True:
+                wanted.release()
+                kind, value = await updates.get()
+                if kind == "done":
+                    return
+                if kind == "error":
+                    error = value if isinstance(value, gr.Error) else user_error(value)
+                    if status is not None:
+                        yield tuple(f"stopped: {error.message}" if i == status else gr.skip() for i in range(outputs))
+                    raise error
+                yield value
+        finally:
+            stop.set()
+
+    return run
+
+
+def heavy(trigger, fn: Callable[..., Iterator], inputs: list, outputs: list, status=None, **options):
+    """Wire ``fn`` to ``trigger`` (a component's ``.click`` and the like) as a heavy run: one of the
+    shared :data:`HEAVY` slots, :func:`stoppable` (``status``: the status box among ``outputs``),
+    a minimal progress display unless ``options`` say otherwise, and the given event ``options``
+    (``api_name``, …); returns the event."""
+    return trigger(stoppable(fn, len(outputs), outputs.index(status) if status is not None else None),
+                   inputs=inputs, outputs=outputs, concurrency_id=HEAVY, concurrency_limit=heavy_limit(),
+                   **{"show_progress": "minimal", **options})
+
+
 def run_facts(tick: Tick) -> dict | None:
     """What a recipe must add about a run that ended early: the step its picture shows."""
     if not tick.note:
@@ -171,12 +248,12 @@ def status_line(tick: Tick, names: dict[str, str] | None = None) -> str:
     """``"octave 2/5 · step 140/500 · loss 1.234 · 12.3 s · ~1 min 05 s left"`` ("done" on the final frame).
 
     Metrics are shown by their key, or by the short name ``names`` gives it (the DCGAN's ``G``,
-    ``D(x)`` …); ``sec_per_step`` reads ``0.31 s/step``.
+    ``D(x)`` …; None leaves it out); ``sec_per_step`` reads ``0.31 s/step``.
     """
     f, names = tick.frame, names or {}
     parts = [f.stage, f"step {f.step}/{f.total}"]
     parts += [f"{v:.2f} s/step" if k == "sec_per_step" else f"{names.get(k, k)} {_fmt(v)}"
-              for k, v in f.metrics.items()]
+              for k, v in f.metrics.items() if names.get(k, k) is not None]
     parts.append(f"{tick.elapsed:.1f} s")
     if f.final:
         parts.append(tick.note or "done")
@@ -289,6 +366,11 @@ def estimate_line(costing, request: Callable[[], tuple], suggest: bool = True) -
     text = f"**Estimate:** {describe(est, suggestion, LONG_S)}"
     if est.seconds is None and not measure:
         text += " It is measured when the current run has finished."
+    requested = getattr(config, "precision", None)
+    if requested == "auto":  # which arithmetic runs, and what it measured (the header says it for every tab)
+        text += f" {precision_policy.describe(est.key[0])}"
+    elif requested is not None:
+        text += f" In {requested}, as asked."
     return text
 
 
@@ -307,19 +389,21 @@ def wire_estimate(fn, inputs: list, output, after=(), api_name: str | bool = Fal
         event.then(fn, inputs=inputs, api_name=False, **opts)
 
 
-def precision_radio(elem_id: str) -> gr.Radio:
-    """The tab's "Precision" control: ``auto`` (what this server runs fastest, see the header) or the
-    tutorials' exact ``float32``; ``bfloat16`` is offered only where the hardware runs it natively
-    (emulated, it would hold the shared slot about eight times as long)."""
+def precision_radio(elem_id: str, exact: str, algorithm: str) -> gr.Radio:
+    """The tab's "Precision" control: ``auto`` (what this server runs fastest for ``algorithm``, see
+    the header) or the tutorials' exact ``float32``; ``bfloat16`` is offered only where the hardware
+    runs it natively (emulated, it would hold the shared slot about eight times as long). ``exact``
+    says which of the tab's settings are the tutorial's exact run ("with float32, the defaults are …")."""
     try:
-        auto = precision_policy.resolve("auto")
+        auto = precision_policy.resolve("auto", algorithm)  # never measures: what is decided so far
     except InputError:  # a bad GENART_PRECISION: the header says so; runs will too
         auto = None
     native = (auto is not None and auto.dtype == "bfloat16") or precision_policy.native_bf16()
     choices = ["auto", "float32"] + (["bfloat16"] if native else [])
-    here = f"auto is {auto.dtype} here" if auto is not None else "auto cannot be resolved here"
+    here = "auto cannot be resolved here" if auto is None else "auto is decided by timing the first run here" \
+        if auto.provisional else f"auto is {auto.dtype} here"
     return gr.Radio(choices, value="auto", label="Precision", elem_id=elem_id,
-                    info=f"Arithmetic of the network; {here}. float32: the tutorials' exact arithmetic.")
+                    info=f"Arithmetic of the network; {here}. float32: the tutorial's exact arithmetic ({exact}).")
 
 
 def precision_value(radio: gr.Radio, recorded: str):

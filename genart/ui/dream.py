@@ -23,9 +23,9 @@ from ..export import Timelapse
 from ..images import image_hw
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
-from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line,
-                     heavy_limit, load_recipe, precision_radio, precision_value, recipe_drop, restored_note, run_facts,
-                     slider_value, status_line, stream, user_error, wire_estimate)
+from .common import (ASSETS, Restore, UploadImage, as_number, differing, downloads, estimate_line, heavy, load_recipe,
+                     precision_radio, precision_value, recipe_drop, restored_note, run_facts, slider_value, status_line,
+                     stream, user_error, wire_estimate)
 from .dream_extras import build_dream_extras
 from .masks import editor_value, mask_editor, mask_source
 
@@ -79,8 +79,8 @@ def make_config(layers, octaves, octave_scale, steps_per_octave, step_size, tile
         seed=as_number(seed, "seed"),
         objective=objective or "mean",
         channel_layer=channel_layer or None,
-        channel_mode=channel_mode or "all",
-        channels=parse_channels(channels) if channel_mode == "chosen" else (),
+        channel_mode=None if channel_mode in (None, "", "all") else channel_mode,  # typed channels choose them
+        channels=parse_channels(channels) if channel_mode in (None, "", "all", "chosen") else (),
         channel_count=as_number(channel_count, "channel_count"),
         threshold=None if threshold is None or not str(threshold).strip() else as_number(threshold, "threshold"),
         tv_weight=as_number(tv_weight, "tv_weight"),
@@ -141,7 +141,8 @@ def build_dream_tab(run: Callable[..., Iterator] = dream, explore: Callable[...,
                 max_dim = gr.Slider(128, 1024, value=_DEFAULT.max_dim, step=4, label="Max size (px)")
             with gr.Row():
                 seed = gr.Number(value=_DEFAULT.seed, precision=0, minimum=0, label="Seed")
-                precision = precision_radio("dream-precision")
+                precision = precision_radio("dream-precision", algorithm="dream",
+                                            exact="with it, the default settings are the tutorial's run")
             with gr.Accordion("Objective and channels", open=False, elem_id="dream-objective-box"):
                 objective = gr.Radio(list(OBJECTIVES), value=_DEFAULT.objective, label="Objective",
                                      info="mean: the tutorial; l2: mean of squared activations; norm: their L2 norm.",
@@ -224,10 +225,7 @@ def build_dream_tab(run: Callable[..., Iterator] = dream, explore: Callable[...,
     controls = [image, layers, octaves, octave_scale, steps, step_size, tile_size, max_dim, seed, objective,
                 channel_layer, channel_mode, channels, channel_count, threshold, tv_weight, lapnorm_levels, guide,
                 guide_layer, mask, mask_upload, mask_feather, *weights, precision]
-    event = run_btn.click(
-        run_dream, inputs=controls, outputs=[output, status, png, gif], api_name="dream", concurrency_id=HEAVY,
-        concurrency_limit=heavy_limit(), show_progress="minimal",
-    )
+    event = heavy(run_btn.click, run_dream, controls, [output, status, png, gif], status, api_name="dream")
     stop_btn.click(None, cancels=[event], api_name=False)
     image.change(editor_value, inputs=[image], outputs=[mask], api_name=False, show_progress="hidden")
     layers.change(lambda checked: [gr.update(visible=name in (checked or ())) for name in INCEPTION_LAYERS],
@@ -239,6 +237,10 @@ def build_dream_tab(run: Callable[..., Iterator] = dream, explore: Callable[...,
         if chosen and chosen not in checked:
             checked = [name for name in INCEPTION_LAYERS if name in checked or name == chosen]
         return checked
+
+    # Naming channels is choosing them: the radio says so as soon as channels are typed.
+    channels.input(lambda text, mode: "chosen" if str(text or "").strip() and mode == "all" else gr.skip(),
+                   inputs=[channels, channel_mode], outputs=[channel_mode], api_name=False, show_progress="hidden")
 
     for dropdown in (channel_layer, guide_layer):
         dropdown.change(check_layer, inputs=[dropdown, layers], outputs=[layers], api_name=False,

@@ -23,8 +23,8 @@ from ..export import Clip
 from ..images import image_hw
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
-from .common import (HEAVY, as_number, downloads, estimate_line, heavy_limit, out_path, run_facts, status_line,
-                     stream, user_error, wire_estimate)
+from .common import (as_number, downloads, estimate_line, heavy, out_path, run_facts, status_line, stream, user_error,
+                     wire_estimate)
 
 _EXPLORER = ExplorerConfig()
 _DEFAULT = DreamConfig()
@@ -93,9 +93,8 @@ def _explorer_section(explore) -> tuple:
         for tick in stream(frames):
             yield tick.frame.image, status_line(tick), facts
 
-    event = run_btn.click(run_explorer, inputs=[layer, first, steps, size], outputs=[sheet, status, state],
-                          api_name="dream_explore", concurrency_id=HEAVY, concurrency_limit=heavy_limit(),
-                          show_progress="minimal")
+    event = heavy(run_btn.click, run_explorer, [layer, first, steps, size], [sheet, status, state], status,
+                  api_name="dream_explore")
     layer.change(lambda name: gr.update(info=f"Shows this channel and the next 15 ({name} has "
                                         f"{CHANNELS.get(name, 0)})."), inputs=[layer], outputs=[first],
                  api_name=False, show_progress="hidden")
@@ -144,9 +143,8 @@ def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
             yield (tick.frame.image, status_line(tick), *files)
 
     outs = [output, status, png if png is not None else gr.File(visible=False), mp4, gif]
-    event = run_btn.click(_named_like(run_zoom, prepare), inputs=[*inputs, frames, zoom, zoom_steps], outputs=outs,
-                          api_name="dream_zoom",
-                          concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress="minimal")
+    event = heavy(run_btn.click, _named_like(run_zoom, prepare), [*inputs, frames, zoom, zoom_steps], outs, status,
+                  api_name="dream_zoom")
 
     def estimate_text(*args):
         def request():

@@ -29,11 +29,12 @@ from ..errors import InputError
 from ..estimate import estimate
 from ..export import save_png
 from ..gan import COSTING, DEFAULT_PRESET, PRESETS, GanConfig, GanTrainer, check_epochs, preset
+from ..gan.meter import judges, load_meter
 from ..gan.pool import POOL
 from ..imagesets import COLOURS, MIN_IMAGES, count_files, load_image_set, max_images
 from ..recipe import png_text, trainer_recipe
-from .common import (HEAVY, Restore, as_number, estimate_line, heavy_limit, load_recipe, out_path, recipe_drop,
-                     restored_note, slider_value, status_line, stream, user_error, wire_estimate)
+from .common import (Restore, as_number, estimate_line, heavy, load_recipe, out_path, recipe_drop, restored_note,
+                     slider_value, status_line, stream, user_error, wire_estimate)
 from .gan_play import build_play
 
 _DEFAULT = GanConfig()
@@ -51,6 +52,9 @@ PLOT_COLORS = {"generator": "#4c78a8", "discriminator": "#f58518", "D(x)": "#54a
 #: The plot's series: the two losses, and D's mean probability of "real" for real and generated images.
 PLOT_SERIES = (("gen_loss", "generator"), ("disc_loss", "discriminator"), ("real_score", "D(x)"),
                ("fake_score", "D(G(z))"))
+#: The "looks like digits" plot: the meter's score of each grid, and what real digits score (the line to reach).
+DIGIT_COLORS = {"confidence": "#72b7b2", "classes ÷ 10": "#b279a2", "real digits: confidence": "#bab0ac",
+                "real digits: classes ÷ 10": "#9d755d"}
 
 
 def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour="auto") -> GanConfig:
@@ -71,8 +75,9 @@ def load_pictures(dataset, zip_path, colour):
     return load_image_set(zip_path, str(colour))
 
 
-#: How the status line names the trainer's metrics.
-STATUS_NAMES = {"gen_loss": "G", "disc_loss": "D", "real_score": "D(x)", "fake_score": "D(G(z))"}
+#: How the status line names the trainer's metrics (None: not shown there).
+STATUS_NAMES = {"gen_loss": "G", "disc_loss": "D", "real_score": "D(x)", "fake_score": "D(G(z))",
+                "digit_confidence": "digits", "digit_coverage": "classes", "digits_reached": None}
 
 
 def describe(trainer: GanTrainer) -> str:
@@ -86,6 +91,10 @@ def describe(trainer: GanTrainer) -> str:
     text = (f"**This session's trainer:** {data} · Adam lr {c.learning_rate:g}, β1 {c.beta_1:g} · batch {c.batch_size}"
             f" · {trainer.examples_per_epoch:,} examples ({trainer.steps_per_epoch} steps) per epoch · "
             f"{trainer.epoch:.2f} epochs trained. Continue keeps these settings; Train starts over with the controls'.")
+    if c.ema_decay:
+        text += f" The pictures come from a moving average of the generator's weights (EMA {c.ema_decay:g})."
+    if not judges(c.dataset, trainer.image_shape):
+        text += " The \"looks like digits\" meter judges MNIST digits only."
     if trainer.data_note:
         text += f"\n\n⚠️ {trainer.data_note}"
     return text
@@ -101,6 +110,22 @@ def loss_table(history: dict) -> pd.DataFrame:
     keep = list(range(len(steps) - 1, -1, -stride))[::-1]
     rows = [(steps[i], history[key][i], name) for key, name in PLOT_SERIES
             if len(history.get(key, ())) == len(steps) for i in keep]
+    return pd.DataFrame(rows, columns=["step", "value", "series"])
+
+
+def digits_table(trainer) -> pd.DataFrame | None:
+    """Long-format view of the meter's scores (step, value, series): the grid's confidence and classes
+    covered ÷ 10 at each preview, with real digits' threshold as two flat lines; None without a meter."""
+    if not judges(trainer.config.dataset, trainer.image_shape):
+        return None
+    meter, digits = load_meter(), trainer.digits()
+    steps = digits["step"]
+    rows = [(s, c, "confidence") for s, c in zip(steps, digits["confidence"])]
+    rows += [(s, k / 10, "classes ÷ 10") for s, k in zip(steps, digits["coverage"])]
+    if steps:
+        for s in (steps[0], steps[-1]):
+            rows += [(s, meter.threshold.confidence, "real digits: confidence"),
+                     (s, meter.threshold.coverage / 10, "real digits: classes ÷ 10")]
     return pd.DataFrame(rows, columns=["step", "value", "series"])
 
 
@@ -253,6 +278,11 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
                                label="Losses (blue: generator · orange: discriminator) and the discriminator's "
                                "scores (green: D(x), real images · red: D(G(z)), generated ones)",
                                elem_id="gan-loss", height=240)
+            digits_plot = gr.LinePlot(None, x="step", y="value", color="series", color_map=DIGIT_COLORS,
+                                      y_lim=[0, 1], elem_id="gan-digits", height=200,
+                                      label="Looks like digits? A classifier trained on real MNIST digits scores the "
+                                      "16 samples (confidence · classes covered ÷ 10); the flat lines are what 9 in "
+                                      "10 sets of 16 real digits reach. MNIST only.")
             with gr.Row():
                 gif = gr.File(label="Time-lapse (GIF)", elem_id="gan-gif")
                 keras_file = gr.File(label="Generator (.keras)", elem_id="gan-keras")
@@ -280,12 +310,12 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
             frame, now = tick.frame, time.perf_counter()
             image = frame.image if frame.image is not last_image else gr.skip()
             last_image = frame.image
-            table = gr.skip()
+            table = digits = gr.skip()
             if frame.final or now - last_plot >= PLOT_INTERVAL_S:
-                table, last_plot = loss_table(trainer.history()), now
+                table, digits, last_plot = loss_table(trainer.history()), digits_table(trainer), now
             files = write_downloads(trainer) if frame.final else (gr.skip(),) * 3
             note_text = describe(trainer) if frame.final else gr.skip()
-            yield image, status_line(tick, STATUS_NAMES), table, note_text, trainer, *files
+            yield image, status_line(tick, STATUS_NAMES), table, digits, note_text, trainer, *files
 
     def train_gan(dataset=_DEFAULT.dataset, preset_name=DEFAULT_PRESET, learning_rate=_START.learning_rate,
                   batch_size=_START.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES,
@@ -296,7 +326,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
         except Exception as exc:
             raise user_error(exc) from None
         close_trainer(trainer)
-        yield None, "Building the networks and loading the data…", None, gr.skip(), \
+        yield None, "Building the networks and loading the data…", None, None, gr.skip(), \
             None, None, None, None
         try:
             pictures = load_pictures(config.dataset, own_zip, config.colour)
@@ -305,7 +335,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
         except Exception as exc:
             raise user_error(exc) from None
         POOL.add(trainer)
-        yield gr.skip(), "Tracing the train step…", gr.skip(), describe(trainer), trainer, *(gr.skip(),) * 3
+        yield gr.skip(), "Tracing the train step…", gr.skip(), gr.skip(), describe(trainer), trainer, *(gr.skip(),) * 3
         yield from drive(trainer, epochs)
 
     def continue_gan(epochs=UI_EPOCHS, trainer=None):
@@ -314,13 +344,13 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
         if trainer.closed:
             raise gr.Error(f"This session's trainer was closed to make room for other visitors (this server keeps "
                            f"{POOL.limit} at most); press Train to start a new one.", print_exception=False)
-        yield gr.skip(), f"Continuing from step {trainer.step}…", gr.skip(), describe(trainer), trainer, \
+        yield gr.skip(), f"Continuing from step {trainer.step}…", gr.skip(), gr.skip(), describe(trainer), trainer, \
             *(gr.skip(),) * 3
         yield from drive(trainer, epochs)
 
     def reset_gan(trainer=None):
         close_trainer(trainer)
-        return None, "", None, "Reset: press **Train**.", \
+        return None, "", None, None, "Reset: press **Train**.", \
             None, None, None, None
 
     def prepare_downloads(trainer=None):
@@ -334,13 +364,12 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
     def show_preset(name):
         return (PRESETS[name].learning_rate, PRESETS[name].batch_size) if name in PRESETS else (gr.skip(), gr.skip())
 
-    outputs = [grid_image, status, plot, note, trainer_state, gif, keras_file, ckpt_zip]
-    heavy = dict(concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress_on=[status])
-    train_event = train_btn.click(
-        train_gan, inputs=[dataset, preset_name, learning_rate, batch_size, epochs, examples, own_zip, colour,
-                           trainer_state], outputs=outputs, api_name="train_gan", **heavy)
-    continue_event = continue_btn.click(continue_gan, inputs=[epochs, trainer_state], outputs=outputs,
-                                        api_name="continue_gan", **heavy)
+    outputs = [grid_image, status, plot, digits_plot, note, trainer_state, gif, keras_file, ckpt_zip]
+    train_event = heavy(train_btn.click, train_gan, [dataset, preset_name, learning_rate, batch_size, epochs, examples,
+                                                     own_zip, colour, trainer_state], outputs, status,
+                        api_name="train_gan", show_progress_on=[status])
+    continue_event = heavy(continue_btn.click, continue_gan, [epochs, trainer_state], outputs, status,
+                           api_name="continue_gan", show_progress_on=[status])
     stop_btn.click(None, cancels=[train_event, continue_event, *play_events], api_name=False)
     reset_event = reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs,
                                   cancels=[train_event, continue_event], api_name="reset_gan")

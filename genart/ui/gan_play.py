@@ -15,7 +15,7 @@ from ..export import save_mp4, save_png
 from ..gan import GanTrainer
 from ..gan.walk import MAX_FRAMES, MAX_FRAMES_BETWEEN, MAX_POINTS, check_walk, latent_walk, save_gif
 from ..recipe import png_text, trainer_recipe
-from .common import as_number, out_path, user_error
+from .common import as_number, out_path, stoppable, user_error
 
 #: Playback speed of the walk's MP4 and GIF, and the most frames a second streamed to the page.
 WALK_FPS, WALK_PREVIEW_FPS = 24, 12
@@ -113,7 +113,7 @@ def build_play(trainer_state: gr.State) -> list:
     play = dict(concurrency_id=PLAY, concurrency_limit=2)
     sample_btn.click(new_samples, inputs=[sample_seed, trainer_state], outputs=[sample_image, sample_png],
                      api_name="gan_samples", show_progress="minimal", **play)
-    walk_event = walk_btn.click(walk, inputs=[points, between, walk_seed, trainer_state],
+    walk_event = walk_btn.click(stoppable(walk, 4, status=1), inputs=[points, between, walk_seed, trainer_state],
                                 outputs=[walk_image, walk_status, walk_mp4, walk_gif], api_name="gan_walk",
                                 show_progress_on=[walk_status], **play)
     return [walk_event]

@@ -25,9 +25,9 @@ from ..models import weights_mode
 from ..recipe import make_recipe
 from ..style import (CONTENT_LAYERS, CONV_LAYERS, COSTING, FAST, INITS, OPTIMIZERS, POOLINGS, STYLE_LAYERS, TUTORIAL,
                      StyleConfig, recipe_inputs, stylize)
-from .common import (ASSETS, HEAVY, Restore, UploadImage, as_number, differing, downloads, estimate_line, heavy_limit,
-                     load_recipe, precision_radio, precision_value, recipe_drop, restored_note, run_facts,
-                     slider_value, status_line, stream, user_error, wire_estimate)
+from .common import (ASSETS, Restore, UploadImage, as_number, differing, downloads, estimate_line, heavy, load_recipe,
+                     precision_radio, precision_value, recipe_drop, restored_note, run_facts, slider_value, status_line,
+                     stream, user_error, wire_estimate)
 from . import style_fast
 from .masks import editor_value, mask_editor, mask_source
 
@@ -239,7 +239,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., 
                                                 elem_id="style-normalize",
                                                 info="jcjohnson's neural-style: every layer pushes as hard as its "
                                                      "weight (Adam only; its weights: content 5, style 100).")
-                    precision = precision_radio("style-precision")
+                    precision = precision_radio("style-precision", algorithm="style", exact="the Tutorial preset sets it")
                 with gr.Accordion("Mask: paint where the style goes", open=False, elem_id="style-mask-box"):
                     gr.Markdown("Pick the brush (left of the picture) and paint over the content. With one style, the "
                                 "style goes where you paint and the rest stays the photo; with a second style, the "
@@ -306,10 +306,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., 
     run_inputs = [content, style, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
                   style_scale, style2, share, init, init_image, seed, style_layers, content_layers, pooling, normalize,
                   mask_paint, mask_upload, feather, precision]
-    event = run_btn.click(
-        run_style, inputs=run_inputs, outputs=[output, status, plot, png, gif], api_name="stylize",
-        concurrency_id=HEAVY, concurrency_limit=heavy_limit(), show_progress="minimal",
-    )
+    event = heavy(run_btn.click, run_style, run_inputs, [output, status, plot, png, gif], status, api_name="stylize")
     style_fast.wire_method(fast_ui, [optimisation, run_btn, plot, gif])
     fast_event = style_fast.wire_run(fast_ui, content, style, output, status, png, gif, run=fast)
     refine = style_fast.wire_refine(fast_ui, init, init_image, extras, run_style, run_inputs,

@@ -30,7 +30,7 @@ from ..fast_style import COSTING, FastStyleConfig, FastStyler, model_facts, mode
 from ..images import image_hw
 from ..models import weights_mode
 from ..recipe import make_recipe, read_recipe
-from .common import (HEAVY, Restore, as_number, differing, downloads, estimate_line, heavy_limit, load_recipe,
+from .common import (HEAVY, Restore, as_number, differing, downloads, estimate_line, heavy, heavy_limit, load_recipe,
                      restored_note, run_budget, run_facts, slider_value, status_line, stream, user_error)
 
 #: The two methods, as the Method radio names them.
@@ -135,9 +135,8 @@ def wire_run(fast: FastControls, content, style, output, status, png, gif,
             result, _ = downloads(tick.frame.image, None, f"fast-style-{cfg.max_dim}px", recipe)
             yield tick.frame.image, status_line(tick) + note, result, None, result
 
-    return fast.run.click(run_fast, inputs=[content, style, fast.strength, fast.max_dim],
-                          outputs=[output, status, png, gif, fast.last], api_name="stylize_fast", concurrency_id=HEAVY,
-                          concurrency_limit=heavy_limit(), show_progress="minimal")
+    return heavy(fast.run.click, run_fast, [content, style, fast.strength, fast.max_dim],
+                 [output, status, png, gif, fast.last], status, api_name="stylize_fast")
 
 
 def wire_refine(fast: FastControls, init: gr.Radio, init_image, extras, run_fn: Callable, inputs: list,
@@ -149,10 +148,9 @@ def wire_refine(fast: FastControls, init: gr.Radio, init_image, extras, run_fn: 
             raise gr.Error("There is no fast picture to refine yet: run the fast method first.", print_exception=False)
         return OPTIMISATION, "image", last, gr.update(open=True)
 
-    return fast.refine.click(start, inputs=[fast.last], outputs=[fast.method, init, init_image, extras],
-                             api_name="style_refine_start", show_progress="hidden").success(
-        run_fn, inputs=inputs, outputs=outputs, api_name="style_refine", concurrency_id=HEAVY,
-        concurrency_limit=heavy_limit(), show_progress="minimal")
+    started = fast.refine.click(start, inputs=[fast.last], outputs=[fast.method, init, init_image, extras],
+                                api_name="style_refine_start", show_progress="hidden")
+    return heavy(started.success, run_fn, inputs, outputs, outputs[1], api_name="style_refine")
 
 
 def estimate_text(content, max_dim=UI_MAX_DIM) -> str:
