@@ -192,7 +192,9 @@ class Estimate:
 
 
 def format_duration(seconds: float) -> str:
-    """``"45 s"``, ``"3 min 07 s"``, ``"1 h 05 min"``."""
+    """``"0.4 s"`` (under a second: a fast style pass), ``"45 s"``, ``"3 min 07 s"``, ``"1 h 05 min"``."""
+    if seconds < 0.95:
+        return f"{seconds:.1f} s"
     seconds = int(round(seconds))
     if seconds < 60:
         return f"{seconds} s"

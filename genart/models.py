@@ -48,6 +48,10 @@ POOLINGS = ("max", "avg")
 MAX_LAYER_SETS = 6
 
 _lock = threading.RLock()
+#: Every network build holds this (re-entrant) lock, genart's own and other modules' (the fast style
+#: model): two first builds in two threads would import Keras at once, which TensorFlow's circular
+#: imports turn into an import deadlock.
+BUILD_LOCK = _lock
 _cache: dict[tuple, object] = {}
 
 

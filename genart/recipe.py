@@ -39,6 +39,7 @@ MAX_RECIPE_BYTES = 64 * 1024
 ALGORITHMS = {
     "dream": ("genart.dream", "DreamConfig", "DeepDream"),
     "style": ("genart.style", "StyleConfig", "style transfer"),
+    "fast_style": ("genart.fast_style", "FastStyleConfig", "fast style transfer"),
     "gan": ("genart.gan", "GanConfig", "DCGAN"),
 }
 #: The keys a recipe may have.
@@ -47,7 +48,7 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def config_class(algorithm: str) -> type:
-    """The config dataclass of ``algorithm`` ("dream", "style" or "gan")."""
+    """The config dataclass of ``algorithm`` (a key of :data:`ALGORITHMS`: "dream", "style", …)."""
     import importlib
 
     if algorithm not in ALGORITHMS:
@@ -139,8 +140,9 @@ def make_recipe(algorithm: str, config, *, weights: str | None = None, inputs: M
     """The recipe of a run.
 
     Args:
-        algorithm: "dream", "style" or "gan".
-        config: the run's config (a frozen dataclass of that algorithm).
+        algorithm: a key of :data:`ALGORITHMS` ("dream", "style", "fast_style" or "gan").
+        config: the run's config (a frozen dataclass of that algorithm); its ``seed`` is recorded
+            at the top level too (None for a config without one: the fast method has no randomness).
         weights: the pretrained weights in use ("imagenet" or "random"); None for the DCGAN,
             whose weights are the run itself.
         inputs: name → an input image (or a list of them) to fingerprint, or an already computed
@@ -161,7 +163,7 @@ def make_recipe(algorithm: str, config, *, weights: str | None = None, inputs: M
         settings["precision"] = policy.dtype
         facts.setdefault("precision", policy.reason)
     recipe = {"genart": __version__, "algorithm": algorithm, "config": settings,
-              "seed": config.seed, "weights": weights, "inputs": digests, "run": facts}
+              "seed": getattr(config, "seed", None), "weights": weights, "inputs": digests, "run": facts}
     return recipe
 
 
@@ -172,9 +174,10 @@ def to_json(recipe: Mapping) -> str:
 
 def describe(recipe: Mapping) -> str:
     """One readable line: ``"DeepDream, seed 0, random weights: layers=['mixed3', 'mixed5'] octaves=5 …"``."""
+    seed = f", seed {recipe['seed']}" if recipe.get("seed") is not None else ""
     weights = f", {recipe['weights']} weights" if recipe.get("weights") else ""
     settings = " ".join(f"{k}={v!r}" for k, v in recipe.get("config", {}).items())
-    return f"{algorithm_name(recipe.get('algorithm'))}, seed {recipe.get('seed')}{weights}: {settings}"
+    return f"{algorithm_name(recipe.get('algorithm'))}{seed}{weights}: {settings}"
 
 
 def png_text(recipe: Mapping) -> dict[str, str]:
@@ -296,13 +299,13 @@ def config_from_recipe(recipe: Mapping, algorithm: str | None = None):
     """The validated config a recipe describes (lists become tuples).
 
     Fields the recipe leaves out take the config's defaults; a top-level ``seed`` fills in a
-    missing ``config.seed``. Unknown fields and invalid values raise :class:`InputError`.
+    missing ``config.seed`` (of a config that has one). Unknown fields and invalid values raise :class:`InputError`.
     """
     recipe = check_recipe(dict(recipe), algorithm)
     cls = config_class(recipe["algorithm"])
     names = {f.name for f in dataclasses.fields(cls)}
     values = {key: _tuples(value) for key, value in recipe.get("config", {}).items()}
-    if "seed" in recipe and "seed" not in values:
+    if "seed" in names and recipe.get("seed") is not None and "seed" not in values:
         values["seed"] = recipe["seed"]
     unknown = sorted(set(values) - names)
     if unknown:

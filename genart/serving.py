@@ -69,6 +69,7 @@ def warm_up() -> dict[str, float | str]:
     from .data import load_digits
     from . import dream as dreams, gan, style as styles
     from .dream import DreamConfig, dream
+    from .fast_style import FastStyleConfig, paint
     from .style import FAST, stylize
 
     yy, xx = np.mgrid[0:96, 0:128]
@@ -76,6 +77,7 @@ def warm_up() -> dict[str, float | str]:
     parts = {
         "dream": lambda: [*streamed(dream)(image, DreamConfig(octaves=1, steps_per_octave=1, max_dim=128))],
         "style": lambda: [*streamed(stylize)(image, image, dataclasses.replace(FAST, steps=1, max_dim=64, scales=1))],
+        "fast style": lambda: [*streamed(paint)(image, image, FastStyleConfig(max_dim=64))],
         "digits": lambda: load_digits("mnist"),
         # what `auto` computes in, per algorithm (timed once per machine where the CPU has native bfloat16)
         "precision": lambda: [dreams.policy(DreamConfig()), styles.policy(styles.StyleConfig()),

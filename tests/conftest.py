@@ -15,6 +15,13 @@ os.environ.setdefault("GENART_PRECISION_CACHE", "off")  # no test reads or write
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import shutil
+import tempfile
+
+# Gradio's cache of this test session alone: an upload lands in a folder named by its bytes' hash, and an
+# app that stops deletes the files it made, so a test run in another process (a shared machine) would
+# delete this run's uploads of the same test pictures while they are in use.
+_GRADIO_TMP = tempfile.mkdtemp(prefix="genart-tests-gradio-")
+os.environ.setdefault("GRADIO_TEMP_DIR", _GRADIO_TMP)
 
 import numpy as np
 import pytest
@@ -24,6 +31,10 @@ CHROMIUM = os.environ.get("GENART_CHROMIUM") or shutil.which("chromium") or "/us
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives the app in headless Chromium (Playwright)")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_GRADIO_TMP, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -73,9 +84,13 @@ def client(app_server):
     return Client(app_server, verbose=False, analytics_enabled=False, download_files=False)
 
 
+#: Chromium's fake camera (a moving test pattern) granted without a prompt: for the live mirror.
+CAMERA_FLAGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
 @pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium driven by Playwright (its own browser download is not used)."""
+def playwright_api():
+    """Playwright's sync API, once per session (Debian's chromium, not Playwright's own download)."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("GENART_REQUIRE_BROWSER"):
             pytest.fail(f"chromium not found at {CHROMIUM}; CI installs it with apt-get install chromium")
@@ -83,15 +98,48 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        )
-        try:
-            yield b
-        finally:
-            b.close()
+        yield pw
+
+
+def _launch(pw, extra=()):
+    return pw.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", *extra],
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_api):
+    """Headless Debian Chromium driven by Playwright (its own browser download is not used)."""
+    b = _launch(playwright_api)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def camera_browser(playwright_api):
+    """Headless Chromium with a fake camera that needs no permission prompt (the live mirror's tests)."""
+    b = _launch(playwright_api, CAMERA_FLAGS)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture()
+def camera_page(camera_browser, app_server):
+    """A fresh page of the app whose context may use the (fake) camera."""
+    ctx = camera_browser.new_context(viewport={"width": 1280, "height": 1600}, permissions=["camera"])
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    pg.goto(app_server)
+    try:
+        yield pg
+    finally:
+        ctx.close()
 
 
 @pytest.fixture()

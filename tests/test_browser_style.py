@@ -49,7 +49,7 @@ def test_the_tutorial_preset_computes_in_exact_float32(page):
     while not float32.is_checked() and time.time() < deadline:
         time.sleep(0.2)
     assert float32.is_checked()
-    page.locator("#style-preset").get_by_label("Fast", exact=False).check()
+    page.locator("#style-preset").get_by_label("Coarse-to-fine", exact=False).check()
     auto = page.locator("#style-precision").get_by_label("auto", exact=True)
     deadline = time.time() + 20
     while not auto.is_checked() and time.time() < deadline:

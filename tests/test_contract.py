@@ -11,6 +11,7 @@ import pytest
 
 from genart import models
 from genart.dream import DreamConfig, dream
+from genart.fast_style import FastStyleConfig, load_model, paint
 from genart.frames import Frame
 from genart.gan import GanConfig, GanTrainer
 from genart.style import StyleConfig, stylize
@@ -28,13 +29,18 @@ def _style_run(photo):
     return stylize(photo, photo[::-1, ::-1], cfg, model=model)
 
 
+def _fast_style_run(photo):
+    return paint(photo, photo[::-1, ::-1], FastStyleConfig(max_dim=64), model=load_model("random"))
+
+
 def _gan_run(photo):
     digits = np.random.default_rng(0).integers(0, 256, (96, 28, 28), dtype=np.uint8)
     trainer = GanTrainer(GanConfig(batch_size=32, examples_per_epoch=64, preview_every=1), data=digits)
     return trainer.train(1)
 
 
-@pytest.mark.parametrize("make_run", [_dream_run, _style_run, _gan_run], ids=["dream", "style", "gan"])
+@pytest.mark.parametrize("make_run", [_dream_run, _style_run, _fast_style_run, _gan_run],
+                         ids=["dream", "style", "fast_style", "gan"])
 def test_generator_contract(make_run, photo):
     frames = list(make_run(photo))
     assert len(frames) >= 2 and all(isinstance(f, Frame) for f in frames)

@@ -256,13 +256,13 @@ def test_gan_suggestion_trains_fewer_epochs_or_examples():
 
 # --- the tabs -----------------------------------------------------------------------------------------
 
-SECONDS = re.compile(r"≈ (?:(\d+) min )?(\d+) s")
+SECONDS = re.compile(r"≈ (?:(\d+) min )?(\d+(?:\.\d)?) s")  # "0.4 s" under a second
 
 
-def _seconds(text: str) -> int:
+def _seconds(text: str) -> float:
     m = SECONDS.search(text)
     assert m, text
-    return int(m.group(1) or 0) * 60 + int(m.group(2))
+    return int(m.group(1) or 0) * 60 + float(m.group(2))
 
 
 def test_tab_estimates_update_with_the_settings(client, tmp_path, photo, monkeypatch):

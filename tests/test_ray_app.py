@@ -80,6 +80,7 @@ def test_header_names_the_cluster_and_concurrency_follows_its_size(ray_app, ray_
         f"**Runs compute in:** Ray cluster at {ray_cluster}, 2 CPUs, 0 GPUs (2 runs at once)"
     limits = {fn.api_name: fn.concurrency_limit for fn in demo.fns.values() if fn.concurrency_id == "genart-heavy"}
     assert limits["dream"] == limits["stylize"] == limits["train_gan"] == limits["dream_explore"] == 2
+    assert limits["stylize_fast"] == limits["style_refine"] == 2
 
 
 def test_dream_streams_from_the_cluster_and_equals_the_in_process_run(ray_client, photo_file):
@@ -155,6 +156,20 @@ def test_style_transfer_streams_from_the_cluster(ray_client, style_files):
     png = outputs[-1][3]["path"]
     cfg = config_from_recipe(read_recipe(png, "style"))
     local = [f for f in stylize(content, style, cfg)][-1].image
+    np.testing.assert_array_equal(np.asarray(Image.open(png).convert("RGB")), local)
+
+
+def test_fast_style_paints_on_the_cluster(ray_client, style_files):
+    from genart.fast_style import paint
+
+    content, style = style_files
+    job = ray_client.submit(handle_file(content), handle_file(style), 0.6, 96, api_name="/stylize_fast")
+    job.result(timeout=300)
+    outputs = job.outputs()
+    assert outputs[0][1].startswith("starting · step 0/1") and "done" in outputs[-1][1]
+    png = outputs[-1][2]["path"]
+    cfg = config_from_recipe(read_recipe(png, "fast_style"))
+    local = [f for f in paint(content, style, cfg)][-1].image
     np.testing.assert_array_equal(np.asarray(Image.open(png).convert("RGB")), local)
 
 

@@ -88,7 +88,7 @@ def test_small_hand_written_json_fills_in_defaults():
     (b'{"algorithm": "dream", "config": {"octaves": NaN}}', "not valid JSON"),
     (b"[1, 2]", "not a genart recipe"),
     (b'{"algorithm": "dream", "config": {}, "extra": 1}', "unknown keys: extra"),
-    (b'{"algorithm": "painting", "config": {}}', "algorithm must be one of dream, style, gan; got 'painting'"),
+    (b'{"algorithm": "painting", "config": {}}', "algorithm must be one of dream, style, fast_style, gan; got 'painting'"),
     (b'{"algorithm": "dream", "config": [1]}', "'config' must be a JSON object"),
     (b'{"algorithm": "dream", "config": {"octavez": 3}}', "unknown fields for DeepDream: octavez"),
     (b'{"algorithm": "dream", "config": {"octaves": 50}}', "settings are not valid: octaves must be a whole number"),
@@ -184,7 +184,8 @@ def test_style_tab_restores_log_weights_blend_and_the_rest(client, tmp_path):
     values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/style_recipe")]
     assert values[0] == pytest.approx(-3) and values[1] == pytest.approx(5)
     assert values[2:12] == [12.0, 1500, 128, "lbfgs", 3, True, 0.5, 0.75, "noise", 42]
-    assert values[12:] == [list(cfg.style_layers), list(cfg.content_layers), "max", False, 0.0, "float32"]
+    assert values[12:18] == [list(cfg.style_layers), list(cfg.content_layers), "max", False, 0.0, "float32"]
+    assert values[18] == "Optimisation (step by step)"  # the method (its fast controls are left alone)
 
 
 def test_gan_tab_restores_dataset_preset_rate_batch_epochs_examples(client, tmp_path):

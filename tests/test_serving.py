@@ -31,7 +31,7 @@ def test_warm_up_is_on_unless_switched_off():
 
 def test_warm_up_builds_every_tab_and_survives_a_failure(monkeypatch, caplog):
     report = serving.warm_up()
-    assert set(report) == {"dream", "style", "digits", "precision"}  # precision: auto decided per tab (issue 23)
+    assert set(report) == {"dream", "style", "fast style", "digits", "precision"}  # precision: auto decided per tab
     assert all(isinstance(seconds, float) for seconds in report.values()), report
 
     def offline(name="mnist"):

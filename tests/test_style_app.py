@@ -65,4 +65,4 @@ def test_recipe_restores_the_advanced_controls(client, tmp_path):
     path = tmp_path / "recipe.json"
     path.write_text(json.dumps(make_recipe("style", cfg, weights="random")))
     values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/style_recipe")]
-    assert values[12:] == [["block2_conv2", "block4_conv1"], ["block4_conv2"], "avg", True, 6.5, "float32"]
+    assert values[12:18] == [["block2_conv2", "block4_conv1"], ["block4_conv2"], "avg", True, 6.5, "float32"]

@@ -1,5 +1,6 @@
 """What a batch runs per picture: the task bodies (module-level, so that Ray ships them by reference)
-and :class:`Task`, a body bound to one algorithm's settings and shared inputs."""
+and :class:`Task`, a body bound to one algorithm's settings and shared inputs: DeepDream, style
+transfer (its video frames chained) and fast style transfer (one pass per picture)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,21 @@ def style_frames(content, styles, config, weights: str, init_image=None, mask=No
 
     model = models.vgg19_extractor(config.style_layers, config.content_layers, weights, pooling=config.pooling)
     return stylize(content, styles, config, model=model, init_image=init_image, mask=mask)
+
+
+def fast_style_frames(content, style, config, weights: str) -> Iterator[Frame]:
+    """:func:`genart.fast_style.paint` of ``content`` with the ``weights`` network (loaded or cached here).
+
+    Args:
+        content: the picture (bytes or an array); style: the style picture (bytes); config: a
+        FastStyleConfig; weights: ``imagenet`` (the hub model) or ``random``.
+
+    Yields:
+        The run's frames (the content, then the final picture).
+    """
+    from ..fast_style import load_model, paint
+
+    return paint(content, style, config, model=load_model(weights))
 
 
 def final_frame(frames: Iterable[Frame], on_frame: Callable[[Frame], None] | None = None) -> Frame:
@@ -154,3 +170,27 @@ def style_task(config, weights: str, styles: list[str], *, init_image: str | Non
                            inputs=inputs)
 
     return Task(style_frames, call, recipe, _settings("style", config, weights, ("init",) if chained else ()), chained)
+
+
+def fast_style_task(config, weights: str, style: str) -> Task:
+    """Fast style transfer of each picture (the content) onto ``style``: one pass each, independent of
+    the others (a video's frames too, so on Ray they run in parallel).
+
+    Args:
+        config: the FastStyleConfig of every run; weights: ``imagenet`` (the hub model) or ``random``.
+        style: the path of the style picture, read once.
+    """
+    from ..fast_style import model_facts, recipe_inputs
+    from ..recipe import image_digest, make_recipe
+
+    picture = _bytes(style)
+    digest = image_digest(picture, f"style image {style}")
+    facts = model_facts(weights)
+
+    def call(image, previous):
+        return (image, picture, config, weights), {}
+
+    def recipe(image, previous):
+        return make_recipe("fast_style", config, weights=weights, inputs=recipe_inputs(image, digest), run=facts)
+
+    return Task(fast_style_frames, call, recipe, _settings("fast_style", config, weights))

@@ -8,67 +8,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import sys
 
 from ..batch import cli as batch_cli
-from ..errors import GenartError, InputError
+from ..errors import InputError
 from ..export import Timelapse, save_png
 from ..recipe import config_from_recipe, fingerprints, make_recipe, png_text, read_recipe, trainer_recipe
-from .options import PROG, given
-
-
-def _note(text: str) -> None:
-    print(f"{PROG}: note: {text}", file=sys.stderr)
-
-
-def _fmt(value: float) -> str:
-    a = abs(value)
-    return f"{value:.3g}" if a == 0 or 1e-3 <= a < 1e4 else f"{value:.2e}"
-
-
-def _progress(frames, quiet: bool, timelapse: Timelapse | None = None):
-    """Drive a generator of frames with a tqdm bar (stage, step/total, metrics); returns the final frame."""
-    from tqdm import tqdm
-
-    last, bar = None, None
-    try:
-        for frame in frames:
-            if bar is None:  # opened at the first frame, when the total is known
-                bar = tqdm(total=frame.total, file=sys.stderr, disable=quiet, unit="step", dynamic_ncols=True)
-            bar.set_description_str(frame.stage, refresh=False)
-            bar.set_postfix_str(" ".join(f"{k} {_fmt(v)}" for k, v in frame.metrics.items()
-                                         if k not in ("sec_per_step", "digits_reached")), refresh=False)
-            bar.update(frame.step - bar.n)
-            if timelapse is not None:
-                timelapse.add(frame.image, force=frame.final)
-            last = frame
-    finally:
-        if bar is not None:
-            bar.close()
-    if last is None or not last.final:
-        raise GenartError("The run ended before its final frame.")
-    return last
-
-
-def _paths(args) -> tuple[str, str | None]:
-    """The PNG and GIF paths, checked before a long run starts."""
-    png = args.output
-    gif = os.path.splitext(png)[0] + ".gif" if args.gif is True else args.gif
-    if not png.lower().endswith(".png"):
-        raise InputError(f"--output must name a .png file; got {png!r}.")
-    if gif is not None and not gif.lower().endswith(".gif"):
-        raise InputError(f"--gif must name a .gif file; got {gif!r}.")
-    for path in filter(None, (png, gif)):
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise InputError(f"The folder {folder} for {path} does not exist.")
-    return png, gif
-
-
-def _inputs_exist(*paths) -> None:
-    for path in filter(None, paths):
-        if not os.path.isfile(path):
-            raise InputError(f"{path}: no such file.")
+from . import fast
+from .common import compare_inputs, inputs_exist, note, output_paths, progress, weights_for, write_outputs
+from .options import given
 
 
 def _config(args, algorithm: str):
@@ -76,7 +23,7 @@ def _config(args, algorithm: str):
     cls = args.config_class
     recipe = None
     if args.recipe:
-        _inputs_exist(args.recipe)
+        inputs_exist(args.recipe)
         recipe = read_recipe(args.recipe, algorithm)
         base = config_from_recipe(recipe)
     elif args.presets:
@@ -87,34 +34,6 @@ def _config(args, algorithm: str):
     if "channels" in changes and "channel_mode" not in changes:
         changes["channel_mode"] = None  # naming channels is choosing them, whatever the base had
     return dataclasses.replace(base, **changes), recipe
-
-
-def _weights(args, recipe) -> str:
-    from ..models import weights_label, weights_mode
-
-    weights = args.weights or weights_mode()
-    if weights == "random":
-        _note(weights_label("random").replace(" (GENART_WEIGHTS=random)", ""))
-    if recipe and recipe.get("weights") and recipe["weights"] != weights:
-        _note(f"the recipe was made with {recipe['weights']} weights and this run uses {weights} weights, "
-              "so the picture will differ.")
-    return weights
-
-
-def _compare_inputs(recipe, digests: dict) -> None:
-    """A note for each input that differs from the recipe's."""
-    for name, digest in digests.items():
-        expected = (recipe or {}).get("inputs", {}).get(name)
-        if expected is not None and expected != digest:
-            _note(f"the {name.replace('_', ' ')} differs from the recipe's ({digest}, recipe: {expected}).")
-
-
-def _write(png: str, gif: str | None, image, recipe: dict, timelapse: Timelapse | None) -> None:
-    save_png(png, image, text=png_text(recipe))
-    print(png)
-    if gif and timelapse is not None:
-        timelapse.save_gif(gif)
-        print(gif)
 
 
 def _mp4_path(args, cfg, png: str) -> str | None:
@@ -147,14 +66,14 @@ def run_dream(args) -> int:
 
         if cfg.zoom_frames:
             raise InputError("--zoom-frames animates one picture; it does not go with --batch or --video.")
-        _inputs_exist(args.guide, args.mask)
-        return batch_cli.run(args, dream_task(cfg, _weights(args, recipe), guide=args.guide, mask=args.mask))
-    png, gif = _paths(args)
+        inputs_exist(args.guide, args.mask)
+        return batch_cli.run(args, dream_task(cfg, weights_for(args, recipe), guide=args.guide, mask=args.mask))
+    png, gif = output_paths(args)
     mp4 = _mp4_path(args, cfg, png)
-    _inputs_exist(args.image, args.guide, args.mask)
+    inputs_exist(args.image, args.guide, args.mask)
     digests = fingerprints(recipe_inputs(args.image, cfg, guide=args.guide, mask=args.mask))
-    _compare_inputs(recipe, digests)
-    weights = _weights(args, recipe)
+    compare_inputs(recipe, digests)
+    weights = weights_for(args, recipe)
     model = models.dream_extractor(cfg.layers, weights)
     zooming = cfg.zoom_frames > 0
     clip = Clip() if zooming else None
@@ -162,11 +81,11 @@ def run_dream(args) -> int:
     frames = dream(args.image, cfg, model=model, guide=args.guide, mask=args.mask)
     if clip is not None:
         frames = record_zoom(frames, clip.add)
-    final = _progress(frames, args.quiet, timelapse)
-    _write(png, None if zooming else gif, final.image,
+    final = progress(frames, args.quiet, timelapse)
+    write_outputs(png, None if zooming else gif, final.image,
            make_recipe("dream", cfg, weights=weights, inputs=digests), timelapse)
     if zooming and not len(clip) and (mp4 or gif):
-        _note("the run ended before its first zoom frame, so there is no animation to write.")
+        note("the run ended before its first zoom frame, so there is no animation to write.")
     elif zooming:
         for path, save in ((mp4, clip.save_mp4), (gif, clip.save_gif)):
             if path:
@@ -178,24 +97,26 @@ def run_style(args) -> int:
     from .. import models
     from ..style import recipe_inputs, stylize
 
+    if fast.method(args) == "fast":
+        return fast.run(args)
     cfg, recipe = _config(args, "style")
     if batch_cli.batching(args):
         from ..batch import style_task
 
-        _inputs_exist(*args.styles, args.init_image, args.mask)
-        return batch_cli.run(args, style_task(cfg, _weights(args, recipe), args.styles, init_image=args.init_image,
+        inputs_exist(*args.styles, args.init_image, args.mask)
+        return batch_cli.run(args, style_task(cfg, weights_for(args, recipe), args.styles, init_image=args.init_image,
                                               mask=args.mask, chained=bool(args.video)))
-    png, gif = _paths(args)
-    _inputs_exist(args.content, *args.styles, args.init_image, args.mask)
+    png, gif = output_paths(args)
+    inputs_exist(args.content, *args.styles, args.init_image, args.mask)
     digests = fingerprints(recipe_inputs(args.content, args.styles, init_image=args.init_image, mask=args.mask))
-    _compare_inputs(recipe, digests)
-    weights = _weights(args, recipe)
+    compare_inputs(recipe, digests)
+    weights = weights_for(args, recipe)
     model = models.vgg19_extractor(cfg.style_layers, cfg.content_layers, weights, pooling=cfg.pooling)
     styles = args.styles if len(args.styles) > 1 else args.styles[0]
     timelapse = Timelapse() if gif else None
     frames = stylize(args.content, styles, cfg, model=model, init_image=args.init_image, mask=args.mask)
-    final = _progress(frames, args.quiet, timelapse)
-    _write(png, gif, final.image, make_recipe("style", cfg, weights=weights, inputs=digests), timelapse)
+    final = progress(frames, args.quiet, timelapse)
+    write_outputs(png, gif, final.image, make_recipe("style", cfg, weights=weights, inputs=digests), timelapse)
     return 0
 
 
@@ -233,7 +154,7 @@ def run_gan(args) -> int:
     cfg, recipe = _config(args, "gan")
     if cfg.dataset == "own" and own_path is None:
         raise InputError("This run trains on your own pictures: give them with --dataset FOLDER or --dataset FILE.zip.")
-    png, gif = _paths(args)
+    png, gif = output_paths(args)
     epochs = args.epochs
     if epochs is None:
         trained = ((recipe or {}).get("run") or {}).get("epochs")
@@ -246,20 +167,20 @@ def run_gan(args) -> int:
     pictures = None
     if own_path is not None:
         pictures = load_image_set(own_path, cfg.colour)
-        _compare_inputs(recipe, {"dataset": pictures.digest})
+        compare_inputs(recipe, {"dataset": pictures.digest})
     trainer = GanTrainer(cfg) if pictures is None else GanTrainer(cfg, data=pictures)
     del pictures
     try:
         if trainer.data_note:
-            _note(trainer.data_note)
+            note(trainer.data_note)
         frames = trainer.train(epochs)
         if args.until_digits:
             frames = until_digits(frames)
-        final = _progress(frames, args.quiet)
+        final = progress(frames, args.quiet)
         if args.until_digits:
-            _note(f"the samples looked like digits at step {final.step}." if final.metrics.get("digits_reached")
-                  else f"the samples did not look like digits yet after {epochs} epoch{'s' * (epochs > 1)} "
-                  f"({final.step} steps); train longer with a larger --epochs.")
+            note(f"the samples looked like digits at step {final.step}." if final.metrics.get("digits_reached")
+                 else f"the samples did not look like digits yet after {epochs} epoch{'s' * (epochs > 1)} "
+                 f"({final.step} steps); train longer with a larger --epochs.")
         save_png(png, trainer.grid(), text=png_text(trainer_recipe(trainer)))
         print(png)
         if gif:

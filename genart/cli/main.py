@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..batch import cli as batch_cli
 from ..errors import GenartError
+from . import fast
 from .commands import run_dream, run_gan, run_style
 from .options import PROG, Parser, add_config_options
 
@@ -66,8 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default path: the output's, ending in .mp4)")
     dream.add_argument("--fps", type=float, default=12.0, metavar="X",
                        help="frames a second of the zoom animation's MP4 and GIF (default: 12)")
-    style = command("style", "Neural style transfer: paint CONTENT in the style of STYLE (several blend).",
+    style = command("style", "Neural style transfer: paint CONTENT in the style of STYLE (several blend); "
+                    "--method fast paints in one pass of the arbitrary-style network.",
                     StyleConfig, TUTORIAL, {"tutorial": TUTORIAL, "fast": FAST})
+    fast.add_options(style)
     style.add_argument("content", nargs="?", metavar="CONTENT", help="the content picture (none with --batch/--video)")
     style.add_argument("styles", nargs="*", metavar="STYLE", help="one or more style pictures")
     style.add_argument("--init-image", metavar="IMAGE", help="the start picture for --init image")
@@ -107,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command in ("dream", "style"):
             batch_cli.check(args, args.parser)
+        if args.command == "style":
+            fast.check(args, args.parser)
     except SystemExit as exc:  # --help, --version, or a malformed command line (already reported)
         return int(exc.code or 0)
     runner = {"dream": run_dream, "style": run_style, "gan": run_gan}[args.command]

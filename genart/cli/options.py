@@ -74,12 +74,19 @@ def _show(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def add_config_options(parser: argparse.ArgumentParser, cls, defaults) -> None:
-    """One option per field of ``cls`` (``--field-name``), defaults shown from ``defaults`` but not applied."""
+def add_config_options(parser: argparse.ArgumentParser, cls, defaults, *, skip: Sequence[str] = (),
+                       title: str | None = None) -> None:
+    """One option per field of ``cls`` (``--field-name``), defaults shown from ``defaults`` but not applied.
+
+    Fields in ``skip`` get no option (another config's option of the same name sets them too); ``title``
+    names the group in ``--help`` (default: the class and "defaults are the tutorial's").
+    """
     hints = typing.get_type_hints(cls)
     docs = field_docs(cls)
-    group = parser.add_argument_group(f"settings ({cls.__name__}; defaults are the tutorial's)")
+    group = parser.add_argument_group(title or f"settings ({cls.__name__}; defaults are the tutorial's)")
     for field in dataclasses.fields(cls):
+        if field.name in skip:
+            continue
         kind, optional, sequence = _field_kind(hints[field.name])
         flag = "--" + field.name.replace("_", "-")
         doc = docs.get(field.name, field.name).replace("``", "").rstrip(".")

@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from .. import compute, precision
 from ..dream import dream as dream_run  # not `dream`: genart.ui.dream (the tab) takes that name here
 from ..dream.explorer import channel_sheet
+from ..fast_style import paint
 from ..gan import GanTrainer
 from ..models import weights_status
 from ..style import stylize
@@ -69,12 +70,14 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("DeepDream", id="dream"):
                 dream_tab = build_dream_tab(run=compute.streamed(dream_run), explore=compute.streamed(channel_sheet))
             with gr.Tab("Style transfer", id="style"):
-                style = build_style_tab(run=compute.streamed(stylize))
+                style = build_style_tab(run=compute.streamed(stylize), fast=compute.streamed(paint))
             with gr.Tab("DCGAN", id="gan"):
                 gan = build_gan_tab(make_trainer=compute.trainer_factory(GanTrainer))
         add_send_buttons(tabs, dream_tab, style, gan)
         build_gallery(tabs, {"dream": (dream_tab.png, dream_tab.gif, [dream_tab.run]),
-                             "style": (style.png, style.gif, [style.run]), "gan": (gan.png, gan.gif, gan.done)},
+                             "style": (style.png, style.gif, [style.run, style.refine]),
+                             "fast_style": (style.png, style.gif, [style.fast_run]),
+                             "gan": (gan.png, gan.gif, gan.done)},
                       {"dream": dream_tab.restore, "style": style.restore, "gan": gan.restore})
         # read at each page load: a failed download or a precision measured since then is said there
         demo.load(lambda: (weights_note(), precision_note()), outputs=[weights_md, precision_md], api_name=False,

@@ -29,7 +29,9 @@ MAX_BYTES = 48 * 2**20
 #: A session's gallery is deleted after this long without a new result (or when the session ends).
 TTL_S = 3600
 #: Tab ids (``gr.Tab(id=…)``) and names of the algorithms.
-TAB_NAMES = {"dream": "DeepDream", "style": "Style transfer", "gan": "DCGAN"}
+TAB_NAMES = {"dream": "DeepDream", "style": "Style transfer", "gan": "DCGAN", "fast_style": "Fast style transfer"}
+#: The tab of an algorithm whose results another tab shows (the fast method lives in the style tab).
+TAB_OF = {"fast_style": "style"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ def caption(recipe: Mapping) -> str:
         parts = [f"{c.get('optimizer')}, {c.get('steps')} steps", f"{c.get('max_dim')} px",
                  f"style 1e{_log10(c.get('style_weight'))} / content 1e{_log10(c.get('content_weight'))}"]
         parts += [f"{styles} styles"] if styles > 1 else []
+    elif algorithm == "fast_style":
+        parts = ["one pass", f"strength {c.get('strength', 1.0):g}", f"{c.get('max_dim')} px"]
     elif algorithm == "gan":
         run = recipe.get("run") or {}
         parts = [str(c.get("dataset")), f"{run.get('epochs', 0):g} epochs ({run.get('steps', 0)} steps)",
@@ -93,7 +97,7 @@ def add(entries: list[Entry] | None, algorithm: str, png: str | None, gif: str |
 
     Args:
         entries: the session's entries, newest first (None: none yet).
-        algorithm: ``"dream"``, ``"style"`` or ``"gan"``; the PNG's recipe must be of it.
+        algorithm: ``"dream"``, ``"style"``, ``"fast_style"`` or ``"gan"``; the PNG's recipe must be of it.
         png: the result's PNG as the tab shows it (None: nothing finished; nothing is added).
         gif: the result's time-lapse, if any.
 
@@ -139,7 +143,7 @@ def build_gallery(tabs: gr.Tabs, results: Mapping[str, tuple[gr.File, gr.File, l
         tabs: the app's ``gr.Tabs`` (selecting an entry switches to its tab).
         results: algorithm → (its result PNG component, its GIF component, the events after which
             a finished result is in them).
-        restores: algorithm → the tab's recipe restore.
+        restores: tab id → the tab's recipe restore (an algorithm of :data:`TAB_OF` uses its tab's).
 
     Returns:
         The session's gallery state.
@@ -174,12 +178,13 @@ def build_gallery(tabs: gr.Tabs, results: Mapping[str, tuple[gr.File, gr.File, l
         if not isinstance(evt.index, int) or not 0 <= evt.index < len(shown):
             return (gr.skip(),) * (4 + len(controls))
         entry = shown[evt.index]
+        tab = TAB_OF.get(entry.algorithm, entry.algorithm)
         updates = []
-        for algorithm in order:
-            n = len(restores[algorithm].outputs)
-            updates += list(restores[algorithm].fn(entry.png)) if algorithm == entry.algorithm else [gr.skip()] * n
-        note = f"**{entry.caption}** — settings restored in the {TAB_NAMES[entry.algorithm]} tab."
-        return (gr.Tabs(selected=entry.algorithm), note, entry.png, entry.gif, *updates)
+        for name in order:
+            n = len(restores[name].outputs)
+            updates += list(restores[name].fn(entry.png)) if name == tab else [gr.skip()] * n
+        note = f"**{entry.caption}** — settings restored in the {TAB_NAMES[tab]} tab."
+        return (gr.Tabs(selected=tab), note, entry.png, entry.gif, *updates)
 
     gallery.select(select, inputs=[state], outputs=[tabs, chosen, png, gif, *controls], api_name=False,
                    show_progress="hidden")

@@ -4,7 +4,8 @@ The buttons sit under each tab's result and send its finished PNG (the picture a
 not the streamed JPEG preview) to an input of the same or another tab, then switch to that tab:
 
 * a dream → DeepDream's input again (dream the dream), style transfer's content or style image;
-* a stylised picture → DeepDream's input, or style transfer's start image (paint it further);
+* a stylised picture (either method's) → DeepDream's input, or style transfer's start image (paint
+  it further: the optimisation, from that picture);
 * the DCGAN's samples → DeepDream's input.
 """
 
@@ -17,6 +18,7 @@ import gradio as gr
 from .dream import DreamTab
 from .gan import GanTab
 from .style import StyleTab
+from .style_fast import OPTIMISATION
 
 #: Brings the picture just sent into view (the buttons sit low on the page; the new tab keeps the scroll).
 _SCROLL = ("() => setTimeout(() => document.getElementById('%s')?.scrollIntoView({block: 'center', "
@@ -55,7 +57,8 @@ def add_send_buttons(tabs: gr.Tabs, dream: DreamTab, style: StyleTab, gan: GanTa
     for result in (dream.png, dream.gif, style.png, style.gif, gan.png, gan.gif):
         result.interactive = False  # inputs of the events below, yet downloads only (no upload box)
     to_dream = Target("dream", dream.image)
-    start_image = Target("style", style.init_image, ((style.init, "image"), (style.extras, gr.update(open=True))))
+    start_image = Target("style", style.init_image, ((style.init, "image"), (style.extras, gr.update(open=True)),
+                                                     (style.method, OPTIMISATION)))
     plan = {
         ("dream", dream.results, dream.png): [
             ("dream-send-dream", "Dream it again", to_dream),

@@ -2,6 +2,8 @@
 
 Its advanced section has the reference tool's controls (VGG19 layers, pooling, gradient
 normalisation), and a mask painted over the content (:mod:`genart.ui.masks`) says where the style goes.
+The fast method (one pass of the arbitrary-style network), Refine and the live webcam mirror are
+:mod:`genart.ui.style_fast`'s; this module lays them out where they go and shares its uploads with them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..estimate import estimate
+from ..fast_style import paint
 from ..export import Timelapse
 from ..images import image_hw
 from ..masks import MAX_FEATHER
@@ -25,6 +28,7 @@ from ..style import (CONTENT_LAYERS, CONV_LAYERS, COSTING, FAST, INITS, OPTIMIZE
 from .common import (ASSETS, Restore, UploadImage, as_number, differing, downloads, estimate_line, heavy, load_recipe,
                      precision_radio, precision_value, recipe_drop, restored_note, run_facts, slider_value, status_line,
                      stream, user_error, wire_estimate)
+from . import style_fast
 from .masks import editor_value, mask_editor, mask_source
 
 #: A photo and a public-domain painting each (assets/paintings.NOTICE.md).
@@ -40,7 +44,7 @@ EXAMPLES_CREDIT = ("Photos: scikit-image's samples (CC0). Paintings, all **publi
 UI_MAX_DIM = 256
 UI_STEPS = 60
 PRESETS = {
-    "Fast (Adam, quarter and half size first)": FAST,
+    "Coarse-to-fine (Adam, quarter and half size first)": FAST,
     "Tutorial (Adam, 1000 steps, 512 px)": TUTORIAL,
 }
 
@@ -110,15 +114,19 @@ class StyleTab(NamedTuple):
     png: gr.File         # the finished result, a PNG carrying its recipe
     gif: gr.File         # its time-lapse
     run: object          # the Run event
-    restore: Restore     # the recipe restore (sets every control)
+    restore: Restore     # the recipe restore (sets every control; a fast recipe the fast method's)
     results: gr.Column   # the result column (send-to buttons go at its end)
+    method: gr.Radio     # the optimisation or the fast method (genart.ui.style_fast)
+    fast_run: object     # the fast method's Run event (its PNG carries a fast_style recipe)
+    refine: object       # Refine's run: the optimisation from the last fast picture
 
 
 def wire_recipe_restore(drop: gr.File, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
                         style_scale, share, init, seed, style_layers, content_layers, pooling, normalize, feather,
-                        precision) -> Restore:
+                        precision, fast: style_fast.FastControls) -> Restore:
     """The "Recipe" drop zone ``drop`` (``#style-recipe``): a genart PNG or JSON recipe sets every control
-    (/style_recipe).
+    (/style_recipe); a fast style recipe sets the method to Fast and its controls instead
+    (:func:`genart.ui.style_fast.with_fast_restore`).
 
     Weights go to the log₁₀ sliders; a two-style blend sets the second style's share. The preset
     radio is left alone (the restored values are what count).
@@ -153,15 +161,18 @@ def wire_recipe_restore(drop: gr.File, log_style, log_content, tv, steps, max_di
 
     outputs = [log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale, share, init, seed,
                style_layers, content_layers, pooling, normalize, feather, precision]
-    drop.upload(restore, inputs=[drop], outputs=outputs, api_name="style_recipe")
-    return Restore(restore, outputs)
+    both = style_fast.with_fast_restore(Restore(restore, outputs), fast)
+    drop.upload(both.fn, inputs=[drop], outputs=both.outputs, api_name="style_recipe")
+    return both
 
 
-def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
-    """Lay out the style transfer tab inside the current Blocks and wire its events to ``run``."""
+def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., Iterator] = paint) -> StyleTab:
+    """Lay out the style transfer tab inside the current Blocks and wire its events to ``run`` (the
+    optimisation) and ``fast`` (the fast method's one pass)."""
     ui = FAST
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
+            method = style_fast.method_radio()
             with gr.Row():
                 content = UploadImage(label="Content image", type="filepath", sources=["upload", "clipboard"],
                                       elem_id="style-content", height=220)
@@ -169,79 +180,84 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
                                     elem_id="style-style", height=220)
             with gr.Row():
                 run_btn = gr.Button("Run", variant="primary", elem_id="style-run")
+                fast_btn = style_fast.run_button()
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="style-stop")
+            fast_ui = style_fast.build_controls(method, fast_btn)
             estimate_md = gr.Markdown(elem_id="style-estimate")
             gr.Examples(EXAMPLES, inputs=[content, style], label="Examples: a photo in the style of a painting",
                         elem_id="style-examples")
             gr.Markdown(EXAMPLES_CREDIT, elem_id="style-credits")
-            preset = gr.Radio(list(PRESETS), value=next(iter(PRESETS)), label="Preset",
-                              info="Sets the optimiser, steps, size and scales below.", elem_id="style-preset")
-            with gr.Row():
-                log_style = gr.Slider(-4, 6, value=math.log10(ui.style_weight), step=0.1,
-                                      label="Style weight (log₁₀)", info="Tutorial: −2 (1e-2).")
-                log_content = gr.Slider(0, 8, value=math.log10(ui.content_weight), step=0.1,
-                                        label="Content weight (log₁₀)", info="Tutorial: 4 (1e4).")
-                tv = gr.Slider(0, 300, value=ui.tv_weight, step=1, label="TV weight",
-                               info="Smoothness; tutorial: 30.")
-            with gr.Row():
-                steps = gr.Slider(1, 1000, value=UI_STEPS, step=1, label="Steps", elem_id="style-steps",
-                                  info=f"The tutorial runs {TUTORIAL.steps}.")
-                max_dim = gr.Slider(64, 1024, value=UI_MAX_DIM, step=32, label="Max size (px)", elem_id="style-max-dim",
-                                    info=f"Tutorial: {TUTORIAL.max_dim}.")
-            with gr.Row():
-                optimizer = gr.Radio(list(OPTIMIZERS), value=ui.optimizer, label="Optimiser",
-                                     info="adam: the tutorial; lbfgs: the paper (L-BFGS-B).")
-                scales = gr.Slider(1, 4, value=ui.scales, step=1, label="Coarse-to-fine scales",
-                                   info="2 = half size first, then full size.")
-            with gr.Row():
-                preserve = gr.Checkbox(value=False, label="Keep the content's colours",
-                                       info="Transfer luminance only.")
-                style_scale = gr.Slider(0.25, 2.0, value=1.0, step=0.05, label="Style scale",
-                                        info="Style size relative to the content: bigger = larger brush marks.")
-            with gr.Accordion("Second style, start image, seed", open=False) as extras:
+            with gr.Column(elem_id="style-optimisation") as optimisation:  # hidden for the fast method
+                preset = gr.Radio(list(PRESETS), value=next(iter(PRESETS)), label="Preset",
+                                  info="Sets the optimiser, steps, size and scales below.", elem_id="style-preset")
                 with gr.Row():
-                    style2 = UploadImage(label="Second style image (optional)", type="filepath",
-                                         sources=["upload", "clipboard"], elem_id="style-style2", height=160)
-                    share = gr.Slider(0, 1, value=0.5, step=0.05, label="Second style's share",
-                                      info="Its weight in the blended style target (used when uploaded).")
+                    log_style = gr.Slider(-4, 6, value=math.log10(ui.style_weight), step=0.1,
+                                          label="Style weight (log₁₀)", info="Tutorial: −2 (1e-2).")
+                    log_content = gr.Slider(0, 8, value=math.log10(ui.content_weight), step=0.1,
+                                            label="Content weight (log₁₀)", info="Tutorial: 4 (1e4).")
+                    tv = gr.Slider(0, 300, value=ui.tv_weight, step=1, label="TV weight",
+                                   info="Smoothness; tutorial: 30.")
                 with gr.Row():
-                    init = gr.Radio(list(INITS), value="content", label="Start from",
-                                    info="'image' continues from the picture below (e.g. a previous result).")
-                    init_image = UploadImage(label="Start image", type="filepath", sources=["upload", "clipboard"],
-                                             elem_id="style-init", height=160)
-                seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (noise start)")
-            with gr.Accordion("Advanced: VGG19 layers, pooling, gradients", open=False, elem_id="style-advanced"):
+                    steps = gr.Slider(1, 1000, value=UI_STEPS, step=1, label="Steps", elem_id="style-steps",
+                                      info=f"The tutorial runs {TUTORIAL.steps}.")
+                    max_dim = gr.Slider(64, 1024, value=UI_MAX_DIM, step=32, label="Max size (px)",
+                                        elem_id="style-max-dim", info=f"Tutorial: {TUTORIAL.max_dim}.")
                 with gr.Row():
-                    style_layers = gr.Dropdown(list(CONV_LAYERS), value=list(STYLE_LAYERS), multiselect=True,
-                                               label="Style layers", elem_id="style-style-layers",
-                                               info="Gram matrices of these; tutorial: block1–5_conv1.")
-                    content_layers = gr.Dropdown(list(CONV_LAYERS), value=list(CONTENT_LAYERS), multiselect=True,
-                                                 label="Content layers", elem_id="style-content-layers",
-                                                 info="Features kept from the content; tutorial: block5_conv2.")
+                    optimizer = gr.Radio(list(OPTIMIZERS), value=ui.optimizer, label="Optimiser",
+                                         info="adam: the tutorial; lbfgs: the paper (L-BFGS-B).")
+                    scales = gr.Slider(1, 4, value=ui.scales, step=1, label="Coarse-to-fine scales",
+                                       info="2 = half size first, then full size.")
                 with gr.Row():
-                    pooling = gr.Radio(list(POOLINGS), value="max", label="Pooling", elem_id="style-pooling",
-                                       info="max: the tutorial; avg: the paper (smoother pictures).")
-                    normalize = gr.Checkbox(value=False, label="Normalise gradients per layer",
-                                            elem_id="style-normalize",
-                                            info="jcjohnson's neural-style: every layer pushes as hard as its "
-                                                 "weight (Adam only; its weights: content 5, style 100).")
-                precision = precision_radio("style-precision", algorithm="style", exact="the Tutorial preset sets it")
-            with gr.Accordion("Mask: paint where the style goes", open=False, elem_id="style-mask-box"):
-                gr.Markdown("Pick the brush (left of the picture) and paint over the content. With one style, the style goes where you "
-                            "paint and the rest stays the photo; with a second style, the first goes where you "
-                            "paint and the second elsewhere (its share weighs the two regions). Nothing painted "
-                            "(and no mask uploaded): everywhere.")
-                mask_paint = mask_editor("style-mask", "Mask: paint where the style goes")
-                with gr.Row():
-                    mask_upload = UploadImage(label="…or upload a black-and-white mask (white = style)",
-                                              type="filepath", sources=["upload", "clipboard"],
-                                              elem_id="style-mask-upload", height=140)
-                    feather = gr.Slider(0, min(32, MAX_FEATHER), value=0, step=0.5, label="Soft edges (px)",
-                                        elem_id="style-feather",
-                                        info="Blur of the mask's edge, in pixels at the final size.")
+                    preserve = gr.Checkbox(value=False, label="Keep the content's colours",
+                                           info="Transfer luminance only.")
+                    style_scale = gr.Slider(0.25, 2.0, value=1.0, step=0.05, label="Style scale",
+                                            info="Style size relative to the content: bigger = larger brush marks.")
+                with gr.Accordion("Second style, start image, seed", open=False) as extras:
+                    with gr.Row():
+                        style2 = UploadImage(label="Second style image (optional)", type="filepath",
+                                             sources=["upload", "clipboard"], elem_id="style-style2", height=160)
+                        share = gr.Slider(0, 1, value=0.5, step=0.05, label="Second style's share",
+                                          info="Its weight in the blended style target (used when uploaded).")
+                    with gr.Row():
+                        init = gr.Radio(list(INITS), value="content", label="Start from",
+                                        info="'image' continues from the picture below (e.g. a previous result).")
+                        init_image = UploadImage(label="Start image", type="filepath", sources=["upload", "clipboard"],
+                                                 elem_id="style-init", height=160)
+                    seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (noise start)")
+                with gr.Accordion("Advanced: VGG19 layers, pooling, gradients", open=False, elem_id="style-advanced"):
+                    with gr.Row():
+                        style_layers = gr.Dropdown(list(CONV_LAYERS), value=list(STYLE_LAYERS), multiselect=True,
+                                                   label="Style layers", elem_id="style-style-layers",
+                                                   info="Gram matrices of these; tutorial: block1–5_conv1.")
+                        content_layers = gr.Dropdown(list(CONV_LAYERS), value=list(CONTENT_LAYERS), multiselect=True,
+                                                     label="Content layers", elem_id="style-content-layers",
+                                                     info="Features kept from the content; tutorial: block5_conv2.")
+                    with gr.Row():
+                        pooling = gr.Radio(list(POOLINGS), value="max", label="Pooling", elem_id="style-pooling",
+                                           info="max: the tutorial; avg: the paper (smoother pictures).")
+                        normalize = gr.Checkbox(value=False, label="Normalise gradients per layer",
+                                                elem_id="style-normalize",
+                                                info="jcjohnson's neural-style: every layer pushes as hard as its "
+                                                     "weight (Adam only; its weights: content 5, style 100).")
+                    precision = precision_radio("style-precision", algorithm="style", exact="the Tutorial preset sets it")
+                with gr.Accordion("Mask: paint where the style goes", open=False, elem_id="style-mask-box"):
+                    gr.Markdown("Pick the brush (left of the picture) and paint over the content. With one style, the "
+                                "style goes where you paint and the rest stays the photo; with a second style, the "
+                                "first goes where you paint and the second elsewhere (its share weighs the two "
+                                "regions). Nothing painted "
+                                "(and no mask uploaded): everywhere.")
+                    mask_paint = mask_editor("style-mask", "Mask: paint where the style goes")
+                    with gr.Row():
+                        mask_upload = UploadImage(label="…or upload a black-and-white mask (white = style)",
+                                                  type="filepath", sources=["upload", "clipboard"],
+                                                  elem_id="style-mask-upload", height=140)
+                        feather = gr.Slider(0, min(32, MAX_FEATHER), value=0, step=0.5, label="Soft edges (px)",
+                                            elem_id="style-feather",
+                                            info="Blur of the mask's edge, in pixels at the final size.")
+            live = style_fast.build_live_mirror(style, fast_ui.strength)
             restore = wire_recipe_restore(recipe_drop("style"), log_style, log_content, tv, steps, max_dim,
                                           optimizer, scales, preserve, style_scale, share, init, seed, style_layers,
-                                          content_layers, pooling, normalize, feather, precision)
+                                          content_layers, pooling, normalize, feather, precision, fast_ui)
         with gr.Column(scale=3, min_width=320) as results:
             output = gr.Image(label="Stylised", format="jpeg", interactive=False, elem_id="style-output")
             status = gr.Textbox(label="Status", interactive=False, elem_id="style-status",
@@ -287,18 +303,24 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
 
     preset.change(apply_preset, inputs=[preset],
                   outputs=[steps, max_dim, optimizer, scales, log_style, log_content, tv, precision], api_name=False)
-    event = heavy(run_btn.click, run_style,
-                  [content, style, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale,
-                   style2, share, init, init_image, seed, style_layers, content_layers, pooling, normalize,
-                   mask_paint, mask_upload, feather, precision],
-                  [output, status, plot, png, gif], status, api_name="stylize")
-    stop_btn.click(None, cancels=[event], api_name=False)
+    run_inputs = [content, style, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
+                  style_scale, style2, share, init, init_image, seed, style_layers, content_layers, pooling, normalize,
+                  mask_paint, mask_upload, feather, precision]
+    event = heavy(run_btn.click, run_style, run_inputs, [output, status, plot, png, gif], status, api_name="stylize")
+    style_fast.wire_method(fast_ui, [optimisation, run_btn, plot, gif])
+    fast_event = style_fast.wire_run(fast_ui, content, style, output, status, png, gif, run=fast)
+    refine = style_fast.wire_refine(fast_ui, init, init_image, extras, run_style, run_inputs,
+                                    [output, status, plot, png, gif])
+    stop_btn.click(None, cancels=[event, fast_event, refine, live], api_name=False)
     content.change(editor_value, inputs=[content], outputs=[mask_paint], api_name=False)  # paint over the content
 
     def estimate_text(content, second_style=None, steps=UI_STEPS, max_dim=UI_MAX_DIM, optimizer=ui.optimizer,
                       scales=ui.scales, style_scale=1.0, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS,
-                      pooling="max"):
-        """The estimate line for these settings (the content's aspect, else 4:3)."""
+                      pooling="max", method=style_fast.OPTIMISATION, fast_max_dim=style_fast.UI_MAX_DIM):
+        """The estimate line for these settings (the content's aspect, else 4:3), of the chosen method."""
+        if method == style_fast.FAST_METHOD:
+            return style_fast.estimate_text(content, fast_max_dim)
+
         def request():
             cfg = make_config(math.log10(ui.style_weight), math.log10(ui.content_weight), ui.tv_weight, steps,
                               max_dim, optimizer, scales, False, style_scale, None, "content", 0, style_layers,
@@ -307,6 +329,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize) -> StyleTab:
         return estimate_line(COSTING, request)
 
     wire_estimate(estimate_text, [content, style2, steps, max_dim, optimizer, scales, style_scale, style_layers,
-                                  content_layers, pooling], estimate_md,
-                  after=[event], api_name="style_estimate")
-    return StyleTab(content, style, init, init_image, extras, png, gif, event, restore, results)
+                                  content_layers, pooling, method, fast_ui.max_dim], estimate_md,
+                  after=[event, fast_event, refine], api_name="style_estimate")
+    return StyleTab(content, style, init, init_image, extras, png, gif, event, restore, results, method, fast_event,
+                    refine)

@@ -1,0 +1,117 @@
+"""``genart style --method fast``: the style tutorial's TF-Hub section from the command line.
+
+One pass of Magenta's arbitrary-style network (:func:`genart.fast_style.paint`) per picture: a single
+run, or with ``--batch`` / ``--video`` every picture or frame on its own (so on Ray they run in
+parallel). The method comes from ``--method``, else from a ``--recipe`` of a fast picture, else it is
+the optimisation. Each method refuses the other's options in one sentence: ``--strength`` and
+``--style-size`` are the fast method's; the optimisation's settings (``--steps``, ``--optimizer`` …),
+``--preset``, ``--init-image``, ``--mask`` and ``--gif`` (one pass has no time-lapse) are not;
+``--max-dim`` is both's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+
+from ..batch import cli as batch_cli
+from ..errors import InputError
+from ..recipe import config_from_recipe, fingerprints, make_recipe, read_recipe
+from .common import compare_inputs, inputs_exist, output_paths, progress, weights_for, write_outputs
+from .options import given
+
+#: The two methods of ``genart style``.
+METHODS = ("optimisation", "fast")
+#: Settings both methods have (one option sets both).
+SHARED = ("max_dim",)
+#: Options of ``genart style`` that only the optimisation reads, besides its StyleConfig settings.
+OPTIMISATION_ONLY = {"preset": "--preset", "init_image": "--init-image", "mask": "--mask", "gif": "--gif"}
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """``--method`` and the fast method's settings (FastStyleConfig's, but ``--max-dim``) on ``genart style``."""
+    from ..fast_style import FastStyleConfig
+    from .options import add_config_options
+
+    parser.add_argument("--method", choices=METHODS, default=None,
+                        help="optimisation: the tutorial's Gatys et al. loop (the default); fast: one pass of "
+                        "Magenta's arbitrary-style network (Ghiasi et al. 2017), the tutorial's TF-Hub section "
+                        "(--weights imagenet: the hub model, $GENART_FAST_STYLE_MODEL or the tutorial's handle). "
+                        "A --recipe of a fast picture chooses fast")
+    add_config_options(parser, FastStyleConfig, FastStyleConfig(), skip=SHARED,
+                       title="fast method settings (FastStyleConfig; with --method fast; --max-dim sets both)")
+
+
+def method(args: argparse.Namespace) -> str:
+    """The method a ``genart style`` command line asks for: ``--method``, else its recipe's, else the optimisation."""
+    if args.method:
+        return args.method
+    if args.recipe and os.path.isfile(args.recipe):
+        try:
+            return "fast" if read_recipe(args.recipe).get("algorithm") == "fast_style" else "optimisation"
+        except InputError:  # the run reads it again and says what is wrong
+            pass
+    return "optimisation"
+
+
+def _flags(names) -> list[str]:
+    return ["--" + name.replace("_", "-") for name in names]
+
+
+def check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Refuse, in one sentence (``parser.error``: exit status 2), the options of the method not chosen."""
+    from ..fast_style import FastStyleConfig
+    from ..style import StyleConfig
+
+    fast_only = sorted(set(given(args, FastStyleConfig)) - set(SHARED))
+    if method(args) == "optimisation":
+        if fast_only:
+            flags = ", ".join(_flags(fast_only))
+            parser.error(f"{flags} {'is a setting' if len(fast_only) == 1 else 'are settings'} of --method fast; "
+                         "the optimisation has no such setting (its style's size is --style-scale)")
+        return
+    optimisation = _flags(sorted(set(given(args, StyleConfig)) - set(SHARED)))
+    optimisation += [flag for dest, flag in OPTIMISATION_ONLY.items() if getattr(args, dest, None)]
+    if optimisation:
+        parser.error(f"{', '.join(optimisation)} {'is' if len(optimisation) == 1 else 'are'} for the optimisation; "
+                     "--method fast paints in one pass and takes --strength, --max-dim and --style-size")
+    styles = [s for s in (args.styles or ()) if s is not None]
+    if len(styles) > 1:
+        parser.error(f"--method fast paints with one STYLE picture, not {len(styles)} (the optimisation blends "
+                     "several)")
+
+
+def _config(args):
+    """(FastStyleConfig, recipe or None): the recipe's settings (or the defaults), then the options given."""
+    from ..fast_style import FastStyleConfig
+
+    recipe = None
+    base = FastStyleConfig()
+    if args.recipe:
+        inputs_exist(args.recipe)
+        recipe = read_recipe(args.recipe, "fast_style")
+        base = config_from_recipe(recipe)
+    return dataclasses.replace(base, **given(args, FastStyleConfig)), recipe
+
+
+def run(args: argparse.Namespace) -> int:
+    """``genart style --method fast``: one picture, or a batch / a video's frames, each in one pass."""
+    from ..fast_style import load_model, model_facts, paint, recipe_inputs
+
+    cfg, recipe = _config(args)
+    if batch_cli.batching(args):
+        from ..batch import fast_style_task
+
+        inputs_exist(*args.styles)
+        return batch_cli.run(args, fast_style_task(cfg, weights_for(args, recipe), args.styles[0]))
+    png, _ = output_paths(args)
+    style = args.styles[0]
+    inputs_exist(args.content, style)
+    digests = fingerprints(recipe_inputs(args.content, style))
+    compare_inputs(recipe, digests)
+    weights = weights_for(args, recipe)
+    final = progress(paint(args.content, style, cfg, model=load_model(weights)), args.quiet)
+    write_outputs(png, None, final.image, make_recipe("fast_style", cfg, weights=weights, inputs=digests,
+                                                      run=model_facts(weights)), None)
+    return 0
