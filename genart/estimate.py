@@ -223,11 +223,12 @@ def priced(cost: RunCost, step_seconds: Callable[[tuple], float] | None = None,
                     if not _timings.has(cost.key, u):  # another request may have measured it meanwhile
                         _timings.add(cost.key, u, step_seconds(shapes[u]))
     fixed = 0.0
-    if cost.startup:
-        fixed = _timings.startup(cost.key)
+    if cost.startup:  # measured at the run's first working size (a first DCGAN step costs more at a larger batch)
+        start_key = (*cost.key, units[0])
+        fixed = _timings.startup(start_key)
         if fixed is None and startup_seconds is not None:
             fixed = startup_seconds()
-            _timings.set_startup(cost.key, fixed)
+            _timings.set_startup(start_key, fixed)
         fixed = fixed or 0.0
     points = _timings.points(cost.key)
     plan = tuple(TimedSegment(s.label, s.steps, s.units, per_step(points, s.units, cost.overhead), cost.setup_steps,

@@ -1,10 +1,11 @@
 """DeepDream's compiled ascent step: one ``tf.function`` per model and per :class:`Structure`.
 
-``_Ascent(model).step(structure)`` is a compiled function
+``_Ascent(model).step(structure)`` is a function
 ``(img, steps, step_size, tile_size, seed, layer_weights, threshold, channels, guide, tv_weight,
 mask) -> (img, loss, steps_done)``: it runs up to ``steps`` steps of gradient ascent on ``img``
 (H×W×3 in [-1, 1]) and returns the new image, the loss before the last step and the number of
-steps taken (fewer when the loss reached ``threshold``). Each step:
+steps taken (fewer when the loss reached ``threshold``). Each step is one call of a compiled
+single step (:class:`Steps`); each step:
 
 1. the loss Σ_l w_l · objective(activations_l) (:mod:`genart.dream.objectives`; at the channel
    layer over the chosen ``channels`` only; at the guide layer the guide's dot product), and its
@@ -19,10 +20,28 @@ steps taken (fewer when the loss reached ``threshold``). Each step:
 4. image += step_size · gradient, clipped to [-1, 1].
 
 What changes the graph's shape (the objective, which layer has channels or a guide, the pyramid's
-levels, whether TV, a mask or a threshold is on) is the :class:`Structure`: each distinct one
-traces once per model. Everything else (sizes, steps, weights, channel indices, guide features,
-TV weight, mask, threshold) is a tensor, so new values never retrace. The default structure is
-the tutorial's step exactly.
+levels, whether TV or a mask is on) is the :class:`Structure`: each distinct one traces once per
+model. Everything else (sizes, steps, weights, channel indices, guide features, TV weight, mask,
+threshold) is a tensor, so new values never retrace. The default structure is the tutorial's
+step exactly.
+
+Reproducible to the bit, in this process and in another (a Ray worker), on purpose:
+
+- The loop over steps is Python's, not the graph's. Measured on a CPU with oneDNN (TensorFlow's
+  default on x86) and native bfloat16: with the network inside a ``tf.range`` loop, each newly
+  traced step drew one of two float32 roundings of the same math when it first ran (oneDNN fixes
+  a kernel's work split, and with it the order of its sums, when the kernel is first built, from
+  the thread that builds it), so two processes, or two traces in one, gave pictures 68 % apart
+  after 40 steps (the ascent amplifies a last-bit difference). The same step compiled without
+  the loop computed the same bits in every trace and process. A call per step costs a few
+  milliseconds at the smallest sizes (measured: 1.35× the looped step's time at 90×120 px, 1.06×
+  at 120×160, none at 240×320 and above).
+- The threshold is a value, not a structure: a run stopped at a threshold computes in the very
+  step the run without one uses, so its picture is the full run's at that step.
+
+A tiled step (an image larger than ``tile_size``) keeps its loop over tiles inside the graph;
+measured the same in 9 traces over 3 processes too, though no rule says it must be
+(README, *Reproducibility*).
 """
 
 from __future__ import annotations
@@ -51,6 +70,8 @@ SIGNATURE = (
     tf.TensorSpec([], tf.float32),               # TV weight
     tf.TensorSpec([None, None, 1], tf.float32),  # mask (the image's size; multiplies the gradient)
 )
+#: The compiled single step's signature: :data:`SIGNATURE` without ``steps`` and ``threshold``.
+ONE_STEP_SIGNATURE = SIGNATURE[:1] + SIGNATURE[2:6] + SIGNATURE[7:]
 
 
 @dataclass(frozen=True)
@@ -64,7 +85,6 @@ class Structure:
         lapnorm_levels: 0 = divide by the standard deviation; n ≥ 1 = Laplacian pyramid of n levels.
         tv: subtract the total-variation gradient.
         mask: multiply the gradient by the mask.
-        threshold: stop once the loss reaches the threshold.
     """
 
     objective: str = "mean"
@@ -73,7 +93,6 @@ class Structure:
     lapnorm_levels: int = 0
     tv: bool = False
     mask: bool = False
-    threshold: bool = False
 
 
 def extras(threshold: float | None = None, channels=(), guide=None, tv_weight: float = 0.0, mask=None) -> tuple:
@@ -85,6 +104,30 @@ def extras(threshold: float | None = None, channels=(), guide=None, tv_weight: f
             tf.ones([1, 1, 1]) if mask is None else tf.convert_to_tensor(mask, tf.float32))
 
 
+class Steps:
+    """Up to ``steps`` ascent steps, each one call of the compiled single step ``one`` (see the module
+    docstring for why the loop is not in the graph); called with :data:`SIGNATURE`'s arguments."""
+
+    def __init__(self, one):
+        self.one = one
+
+    def __call__(self, img, steps, step_size, tile_size, seed, layer_weights, threshold, channels, guide,
+                 tv_weight, mask):
+        limit = float(threshold)
+        watch = limit != float("inf")  # +inf when off: no need to wait for each step's loss
+        loss, done = tf.constant(0.0), 0
+        for i in range(int(steps)):
+            img, loss = self.one(img, step_size, tile_size, seed + tf.constant([0, i], tf.int32), layer_weights,
+                                 channels, guide, tv_weight, mask)
+            done = i + 1
+            if watch and float(loss) >= limit:
+                break
+        return img, loss, done
+
+    def experimental_get_tracing_count(self) -> int:
+        return self.one.experimental_get_tracing_count()
+
+
 class _Ascent(tf.Module):
     """DeepDream's ascent steps for one model: a compiled function per :class:`Structure`."""
 
@@ -93,15 +136,15 @@ class _Ascent(tf.Module):
         # Weakly: the compiled steps live as long as their model does (see _ascents), no longer.
         self._model = weakref.ref(model)
         self._float16 = float16.computes_float16(model)  # then gradients are loss-scaled
-        self._steps: dict[Structure, object] = {}
+        self._steps: dict[Structure, Steps] = {}
         self._lock = threading.Lock()
 
-    def step(self, structure: Structure = Structure()):
-        """The compiled step for ``structure`` (traced at its first call, then reused)."""
+    def step(self, structure: Structure = Structure()) -> Steps:
+        """The steps of ``structure`` (their compiled step traced at its first call, then reused)."""
         with self._lock:
             if structure not in self._steps:
-                self._steps[structure] = tf.function(functools.partial(self._run, structure),
-                                                     input_signature=SIGNATURE)
+                self._steps[structure] = Steps(tf.function(functools.partial(self._one, structure),
+                                                           input_signature=ONE_STEP_SIGNATURE))
             return self._steps[structure]
 
     def tracing_count(self) -> int:
@@ -178,23 +221,17 @@ class _Ascent(tf.Module):
             return lapnorm.normalize(grads, s.lapnorm_levels), loss
         return grads / (tf.math.reduce_std(grads) + 1e-8), loss
 
-    def _run(self, s, img, steps, step_size, tile_size, seed, layer_weights, threshold, channels, guide,
-             tv_weight, mask):
-        loss, done = tf.constant(0.0), tf.constant(0)
-        for i in tf.range(steps):
-            grads, loss = self._gradients(s, img, tile_size, seed + tf.stack([0, i]), (layer_weights, channels, guide))
-            if s.tv:
-                with tf.GradientTape() as tape:
-                    tape.watch(img)
-                    tv = objectives.total_variation(img)
-                grads -= tv_weight * tape.gradient(tv, img)
-            if s.mask:
-                grads *= mask
-            img = tf.clip_by_value(img + grads * step_size, -1.0, 1.0)
-            done = i + 1
-            if s.threshold and loss >= threshold:
-                break
-        return img, loss, done
+    def _one(self, s, img, step_size, tile_size, seed, layer_weights, channels, guide, tv_weight, mask):
+        """One ascent step: the new image and the loss before it."""
+        grads, loss = self._gradients(s, img, tile_size, seed, (layer_weights, channels, guide))
+        if s.tv:
+            with tf.GradientTape() as tape:
+                tape.watch(img)
+                tv = objectives.total_variation(img)
+            grads -= tv_weight * tape.gradient(tv, img)
+        if s.mask:
+            grads *= mask
+        return tf.clip_by_value(img + grads * step_size, -1.0, 1.0), loss
 
 
 _ascents: "weakref.WeakKeyDictionary[object, _Ascent]" = weakref.WeakKeyDictionary()

@@ -62,8 +62,7 @@ def structure(config: DreamConfig, guide: bool = False, mask: bool = False):
     if config.channel_mode != "all":
         channel_layer = config.layers.index(config.channel_layer or config.layers[0])
     guide_layer = config.layers.index(config.guide_layer or config.layers[0]) if guide else None
-    return Structure(config.objective, channel_layer, guide_layer, config.lapnorm_levels, config.tv_weight > 0, mask,
-                     config.threshold is not None)
+    return Structure(config.objective, channel_layer, guide_layer, config.lapnorm_levels, config.tv_weight > 0, mask)
 
 
 def step_seconds(config: DreamConfig, shape: tuple[int, int], model=None) -> float:

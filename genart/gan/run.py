@@ -19,13 +19,16 @@ from .config import GanConfig, image_shape, run_cost
 from .trainer import GanTrainer, policy
 
 _probe_lock = threading.Lock()
-_probe: dict[tuple, tuple[GanTrainer, float]] = {}  # key → (the probe, seconds it took to build and trace)
+_probe: dict[tuple, tuple[GanTrainer, float]] = {}  # key → (the probe, a new run's start-up seconds)
 
 
 def _probe_for(config: GanConfig) -> tuple[GanTrainer, float]:
-    """The probe trainer for ``config``'s noise size, precision and image shape, with its start-up seconds."""
+    """The probe trainer for ``config``'s noise size, precision, batch size and image shape, with the
+    start-up a new run of it pays: building the trainer, the first step's time over a step (tracing,
+    first allocations: more at a larger batch) and the first preview grid. The timing steps
+    themselves are left out (a run's estimate counts each of its steps)."""
     shape = image_shape(config)
-    key = (config.noise_dim, policy(config).dtype, shape)
+    key = (config.noise_dim, policy(config).dtype, config.batch_size, shape)
     with _probe_lock:
         if key not in _probe:
             _probe.clear()
@@ -33,9 +36,12 @@ def _probe_for(config: GanConfig) -> tuple[GanTrainer, float]:
             probe = GanTrainer(GanConfig(batch_size=config.batch_size, noise_dim=config.noise_dim,
                                          precision=config.precision),
                                data=np.zeros((config.batch_size, *shape), np.uint8))
-            probe.time_step(config.batch_size)  # traces the step
+            built = time.perf_counter()
+            step_s = probe.time_step(config.batch_size)  # traces the step: a first call, then two timed
+            traced = time.perf_counter()
             probe.grid()  # a run draws its first preview grid at once (tracing the sampler)
-            _probe[key] = probe, time.perf_counter() - start
+            startup = (built - start) + max(0.0, traced - built - 3 * step_s) + (time.perf_counter() - traced)
+            _probe[key] = probe, startup
         return _probe[key]
 
 
