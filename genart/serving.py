@@ -19,19 +19,6 @@ log = logging.getLogger("genart")
 SPACES_DATA_DIR = "/data"
 
 
-def env_number(name: str, default: float, low: float) -> float:
-    """The number in environment variable ``name``; ``default`` when unset, not a number or below ``low``."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        log.warning("ignoring %s=%r: not a number", name, raw)
-        return default
-    return value if value >= low else default
-
-
 def on_spaces(environ: MutableMapping[str, str] = os.environ) -> bool:
     """True on Hugging Face Spaces (which sets ``SPACE_ID``)."""
     return bool(environ.get("SPACE_ID"))

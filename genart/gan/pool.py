@@ -14,7 +14,7 @@ import threading
 import weakref
 from collections import OrderedDict
 
-from ..serving import env_number
+from ..environ import env_number
 
 #: Live trainers kept by default (about 60 MB each).
 MAX_TRAINERS = 12

@@ -23,9 +23,9 @@ from ..export import Timelapse
 from ..images import image_hw
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
-from .common import (ASSETS, Restore, UploadImage, as_number, differing, downloads, estimate_line, heavy, load_recipe,
-                     precision_radio, precision_value, recipe_drop, restored_note, run_facts, slider_value, status_line,
-                     stream, user_error, wire_estimate)
+from .common import (ASSETS, UploadImage, as_number, downloads, estimate_line, heavy, precision_radio, precision_value,
+                     run_facts, status_line, stream, user_error, wire_estimate)
+from .recipes import Restore, differing, load_recipe, recipe_drop, restored_note, slider_value
 from .dream_extras import build_dream_extras
 from .masks import editor_value, mask_editor, mask_source
 

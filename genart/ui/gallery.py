@@ -20,7 +20,8 @@ import gradio as gr
 
 from ..errors import GenartError
 from ..recipe import read_recipe
-from .common import Restore, out_path
+from .common import out_path
+from .recipes import Restore
 
 #: Entries kept per session (the oldest are dropped past it).
 MAX_ITEMS = 24

@@ -22,20 +22,20 @@ import zipfile
 from typing import Callable, NamedTuple
 
 import gradio as gr
-import pandas as pd
 
 from ..data import DATASET_LABELS, DATASETS, OWN, SUBSET_PATH, load_digits, load_shipped_subset, mnist_cached
 from ..errors import InputError
 from ..estimate import estimate
 from ..export import save_png
 from ..gan import COSTING, DEFAULT_PRESET, PRESETS, GanConfig, GanTrainer, check_epochs, preset
-from ..gan.meter import judges, load_meter
+from ..gan.meter import judges
 from ..gan.pool import POOL
 from ..imagesets import COLOURS, MIN_IMAGES, count_files, load_image_set, max_images
 from ..recipe import png_text, trainer_recipe
-from .common import (Restore, as_number, estimate_line, heavy, load_recipe, out_path, recipe_drop, restored_note,
-                     slider_value, status_line, stream, user_error, wire_estimate)
+from .common import as_number, estimate_line, heavy, out_path, status_line, stream, user_error, wire_estimate
+from .recipes import Restore, load_recipe, recipe_drop, restored_note, slider_value
 from .gan_play import build_play
+from .gan_plots import DIGIT_COLORS, PLOT_COLORS, digits_table, loss_table
 
 _DEFAULT = GanConfig()
 _START = PRESETS[DEFAULT_PRESET]
@@ -45,16 +45,8 @@ MAX_EXAMPLES = 60_000
 UI_EPOCHS = 1
 #: A trainer nobody has used for this long is closed (its memory freed).
 STATE_TTL_S = 3600
-#: The loss plot is redrawn at most this often, with at most this many points per curve.
-PLOT_INTERVAL_S, PLOT_POINTS = 1.0, 400
-#: Fixed colours, named in the plot's label (Gradio drops the legend of a plot that starts empty).
-PLOT_COLORS = {"generator": "#4c78a8", "discriminator": "#f58518", "D(x)": "#54a24b", "D(G(z))": "#e45756"}
-#: The plot's series: the two losses, and D's mean probability of "real" for real and generated images.
-PLOT_SERIES = (("gen_loss", "generator"), ("disc_loss", "discriminator"), ("real_score", "D(x)"),
-               ("fake_score", "D(G(z))"))
-#: The "looks like digits" plot: the meter's score of each grid, and what real digits score (the line to reach).
-DIGIT_COLORS = {"confidence": "#72b7b2", "classes ÷ 10": "#b279a2", "real digits: confidence": "#bab0ac",
-                "real digits: classes ÷ 10": "#9d755d"}
+#: The plots are redrawn at most this often.
+PLOT_INTERVAL_S = 1.0
 
 
 def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour="auto") -> GanConfig:
@@ -98,35 +90,6 @@ def describe(trainer: GanTrainer) -> str:
     if trainer.data_note:
         text += f"\n\n⚠️ {trainer.data_note}"
     return text
-
-
-def loss_table(history: dict) -> pd.DataFrame:
-    """Long-format training view (step, value, series): both losses, D(x) and D(G(z)), thinned to about
-    PLOT_POINTS steps. Losses and D's scores share one axis: both live around 0 … 1.5, and the
-    game reads best in one picture (D(x) and D(G(z)) drifting towards each other as G catches up).
-    A series a restored older checkpoint lacks is left out."""
-    steps = history["step"]
-    stride = max(1, -(-len(steps) // PLOT_POINTS))
-    keep = list(range(len(steps) - 1, -1, -stride))[::-1]
-    rows = [(steps[i], history[key][i], name) for key, name in PLOT_SERIES
-            if len(history.get(key, ())) == len(steps) for i in keep]
-    return pd.DataFrame(rows, columns=["step", "value", "series"])
-
-
-def digits_table(trainer) -> pd.DataFrame | None:
-    """Long-format view of the meter's scores (step, value, series): the grid's confidence and classes
-    covered ÷ 10 at each preview, with real digits' threshold as two flat lines; None without a meter."""
-    if not judges(trainer.config.dataset, trainer.image_shape):
-        return None
-    meter, digits = load_meter(), trainer.digits()
-    steps = digits["step"]
-    rows = [(s, c, "confidence") for s, c in zip(steps, digits["confidence"])]
-    rows += [(s, k / 10, "classes ÷ 10") for s, k in zip(steps, digits["coverage"])]
-    if steps:
-        for s in (steps[0], steps[-1]):
-            rows += [(s, meter.threshold.confidence, "real digits: confidence"),
-                     (s, meter.threshold.coverage / 10, "real digits: classes ÷ 10")]
-    return pd.DataFrame(rows, columns=["step", "value", "series"])
 
 
 def epoch_name(trainer: GanTrainer) -> str:

@@ -30,8 +30,9 @@ from ..fast_style import COSTING, FastStyleConfig, FastStyler, model_facts, mode
 from ..images import image_hw
 from ..models import weights_mode
 from ..recipe import make_recipe, read_recipe
-from .common import (HEAVY, Restore, as_number, differing, downloads, estimate_line, heavy, heavy_limit, load_recipe,
-                     restored_note, run_budget, run_facts, slider_value, status_line, stream, user_error)
+from .common import (HEAVY, as_number, downloads, estimate_line, heavy, heavy_limit, run_budget, run_facts, status_line,
+                     stream, user_error)
+from .recipes import Restore, differing, load_recipe, restored_note, slider_value
 
 #: The two methods, as the Method radio names them.
 OPTIMISATION = "Optimisation (step by step)"
