@@ -24,6 +24,7 @@ import os
 
 from .. import models
 from ..errors import WeightsUnavailable
+from ..paths import keras_home
 from .config import MODEL_ENV, model_handle
 
 #: The environment variable tensorflow_hub reads its cache folder from.
@@ -34,7 +35,7 @@ _cache: dict[tuple, object] = {}
 
 def cache_dir() -> str:
     """Where hub downloads are kept: ``TFHUB_CACHE_DIR`` if set, else ``tfhub`` beside Keras' ``models`` folder."""
-    return os.environ.get(CACHE_ENV) or os.path.join(os.path.dirname(models.keras_cache_dir()), "tfhub")
+    return os.environ.get(CACHE_ENV) or os.path.join(keras_home(), "tfhub")
 
 
 def is_folder(handle: str) -> bool:
