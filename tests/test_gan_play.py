@@ -1,5 +1,7 @@
 """genart.gan after training: new samples by seed, latent walks (slerp, frames, MP4/GIF), D's scores."""
 
+import dataclasses
+
 import imageio.v3 as iio
 import imageio_ffmpeg
 import numpy as np
@@ -147,11 +149,44 @@ def test_the_fast_preset_and_the_tutorial_preset_left_exact():
     from genart.gan import PRESETS
 
     fast = PRESETS["fast"]
-    assert (fast.batch_size, fast.learning_rate, fast.beta_1, fast.precision) == (64, 2e-4, 0.5, "auto")
+    assert (fast.batch_size, fast.learning_rate, fast.beta_1, fast.precision, fast.ema_decay) == \
+        (64, 2e-4, 0.5, "auto", 0.99)
     assert PRESETS["tutorial"] == GanConfig(precision="float32")  # the tutorial's values, exact float32
     from genart.ui.gan import DEFAULT_PRESET
 
     assert DEFAULT_PRESET == "fast"
+
+
+def test_the_tabs_default_train_sends_the_default_preset_and_the_cli_starts_from_it():
+    """Issue 22: the tab's controls start at genart.gan.DEFAULT_PRESET, and what Train builds from
+    them is that preset's config (EMA included); the CLI's default config is the same preset."""
+    from genart.cli.commands import _config
+    from genart.cli.main import build_parser
+    from genart.gan import DEFAULT_PRESET, PRESETS
+    from genart.ui import build_demo
+    from genart.ui import gan as ui_gan
+
+    demo = build_demo()
+    value = {b.elem_id: b.value for b in demo.blocks.values() if hasattr(b, "value") and str(b.elem_id).startswith("gan-")}
+    config = ui_gan.make_config(value["gan-dataset"], value["gan-preset"], value["gan-lr"], value["gan-batch"],
+                                value["gan-examples"], value["gan-colour"])
+    assert value["gan-preset"] == DEFAULT_PRESET and config.ema_decay > 0
+    assert config == dataclasses.replace(PRESETS[DEFAULT_PRESET], examples_per_epoch=config.examples_per_epoch)
+    assert config.examples_per_epoch in (None, ui_gan.examples_available("mnist"))  # all the digits there are
+    args = build_parser().parse_args(["gan"])
+    assert _config(args, "gan")[0] == PRESETS[DEFAULT_PRESET]
+    assert _config(build_parser().parse_args(["gan", "--preset", "tutorial"]), "gan")[0] == PRESETS["tutorial"]
+
+
+def test_the_estimate_line_says_when_digits_usually_appear(monkeypatch):
+    from genart.gan import DIGIT_STEPS, PRESETS
+    from genart.ui import gan as ui_gan
+
+    monkeypatch.setattr(ui_gan, "estimate", lambda *a, **k: type("E", (), {"seconds": 0.1 * k["num_examples"] / 64})())
+    text = ui_gan.digits_expectation(PRESETS["fast"])
+    assert f"after about {DIGIT_STEPS} steps (about {ui_gan.format_duration(0.1 * DIGIT_STEPS)} here)" in text
+    monkeypatch.setattr(ui_gan, "estimate", lambda *a, **k: type("E", (), {"seconds": None})())
+    assert "here" not in ui_gan.digits_expectation(PRESETS["fast"])  # not timed yet: no made-up seconds
 
 
 def test_forced_bfloat16_trains_with_bfloat16_inside_and_float32_outside():

@@ -27,7 +27,7 @@ def _config(args, algorithm: str):
         recipe = read_recipe(args.recipe, algorithm)
         base = config_from_recipe(recipe)
     elif args.presets:
-        base = args.presets[args.preset or next(iter(args.presets))]
+        base = args.presets[args.preset or getattr(args, "default_preset", None) or next(iter(args.presets))]
     else:
         base = cls()
     changes = given(args, cls)

@@ -31,7 +31,7 @@ EPILOG = ("Settings a recipe gives are used unless an option sets them. An optio
 def build_parser() -> argparse.ArgumentParser:
     """The ``genart`` parser with its three subcommands."""
     from ..dream import DreamConfig
-    from ..gan import PRESETS as GAN_PRESETS, GanConfig
+    from ..gan import DEFAULT_PRESET as GAN_DEFAULT, PRESETS as GAN_PRESETS, GanConfig
     from ..style import FAST, TUTORIAL, StyleConfig
 
     parser = Parser(prog=PROG, description="DeepDream, neural style transfer and a DCGAN from the command "
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"genart {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{dream,style,gan}")
 
-    def command(name, help_text, cls, defaults, presets=None):
+    def command(name, help_text, cls, defaults, presets=None, default_preset=None, title=None):
         p = sub.add_parser(name, help=help_text, description=help_text, epilog=EPILOG)
         p.add_argument("-o", "--output", default=f"{name}.png", metavar="PNG",
                        help=f"the result as a PNG carrying its recipe (default: {name}.png)")
@@ -51,10 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "or a JSON recipe; options given override them")
         if presets:
             source.add_argument("--preset", choices=list(presets), default=None,
-                                help=f"start from a named config (default: {next(iter(presets))})")
+                                help=f"start from a named config (default: {default_preset or next(iter(presets))})")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-        add_config_options(p, cls, defaults)
-        p.set_defaults(config_class=cls, presets=presets or {})
+        add_config_options(p, cls, defaults, title=title)
+        p.set_defaults(config_class=cls, presets=presets or {}, default_preset=default_preset)
         return p
 
     dream = command("dream", "DeepDream: amplify what InceptionV3 sees in an image.", DreamConfig, DreamConfig())
@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default: $GENART_WEIGHTS, else imagenet)")
     gan = command("gan", "DCGAN: train the tutorial's generator and discriminator on digits, or the 32-px "
                   "networks on your own pictures (--dataset FOLDER or --dataset PICTURES.zip).",
-                  GanConfig, GanConfig(), dict(GAN_PRESETS))
+                  GanConfig, GAN_PRESETS[GAN_DEFAULT], dict(GAN_PRESETS), GAN_DEFAULT,
+                  title=f"settings (GanConfig; defaults are the {GAN_DEFAULT} preset's, the tutorial's with --preset tutorial)")
     gan.add_argument("--epochs", type=int, default=None,
                      help="epochs to train (default: the recipe's, else 1; the tutorial trains 50)")
     gan.add_argument("--checkpoint", metavar="DIR", help="also save a tf.train.Checkpoint of the trainer into DIR")

@@ -25,9 +25,9 @@ import gradio as gr
 
 from ..data import DATASET_LABELS, DATASETS, OWN, SUBSET_PATH, load_digits, load_shipped_subset, mnist_cached
 from ..errors import InputError
-from ..estimate import estimate
+from ..estimate import estimate, format_duration
 from ..export import save_png
-from ..gan import COSTING, DEFAULT_PRESET, PRESETS, GanConfig, GanTrainer, check_epochs, preset
+from ..gan import COSTING, DEFAULT_PRESET, DIGIT_STEPS, PRESETS, GanConfig, GanTrainer, check_epochs, preset
 from ..gan.meter import judges
 from ..gan.pool import POOL
 from ..imagesets import COLOURS, MIN_IMAGES, count_files, load_image_set, max_images
@@ -166,6 +166,16 @@ def close_trainer(trainer: GanTrainer | None) -> None:
         trainer.close()
 
 
+def digits_expectation(config: GanConfig) -> str:
+    """What to expect of the default preset on MNIST: digit shapes after about :data:`DIGIT_STEPS` steps
+    (measured by ``benchmarks/bench_gan_quality.py``), in seconds on this machine once a step is timed."""
+    seconds = estimate(COSTING, config, epochs=1, num_examples=DIGIT_STEPS * config.batch_size,
+                       fresh=False, measure=False).seconds
+    here = f" (about {format_duration(seconds)} here)" if seconds else ""
+    return (f"Digits usually take shape after about {DIGIT_STEPS} steps{here}; sharper with more epochs "
+            f"(the meter's real-digit line takes thousands of steps).")
+
+
 def examples_available(dataset) -> int:
     """Training images of ``dataset`` that Train will draw from, found without loading or downloading.
 
@@ -216,7 +226,8 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
                 reset_btn = gr.Button("Reset", elem_id="gan-reset")
             estimate_md = gr.Markdown(elem_id="gan-estimate")
             preset_name = gr.Radio(list(PRESETS), value=DEFAULT_PRESET, label="Preset", elem_id="gan-preset",
-                                   info="fast: Adam 2e-4, β1 0.5, batch 64, digits soonest · tutorial: Adam 1e-4, "
+                                   info="fast: Adam 2e-4, β1 0.5, batch 64, pictures from an EMA of the generator "
+                                   "(0.99), digits soonest · tutorial: Adam 1e-4, "
                                    "β1 0.9, batch 256 · dcgan-paper: Adam 2e-4, β1 0.5, batch 256")
             learning_rate = gr.Number(value=_START.learning_rate, label="Learning rate", step=1e-5,
                                       info="Adam, both networks (1e-6 to 0.1).", elem_id="gan-lr")
@@ -368,7 +379,14 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
             cfg = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
             return cfg, (), {"epochs": as_number(epochs, "epochs"), "num_examples": num_examples()}
 
-        return estimate_line(COSTING, request)
+        line = estimate_line(COSTING, request)
+        if dataset == "mnist" and preset_name == DEFAULT_PRESET:
+            try:
+                line += " " + digits_expectation(make_config(dataset, preset_name, learning_rate, batch_size,
+                                                             MAX_EXAMPLES))
+            except InputError:  # a setting the line above already refuses
+                pass
+        return line
 
     wire_estimate(estimate_text, [dataset, preset_name, learning_rate, batch_size, epochs, examples, own_zip, colour],
                   estimate_md, after=[train_event, continue_event], api_name="gan_estimate")
