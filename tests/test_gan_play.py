@@ -162,7 +162,7 @@ def test_the_tabs_default_train_sends_the_default_preset_and_the_cli_starts_from
     them is that preset's config (EMA included); the CLI's default config is the same preset."""
     from genart.cli.commands import _config
     from genart.cli.main import build_parser
-    from genart.gan import DEFAULT_PRESET, PRESETS
+    from genart.gan import DEFAULT_PRESET, DIGIT_STEPS, PRESETS
     from genart.ui import build_demo
     from genart.ui import gan as ui_gan
 
@@ -173,6 +173,9 @@ def test_the_tabs_default_train_sends_the_default_preset_and_the_cli_starts_from
     assert value["gan-preset"] == DEFAULT_PRESET and config.ema_decay > 0
     assert config == dataclasses.replace(PRESETS[DEFAULT_PRESET], examples_per_epoch=config.examples_per_epoch)
     assert config.examples_per_epoch in (None, ui_gan.examples_available("mnist"))  # all the digits there are
+    steps = value["gan-epochs"] * -(-ui_gan.examples_available("mnist") // config.batch_size)
+    assert DIGIT_STEPS <= steps < DIGIT_STEPS + 1000  # enough epochs for digit shapes, offline (7) or not (1)
+    assert ui_gan.default_epochs("own") == ui_gan.default_epochs("fashion_mnist") == 1
     args = build_parser().parse_args(["gan"])
     assert _config(args, "gan")[0] == PRESETS[DEFAULT_PRESET]
     assert _config(build_parser().parse_args(["gan", "--preset", "tutorial"]), "gan")[0] == PRESETS["tutorial"]

@@ -41,7 +41,7 @@ _DEFAULT = GanConfig()
 _START = PRESETS[DEFAULT_PRESET]
 #: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
 MAX_EXAMPLES = 60_000
-#: One epoch by default: a full MNIST epoch takes about 4 minutes on 2 vCPUs (the tutorial trains 50).
+#: Epochs of Continue (and of Train on own pictures); Train on MNIST starts at :func:`default_epochs`.
 UI_EPOCHS = 1
 #: A trainer nobody has used for this long is closed (its memory freed).
 STATE_TTL_S = 3600
@@ -176,6 +176,14 @@ def digits_expectation(config: GanConfig) -> str:
             f"(the meter's real-digit line takes thousands of steps).")
 
 
+def default_epochs(dataset) -> int:
+    """The Epochs slider's start for ``dataset``: on MNIST, enough epochs of the digits there for
+    about :data:`DIGIT_STEPS` steps of the default preset (1 epoch of 60 000, 7 of the 5 000 shipped);
+    otherwise :data:`UI_EPOCHS`."""
+    n = examples_available(str(dataset)) if dataset == "mnist" else 0
+    return min(50, math.ceil(DIGIT_STEPS * _START.batch_size / n)) if n else UI_EPOCHS
+
+
 def examples_available(dataset) -> int:
     """Training images of ``dataset`` that Train will draw from, found without loading or downloading.
 
@@ -233,7 +241,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
                                       info="Adam, both networks (1e-6 to 0.1).", elem_id="gan-lr")
             batch_size = gr.Slider(16, 256, value=_START.batch_size, step=16, label="Batch size",
                                    elem_id="gan-batch")
-            epochs = gr.Slider(1, 50, value=UI_EPOCHS, step=1, label="Epochs", elem_id="gan-epochs",
+            epochs = gr.Slider(1, 50, value=default_epochs(_DEFAULT.dataset), step=1, label="Epochs", elem_id="gan-epochs",
                                info="Epochs to add on Train or Continue; a stopped, unfinished epoch counts as one. "
                                "The tutorial trains 50.")
             available = examples_available(_DEFAULT.dataset)
@@ -360,6 +368,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
           else examples_slider(_DEFAULT.dataset), inputs=[], outputs=[examples], api_name=False, show_progress="hidden")
     dataset.input(examples_slider, inputs=[dataset, examples], outputs=[examples], api_name=False,
                   show_progress="hidden")
+    dataset.input(default_epochs, inputs=[dataset], outputs=[epochs], api_name=False, show_progress="hidden")
     dataset.change(lambda name: gr.update(visible=name == OWN), inputs=[dataset], outputs=[own_group], api_name=False,
                    show_progress="hidden")
     # .input, not .change: a restored recipe sets the preset and its own learning rate together
