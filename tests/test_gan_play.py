@@ -167,7 +167,8 @@ def test_the_tabs_default_train_sends_the_default_preset_and_the_cli_starts_from
     from genart.ui import gan as ui_gan
 
     demo = build_demo()
-    value = {b.elem_id: b.value for b in demo.blocks.values() if hasattr(b, "value") and str(b.elem_id).startswith("gan-")}
+    value = {b.elem_id: b.value for b in demo.blocks.values()
+             if hasattr(b, "value") and str(b.elem_id).startswith("gan-")}
     config = ui_gan.make_config(value["gan-dataset"], value["gan-preset"], value["gan-lr"], value["gan-batch"],
                                 value["gan-examples"], value["gan-colour"])
     assert value["gan-preset"] == DEFAULT_PRESET and config.ema_decay > 0

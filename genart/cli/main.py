@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     gan = command("gan", "DCGAN: train the tutorial's generator and discriminator on digits, or the 32-px "
                   "networks on your own pictures (--dataset FOLDER or --dataset PICTURES.zip).",
                   GanConfig, GAN_PRESETS[GAN_DEFAULT], dict(GAN_PRESETS), GAN_DEFAULT,
-                  title=f"settings (GanConfig; defaults are the {GAN_DEFAULT} preset's, the tutorial's with --preset tutorial)")
+                  title=f"settings (GanConfig; defaults are the {GAN_DEFAULT} preset's; the tutorial's: "
+                  "--preset tutorial)")
     gan.add_argument("--epochs", type=int, default=None,
                      help="epochs to train (default: the recipe's, else 1; the tutorial trains 50)")
     gan.add_argument("--checkpoint", metavar="DIR", help="also save a tf.train.Checkpoint of the trainer into DIR")

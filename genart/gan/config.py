@@ -96,8 +96,8 @@ PRESETS = {
 #: The preset the tab and the command line start from: the soonest to digit-like samples.
 DEFAULT_PRESET = "fast"
 #: Training steps after which the default preset's grid usually shows digit shapes (measured,
-#: ``bench_gan_quality.py``, seeds 0–2: by step 500 (about 60 s) its EMA grid scored 0.62–0.79 confidence and
-#: 5–8 classes on genart's meter; the meter's real-digit line, 0.925 and 7 classes, was not reached
+#: ``bench_gan_quality.py``, seeds 0–2: by step 500, about 60 s, its EMA grid scored 0.62–0.79
+#: confidence and 5–8 classes on genart's meter; the meter's real-digit line, 0.925 and 7 classes, was not reached
 #: by step 4 000 in any seed).
 DIGIT_STEPS = 500
 
