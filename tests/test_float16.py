@@ -154,8 +154,11 @@ def test_style_gradient_in_float16_is_loss_scaled_and_close_to_float32(vgg, norm
     assert rel_err(half, ref) < 0.15 and rel_err(terms, ref_terms) < 0.01
     assert rel_err(half, ref) < 0.5 * rel_err(coarse, ref)
     assert np.mean(half == 0) <= np.mean(ref == 0) + 0.002
-    if normalize and weights[0]:  # normalised style gradients are ~1e-5: unscaled float16 loses them all
-        assert np.mean(plain == 0) > 0.5
+    if normalize and weights[0]:  # normalised style gradients are ~1e-5: unscaled float16 loses many of them
+        # (how many depends on the CPU's float16 kernels: over half on an AMD EPYC, 40 % on an Intel Xeon
+        # with AMX), and what is left is far off; the scaled gradient keeps them all
+        assert np.mean(plain == 0) > 0.3
+        assert not np.isfinite(plain).all() or rel_err(plain, ref) > 10 * rel_err(half, ref)
 
 
 def test_a_float16_style_run_ends_near_float32s_loss(photo, vgg):
