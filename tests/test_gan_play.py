@@ -184,13 +184,13 @@ def test_the_tabs_default_train_sends_the_default_preset_and_the_cli_starts_from
 
 def test_the_estimate_line_says_when_digits_usually_appear(monkeypatch):
     from genart.gan import DIGIT_STEPS, PRESETS
-    from genart.ui import gan as ui_gan
+    from genart.ui import gan_plots as plots
 
-    monkeypatch.setattr(ui_gan, "estimate", lambda *a, **k: type("E", (), {"seconds": 0.1 * k["num_examples"] / 64})())
-    text = ui_gan.digits_expectation(PRESETS["fast"])
-    assert f"after about {DIGIT_STEPS} steps (about {ui_gan.format_duration(0.1 * DIGIT_STEPS)} here)" in text
-    monkeypatch.setattr(ui_gan, "estimate", lambda *a, **k: type("E", (), {"seconds": None})())
-    assert "here" not in ui_gan.digits_expectation(PRESETS["fast"])  # not timed yet: no made-up seconds
+    monkeypatch.setattr(plots, "estimate", lambda *a, **k: type("E", (), {"seconds": 0.1 * k["num_examples"] / 64})())
+    text = plots.digits_expectation(PRESETS["fast"])
+    assert f"after about {DIGIT_STEPS} steps (about {plots.format_duration(0.1 * DIGIT_STEPS)} here)" in text
+    monkeypatch.setattr(plots, "estimate", lambda *a, **k: type("E", (), {"seconds": None})())
+    assert "here" not in plots.digits_expectation(PRESETS["fast"])  # not timed yet: no made-up seconds
 
 
 def test_forced_bfloat16_trains_with_bfloat16_inside_and_float32_outside():

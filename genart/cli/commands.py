@@ -13,7 +13,7 @@ from ..batch import cli as batch_cli
 from ..errors import InputError
 from ..export import Timelapse, save_png
 from ..recipe import config_from_recipe, fingerprints, make_recipe, png_text, read_recipe, trainer_recipe
-from . import fast
+from .fast import method as fast_method, run as run_fast
 from .common import compare_inputs, inputs_exist, note, output_paths, progress, weights_for, write_outputs
 from .options import given
 
@@ -27,7 +27,7 @@ def _config(args, algorithm: str):
         recipe = read_recipe(args.recipe, algorithm)
         base = config_from_recipe(recipe)
     elif args.presets:
-        base = args.presets[args.preset or getattr(args, "default_preset", None) or next(iter(args.presets))]
+        base = args.presets[args.preset or args.default_preset or next(iter(args.presets))]
     else:
         base = cls()
     changes = given(args, cls)
@@ -97,8 +97,8 @@ def run_style(args) -> int:
     from .. import models
     from ..style import recipe_inputs, stylize
 
-    if fast.method(args) == "fast":
-        return fast.run(args)
+    if fast_method(args) == "fast":
+        return run_fast(args)
     cfg, recipe = _config(args, "style")
     if batch_cli.batching(args):
         from ..batch import style_task

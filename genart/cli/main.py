@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..batch import cli as batch_cli
 from ..errors import GenartError
-from . import fast
+from .fast import add_options as add_fast_options, check as check_fast
 from .commands import run_dream, run_gan, run_style
 from .options import PROG, Parser, add_config_options
 
@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     style = command("style", "Neural style transfer: paint CONTENT in the style of STYLE (several blend); "
                     "--method fast paints in one pass of the arbitrary-style network.",
                     StyleConfig, TUTORIAL, {"tutorial": TUTORIAL, "fast": FAST})
-    fast.add_options(style)
+    add_fast_options(style)
     style.add_argument("content", nargs="?", metavar="CONTENT", help="the content picture (none with --batch/--video)")
     style.add_argument("styles", nargs="*", metavar="STYLE", help="one or more style pictures")
     style.add_argument("--init-image", metavar="IMAGE", help="the start picture for --init image")
@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("dream", "style"):
             batch_cli.check(args, args.parser)
         if args.command == "style":
-            fast.check(args, args.parser)
+            check_fast(args, args.parser)
     except SystemExit as exc:  # --help, --version, or a malformed command line (already reported)
         return int(exc.code or 0)
     runner = {"dream": run_dream, "style": run_style, "gan": run_gan}[args.command]

@@ -37,7 +37,7 @@ import ray
 from ..errors import GenartError, InputError
 from ..frames import Frame
 from ..gan import CHECKPOINT_PREFIX, CONFIG_FILE, GRID_SCALE, GanConfig, check_epochs
-from . import ray_runs
+from .ray_runs import FRAMES_AHEAD, connect, task_error
 from .trainer_actor import TrainerActor, read_bytes
 
 #: GanTrainer's words for a closed trainer, kept the same here.
@@ -116,7 +116,7 @@ class RemoteTrainer:
             InputError, DataUnavailable: as GanTrainer (raised in the actor, re-raised here).
             ClusterUnavailable: the cluster cannot be reached.
         """
-        ray_runs.connect()
+        connect()
         self.config = config
         self._closed, self._lock = False, threading.Lock()
         self._step, self._history = 0, None
@@ -138,7 +138,7 @@ class RemoteTrainer:
         try:
             return ray.get(ref)
         except ray.exceptions.RayTaskError as exc:
-            raise ray_runs.task_error(exc) from None
+            raise task_error(exc) from None
         except ray.exceptions.RayActorError as exc:
             raise self._lost(exc) from None
 
@@ -192,7 +192,7 @@ class RemoteTrainer:
 
     def _frames(self, epochs: int) -> Iterator[Frame]:
         refs = self._actor.train.options(num_returns="streaming",
-                                         _generator_backpressure_num_objects=ray_runs.FRAMES_AHEAD).remote(epochs)
+                                         _generator_backpressure_num_objects=FRAMES_AHEAD).remote(epochs)
         image = None
         try:
             for ref in refs:

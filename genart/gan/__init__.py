@@ -46,11 +46,11 @@ hands the public names on.
 
 from .config import (CHECKPOINT_PREFIX, CONFIG_FILE, DEFAULT_PRESET, DIGIT_STEPS, GRID_COLS, GRID_SAMPLES, GRID_SCALE,
                      MAX_EPOCHS, OWN_SIDE, PRESETS, PREVIEW_SECONDS, SIDE, GanConfig, check_epochs, cost_key,
-                     image_shape, plan, preset, run_cost)
+                     epochs_for_steps, image_shape, plan, preset, run_cost)
 from .run import COSTING, startup_seconds, step_seconds
 from .trainer import HISTORY_KEYS, GanTrainer, policy
 
 __all__ = ["CHECKPOINT_PREFIX", "CONFIG_FILE", "COSTING", "DEFAULT_PRESET", "DIGIT_STEPS", "GRID_COLS", "GRID_SAMPLES",
            "GRID_SCALE", "HISTORY_KEYS", "MAX_EPOCHS", "OWN_SIDE", "PRESETS", "PREVIEW_SECONDS", "SIDE", "GanConfig",
-           "GanTrainer", "check_epochs", "cost_key", "image_shape", "plan", "policy", "preset", "run_cost", "startup_seconds",
+           "GanTrainer", "check_epochs", "cost_key", "epochs_for_steps", "image_shape", "plan", "policy", "preset", "run_cost", "startup_seconds",
            "step_seconds"]

@@ -116,6 +116,13 @@ def plan(config: GanConfig, epochs: int, num_examples: int) -> list[Segment]:
     return [Segment("training", int(epochs) * math.ceil(examples / config.batch_size), (config.batch_size,))]
 
 
+def epochs_for_steps(config: GanConfig, steps: int, num_examples: int) -> int:
+    """The fewest epochs (at most :data:`MAX_EPOCHS`) over ``num_examples`` images that train at least
+    ``steps`` steps of ``config``."""
+    per_epoch = plan(config, 1, num_examples)[0].steps
+    return min(MAX_EPOCHS, math.ceil(steps / per_epoch))
+
+
 def image_shape(config: GanConfig) -> tuple[int, int, int]:
     """(H, W, C) of the images a trainer of ``config`` works on: 28×28×1 digits, or 32×32 own pictures
     (grey if ``colour`` says so, else colour: ``auto`` is costed as colour, the dearer)."""

@@ -12,6 +12,7 @@ to the session's trainer with the settings it was built with; Stop ends a run be
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -25,9 +26,10 @@ import gradio as gr
 
 from ..data import DATASET_LABELS, DATASETS, OWN, SUBSET_PATH, load_digits, load_shipped_subset, mnist_cached
 from ..errors import InputError
-from ..estimate import estimate, format_duration
+from ..estimate import estimate
 from ..export import save_png
-from ..gan import COSTING, DEFAULT_PRESET, DIGIT_STEPS, PRESETS, GanConfig, GanTrainer, check_epochs, preset
+from ..gan import (COSTING, DEFAULT_PRESET, DIGIT_STEPS, PRESETS, GanConfig, GanTrainer, check_epochs,
+                   epochs_for_steps, preset)
 from ..gan.meter import judges
 from ..gan.pool import POOL
 from ..imagesets import COLOURS, MIN_IMAGES, count_files, load_image_set, max_images
@@ -35,7 +37,7 @@ from ..recipe import png_text, trainer_recipe
 from .common import as_number, estimate_line, heavy, out_path, status_line, stream, user_error, wire_estimate
 from .recipes import Restore, load_recipe, recipe_drop, restored_note, slider_value
 from .gan_play import build_play
-from .gan_plots import DIGIT_COLORS, PLOT_COLORS, digits_table, loss_table
+from .gan_plots import DIGIT_COLORS, PLOT_COLORS, digits_expectation, digits_table, loss_table
 
 _DEFAULT = GanConfig()
 _START = PRESETS[DEFAULT_PRESET]
@@ -43,6 +45,7 @@ _START = PRESETS[DEFAULT_PRESET]
 MAX_EXAMPLES = 60_000
 #: Epochs of Continue (and of Train on own pictures); Train on MNIST starts at :func:`default_epochs`.
 UI_EPOCHS = 1
+EPOCHS_SLIDER_MAX = 50
 #: A trainer nobody has used for this long is closed (its memory freed).
 STATE_TTL_S = 3600
 #: The plots are redrawn at most this often.
@@ -166,22 +169,12 @@ def close_trainer(trainer: GanTrainer | None) -> None:
         trainer.close()
 
 
-def digits_expectation(config: GanConfig) -> str:
-    """What to expect of the default preset on MNIST: digit shapes after about :data:`DIGIT_STEPS` steps
-    (measured by ``benchmarks/bench_gan_quality.py``), in seconds on this machine once a step is timed."""
-    seconds = estimate(COSTING, config, epochs=1, num_examples=DIGIT_STEPS * config.batch_size,
-                       fresh=False, measure=False).seconds
-    here = f" (about {format_duration(seconds)} here)" if seconds else ""
-    return (f"Digits usually take shape after about {DIGIT_STEPS} steps{here} and sharpen with more epochs "
-            "(the meter's real-digit line was not reached in 4 000 steps when measured).")
-
-
 def default_epochs(dataset) -> int:
     """The Epochs slider's start for ``dataset``: on MNIST, enough epochs of the digits there for
     about :data:`DIGIT_STEPS` steps of the default preset (1 epoch of 60 000, 7 of the 5 000 shipped);
     otherwise :data:`UI_EPOCHS`."""
     n = examples_available(str(dataset)) if dataset == "mnist" else 0
-    return min(50, math.ceil(DIGIT_STEPS * _START.batch_size / n)) if n else UI_EPOCHS
+    return min(EPOCHS_SLIDER_MAX, epochs_for_steps(_START, DIGIT_STEPS, n)) if n else UI_EPOCHS
 
 
 def examples_available(dataset) -> int:
@@ -241,7 +234,7 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
                                       info="Adam, both networks (1e-6 to 0.1).", elem_id="gan-lr")
             batch_size = gr.Slider(16, 256, value=_START.batch_size, step=16, label="Batch size",
                                    elem_id="gan-batch")
-            epochs = gr.Slider(1, 50, value=default_epochs(_DEFAULT.dataset), step=1, label="Epochs",
+            epochs = gr.Slider(1, EPOCHS_SLIDER_MAX, value=default_epochs(_DEFAULT.dataset), step=1, label="Epochs",
                                elem_id="gan-epochs",
                                info="Epochs to add on Train or Continue; a stopped, unfinished epoch counts as one. "
                                "The tutorial trains 50.")
@@ -390,12 +383,10 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
             return cfg, (), {"epochs": as_number(epochs, "epochs"), "num_examples": num_examples()}
 
         line = estimate_line(COSTING, request)
-        if dataset == "mnist" and preset_name == DEFAULT_PRESET:
-            try:
+        with contextlib.suppress(InputError):  # a setting the line above already refuses
+            if dataset == "mnist" and preset_name == DEFAULT_PRESET:
                 line += " " + digits_expectation(make_config(dataset, preset_name, learning_rate, batch_size,
                                                              MAX_EXAMPLES))
-            except InputError:  # a setting the line above already refuses
-                pass
         return line
 
     wire_estimate(estimate_text, [dataset, preset_name, learning_rate, batch_size, epochs, examples, own_zip, colour],

@@ -1,10 +1,13 @@
 """The DCGAN tab's two live plots as long tables (step, value, series): the game (both losses and the
-discriminator's scores) and the "looks like digits" meter's scores with real digits' line to reach."""
+discriminator's scores) and the "looks like digits" meter's scores with real digits' line to reach;
+and the line saying when digits usually appear."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from ..estimate import estimate, format_duration
+from ..gan import COSTING, DIGIT_STEPS, GanConfig
 from ..gan.meter import judges, load_meter
 
 #: The loss plot shows at most this many points per curve.
@@ -46,3 +49,13 @@ def digits_table(trainer) -> pd.DataFrame | None:
             rows += [(s, meter.threshold.confidence, "real digits: confidence"),
                      (s, meter.threshold.coverage / 10, "real digits: classes ÷ 10")]
     return pd.DataFrame(rows, columns=["step", "value", "series"])
+
+
+def digits_expectation(config: GanConfig) -> str:
+    """What to expect of the default preset on MNIST: digit shapes after about :data:`DIGIT_STEPS` steps
+    (measured by ``benchmarks/bench_gan_quality.py``), in seconds on this machine once a step is timed."""
+    seconds = estimate(COSTING, config, epochs=1, num_examples=DIGIT_STEPS * config.batch_size,
+                       fresh=False, measure=False).seconds
+    here = f" (about {format_duration(seconds)} here)" if seconds else ""
+    return (f"Digits usually take shape after about {DIGIT_STEPS} steps{here} and sharpen with more epochs "
+            "(the meter's real-digit line was not reached in 4 000 steps when measured).")
