@@ -28,7 +28,8 @@ Run: ``python benchmarks/bench_gan_quality.py`` (the presets tutorial, dcgan-pap
 another), ``--candidates fast-ema99 b32-ema99``, ``--time-steps``, ``--meter-cost``,
 ``--precision bfloat16`` (every run in Keras' mixed_bfloat16), ``--simulate-bf16`` (float32 with
 bfloat16's roundings, for a CPU without it), ``--json FILE`` (every check, for plots),
-``--save-samples FILE.npz`` (the 16 samples of every mode every 100 steps, to look at).
+``--save-samples FILE.npz`` (the 16 samples of every mode every ``--save-every`` steps, default 100,
+to look at or to score again with another classifier).
 
 First sweep (2 vCPU AMD EPYC shared with other jobs, load average 4–14; 48 000 training examples
 per run, about 60–70 s of training on a quiet machine at 0.096 s per batch-64 step): no candidate
@@ -42,6 +43,12 @@ Second run (2026-12-03, a quiet 2-vCPU Intel Xeon, ``--candidates fast-ema99 --s
 256000 --every 20``): no seed reached the threshold in 4 000 steps (0.12 s/step); the last ten checks
 averaged 0.72–0.82 confidence and 6–8.5 classes. The EMA grid reached 0.75 / 7 classes first at steps
 500, 680 and 640 (raw: 660, 1 020, 620), hence the ``fast`` preset's EMA and ``genart.gan.DIGIT_STEPS``.
+
+Third run (the same machine, ``--candidates fast-ema99 --seeds 3 --max-examples 96000 --every 20
+--save-samples F --save-every 20``, float32 and ``--precision bfloat16``): bfloat16 0.073 s/step,
+about 1.6× float32's; neither reached the threshold in 1 500 steps; scores at equal steps alike
+(README). Re-scoring the saved samples with two more-augmented classifiers moved their line up
+(0.936, 0.939 / 7) and the samples' scores no closer to it.
 """
 
 from __future__ import annotations
@@ -109,10 +116,10 @@ class Result:
 
 
 def run(name: str, variant: Variant, images: np.ndarray, seed: int, meter, every: int, max_steps: int,
-        after: int, trace: bool, keep: dict | None = None) -> Result:
+        after: int, trace: bool, keep: dict | None = None, keep_every: int = 100) -> Result:
     """Train ``variant`` with ``seed``, scoring every sampling mode every ``every`` steps, until a mode
     reaches the meter's threshold (then ``after`` steps more) or ``max_steps``. ``keep`` (if given)
-    collects the samples of every mode every 100 steps and at each mode's first reaching check."""
+    collects the samples of every mode every ``keep_every`` steps and at each mode's first reaching check."""
     trainer = VariantTrainer(variant, images, seed=seed)
     result = Result(name, seed, variant, trainer.modes)
     stop = max_steps
@@ -122,7 +129,8 @@ def run(name: str, variant: Variant, images: np.ndarray, seed: int, meter, every
         scores = {mode: meter.score(x) for mode, x in samples.items()}
         result.checks.append((trainer.step, trainer.train_seconds, scores))
         for mode, score in scores.items():
-            if keep is not None and (trainer.step % 100 == 0 or mode not in result.reached and meter.reached(score)):
+            first = mode not in result.reached and meter.reached(score)
+            if keep is not None and (trainer.step % keep_every == 0 or first):
                 keep[f"{name}|{seed}|{mode}|{trainer.step}"] = samples[mode]
             if mode in result.reached:
                 result.later.setdefault(mode, []).append(meter.reached(score))
@@ -189,11 +197,12 @@ def time_steps(variants: list[Variant], images: np.ndarray) -> dict[int, float]:
     out = {}
     for batch in sorted({v.batch_size for v in variants}):
         ema = next((v.ema for v in variants if v.batch_size == batch and v.ema), None)
-        trainer = VariantTrainer(Variant(batch_size=batch, ema=ema), images)
+        precision = next(v.precision for v in variants if v.batch_size == batch)
+        trainer = VariantTrainer(Variant(batch_size=batch, ema=ema, precision=precision), images)
         trainer.advance(3)  # tracing, warm-up
         out[batch] = trainer.time_steps()
-        print(f"batch {batch}{' + EMA' if ema else ''}: {out[batch]:.3f} s/step (fastest of 5 medians of 10 steps; "
-              f"load average {os.getloadavg()[0]:.1f})", flush=True)
+        print(f"batch {batch}{' + EMA' if ema else ''} ({precision}): {out[batch]:.3f} s/step (fastest of 5 medians "
+              f"of 10 steps; load average {os.getloadavg()[0]:.1f})", flush=True)
         del trainer
         gc.collect()
     return out
@@ -247,7 +256,8 @@ def main() -> None:
     parser.add_argument("--meter-cost", action="store_true", help="time the meter against a step")
     parser.add_argument("--trace", action="store_true", help="print every check")
     parser.add_argument("--json", help="write every check to this file")
-    parser.add_argument("--save-samples", help="write the samples every 100 steps to this .npz")
+    parser.add_argument("--save-samples", help="write the samples every --save-every steps to this .npz")
+    parser.add_argument("--save-every", type=int, default=100, help="steps between saved samples")
     args = parser.parse_args()
 
     import tensorflow as tf
@@ -287,7 +297,8 @@ def main() -> None:
     for name, variant in chosen.items():
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             max_steps = args.max_examples // variant.batch_size
-            r = run(name, variant, digits.images, seed, meter, args.every, max_steps, args.after, args.trace, keep)
+            r = run(name, variant, digits.images, seed, meter, args.every, max_steps, args.after, args.trace, keep,
+                    args.save_every)
             results.append(r)
             where = (", ".join(f"{m} reached at step {s} ({t:.0f} s of training)" for m, (s, t) in r.reached.items())
                      or f"not reached by step {r.checks[-1][0]} ({r.checks[-1][1]:.0f} s)")
