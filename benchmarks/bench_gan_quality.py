@@ -257,7 +257,8 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true", help="print every check")
     parser.add_argument("--json", help="write every check to this file")
     parser.add_argument("--save-samples", help="write the samples every --save-every steps to this .npz")
-    parser.add_argument("--save-every", type=int, default=100, help="steps between saved samples (a multiple of --every)")
+    parser.add_argument("--save-every", type=int, default=100,
+                        help="steps between saved samples (a multiple of --every)")
     args = parser.parse_args()
 
     import tensorflow as tf
