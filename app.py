@@ -1,6 +1,6 @@
 """genart: DeepDream, neural style transfer and a DCGAN in the browser. Run: python app.py"""
 
-from genart.serving import configure_environment, start_warm_up, warm_up_wanted
+from genart.ui.server import configure_environment, start_warm_up, warm_up_wanted
 
 configure_environment()  # before Keras is imported: on Spaces, its downloads go to persistent storage
 

@@ -32,7 +32,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from genart.data import load_shipped_subset  # noqa: E402
+from genart.gan.data import load_shipped_subset  # noqa: E402
 from genart.gan import meter  # noqa: E402
 
 OUT = os.path.join(HERE, meter.ASSET)

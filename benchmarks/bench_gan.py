@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from tensorflow.keras import layers  # noqa: E402
 
-from genart.data import load_shipped_subset  # noqa: E402
+from genart.gan.data import load_shipped_subset  # noqa: E402
 from genart.gan import GanConfig, GanTrainer, preset  # noqa: E402
 
 BATCH_SIZE = 256

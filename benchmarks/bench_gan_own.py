@@ -5,7 +5,7 @@ pictures (the coloured shapes of ``assets/make_shapes.py``) and the tutorial's n
 digits (the shipped MNIST sample). Steps alternate in blocks so load from other processes hits
 both alike; we print the median seconds per step and the ratio. Then the wall-clock time of a
 5-epoch run on 2 000 pictures (16 steps of 128 per epoch, 80 steps, preview grids included) for
-both, and the time to decode those 2 000 pictures from a zip (:func:`genart.imagesets.load_image_set`).
+both, and the time to decode those 2 000 pictures from a zip (:func:`genart.gan.imagesets.load_image_set`).
 
 Part 2 (learning). Train on 2 000 coloured shapes (batch 128) and every ``--check-every`` steps
 score the 4×4 preview grid. A real picture is one flat shape on a flat background: exactly two
@@ -38,9 +38,9 @@ sys.path.insert(0, os.path.join(ROOT, "assets"))
 import numpy as np  # noqa: E402
 from PIL import Image, ImageFilter  # noqa: E402
 
-from genart.data import load_shipped_subset  # noqa: E402
+from genart.gan.data import load_shipped_subset  # noqa: E402
 from genart.gan import GanConfig, GanTrainer, preset  # noqa: E402
-from genart.imagesets import load_image_set  # noqa: E402
+from genart.gan.imagesets import load_image_set  # noqa: E402
 from make_shapes import draw_shapes  # noqa: E402
 
 BATCH = 128

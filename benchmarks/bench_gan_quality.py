@@ -69,7 +69,7 @@ sys.path.insert(0, HERE)
 import numpy as np  # noqa: E402
 from gan_variants import Variant, VariantTrainer, check_simulation, parity  # noqa: E402
 
-from genart.data import load_shipped_subset  # noqa: E402
+from genart.gan.data import load_shipped_subset  # noqa: E402
 from genart.gan import PRESETS  # noqa: E402
 from genart.gan.meter import SET_SIZE, DigitScore, load_meter, score_probabilities  # noqa: E402
 

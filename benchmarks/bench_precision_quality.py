@@ -107,7 +107,7 @@ def style_part() -> list[str]:
 def gan_part(max_steps: int) -> list[str]:
     from bench_gan import NOT_NOISE, digit_score
 
-    from genart.data import load_shipped_subset
+    from genart.gan.data import load_shipped_subset
     from genart.gan import DEFAULT_PRESET, GanTrainer, preset
 
     digits = load_shipped_subset()

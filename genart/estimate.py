@@ -1,22 +1,22 @@
 """How long a run will take on this machine, before it starts and while it goes.
 
 Two things live here, neither of which knows any algorithm's settings (the third, following a
-run as it goes, is :mod:`genart.progress`):
+run as it goes, is :mod:`genart.ui.progress`):
 
 1. **The timing table**: measured seconds per step, keyed by a run's cost key
-   (:attr:`genart.plans.RunCost.key`) and its working size in buckets √2 apart, kept small,
+   (:attr:`genart.costing.RunCost.key`) and its working size in buckets √2 apart, kept small,
    bounded and process-wide. A step's cost is nearly linear in its pixels (the GAN: its batch) plus
    a fixed overhead, so between measured sizes it is interpolated, beyond them extrapolated
    (:func:`per_step`). A run that builds something first (a DCGAN trainer) has its start-up seconds
    kept in the same table.
-2. **Estimates** (:func:`estimate`): an algorithm states a run's cost (its :class:`~genart.plans.Costing`:
+2. **Estimates** (:func:`estimate`): an algorithm states a run's cost (its :class:`~genart.costing.Costing`:
    the plan, the key, the start-up of each segment, the knobs a cheaper run may turn) and times its
    real compiled step (the same cached network and ``tf.function`` a run uses, where runs compute:
    a Ray worker when on Ray); this turns it into seconds. :func:`suggest_cheaper` is one generic
    search over those knobs for a setting that fits a budget.
 
-Runs feed their own timings back (:func:`record`, from :class:`genart.progress.Tracker`). While a
-heavy run is going (:func:`genart.progress.busy`), estimates should not measure
+Runs feed their own timings back (:func:`record`, from :class:`genart.ui.progress.Tracker`). While a
+heavy run is going (:func:`genart.ui.progress.busy`), estimates should not measure
 (``measure=False``): they then use what is in the table, or say that they are not measured yet.
 """
 
@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 
 from . import compute
-from .plans import Costing, RunCost
+from .costing import Costing, RunCost
 
 #: Runs estimated longer than this (seconds) get a cheaper suggestion.
 LONG_S = 600.0
@@ -109,7 +109,7 @@ def clear_cache() -> None:
 
 
 def record(key: tuple, units: float, seconds_per_step: float) -> None:
-    """Add a timing a run measured itself (:class:`genart.progress.Tracker`) to the table."""
+    """Add a timing a run measured itself (:class:`genart.ui.progress.Tracker`) to the table."""
     _timings.add(key, units, seconds_per_step)
 
 
@@ -246,7 +246,7 @@ def estimate(costing: Costing, config, *inputs, model=None, measure: bool = True
     """Predicted time of a run of ``config`` on ``inputs``, as ``costing``'s algorithm prices it.
 
     Args:
-        costing: the algorithm's :class:`~genart.plans.Costing` (``genart.dream.COSTING``, …).
+        costing: the algorithm's :class:`~genart.costing.Costing` (``genart.dream.COSTING``, …).
         config: the run's settings.
         *inputs, **options: the rest of ``costing.run_cost``'s arguments (an image's (height, width),
             the DCGAN's ``epochs=`` and ``num_examples=``, …).
@@ -301,8 +301,8 @@ def suggest_cheaper(costing: Costing, config, *inputs, budget_s: float = LONG_S,
                     **options) -> Suggestion | None:
     """A cheaper run whose estimate fits ``budget_s``, from the timing table only; None if none does.
 
-    The algorithm's :class:`~genart.plans.RunCost` says what may change: first its ``first_change``
-    (kept if it is cheaper), then each :class:`~genart.plans.Knob` alone, down to its ``keep`` share,
+    The algorithm's :class:`~genart.costing.RunCost` says what may change: first its ``first_change``
+    (kept if it is cheaper), then each :class:`~genart.costing.Knob` alone, down to its ``keep`` share,
     in order; then all of them together, the ``searched`` knob as far as needed and the others at
     their floor. Arguments as for :func:`estimate`.
     """

@@ -27,7 +27,7 @@ def asset(name: str) -> str:
 
 def keras_home() -> str:
     """Keras' own folder for downloads: ``$KERAS_HOME``, by default ``~/.keras`` (on Spaces,
-    :func:`genart.serving.configure_environment` points it at the persistent volume)."""
+    :func:`genart.ui.server.configure_environment` points it at the persistent volume)."""
     return os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
 
 

@@ -19,7 +19,6 @@ plus readable ``Software`` and ``Description``); :func:`read_recipe` reads one b
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import json
 import os
@@ -29,18 +28,23 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import __version__, precision
+from .dream.config import DreamConfig
 from .errors import InputError
+from .fast_style.config import FastStyleConfig
+from .fingerprints import fingerprints
+from .gan.config import GanConfig
+from .style.config import StyleConfig
 
 #: The PNG iTXt key that holds the recipe's JSON.
 RECIPE_KEY = "genart-recipe"
 #: Largest recipe accepted (JSON text, in bytes).
 MAX_RECIPE_BYTES = 64 * 1024
-#: Algorithm name → (module, config class, human name).
+#: Algorithm name → (config class, human name). The config modules import no TensorFlow.
 ALGORITHMS = {
-    "dream": ("genart.dream", "DreamConfig", "DeepDream"),
-    "style": ("genart.style", "StyleConfig", "style transfer"),
-    "fast_style": ("genart.fast_style", "FastStyleConfig", "fast style transfer"),
-    "gan": ("genart.gan", "GanConfig", "DCGAN"),
+    "dream": (DreamConfig, "DeepDream"),
+    "style": (StyleConfig, "style transfer"),
+    "fast_style": (FastStyleConfig, "fast style transfer"),
+    "gan": (GanConfig, "DCGAN"),
 }
 #: The keys a recipe may have.
 KEYS = ("genart", "algorithm", "config", "seed", "weights", "inputs", "run")
@@ -49,58 +53,14 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def config_class(algorithm: str) -> type:
     """The config dataclass of ``algorithm`` (a key of :data:`ALGORITHMS`: "dream", "style", …)."""
-    import importlib
-
     if algorithm not in ALGORITHMS:
         raise InputError(f"The recipe's algorithm must be one of {', '.join(ALGORITHMS)}; got {algorithm!r}.")
-    module, name, _ = ALGORITHMS[algorithm]
-    return getattr(importlib.import_module(module), name)
+    return ALGORITHMS[algorithm][0]
 
 
 def algorithm_name(algorithm: str) -> str:
     """The human name of an algorithm ("DeepDream", "style transfer", "DCGAN")."""
-    return ALGORITHMS[algorithm][2] if algorithm in ALGORITHMS else repr(algorithm)
-
-
-def is_digest(value) -> bool:
-    """Whether ``value`` is already a fingerprint (``"sha256:…"``), as :func:`image_digest` and
-    :func:`mask_digest` write them."""
-    return isinstance(value, str) and value.startswith("sha256:")
-
-
-def image_digest(image, what: str = "image") -> str:
-    """``"sha256:"`` + the first 16 hex digits of the SHA-256 of an image's decoded RGB pixels and size.
-
-    ``image`` is anything :func:`genart.images.load_image` accepts; it is decoded at full size
-    (``what`` names it in an error).
-    """
-    from .images import load_image
-
-    rgb = np.ascontiguousarray(load_image(image, what=what, min_side=1))
-    digest = hashlib.sha256(f"{rgb.shape[0]}x{rgb.shape[1]}:".encode())
-    digest.update(rgb.tobytes())
-    return "sha256:" + digest.hexdigest()[:16]
-
-
-def mask_digest(mask, what: str = "mask") -> str:
-    """``"sha256:"`` + 16 hex digits of a mask's coverage (white or painted = 1) as 8-bit values at its
-    own size: what the run reads from it, so a painted stroke and its black-and-white export agree,
-    and painted layers (white RGB, the stroke in alpha) are told apart by their alpha.
-
-    ``mask`` is anything :func:`genart.masks.load_mask` accepts; an empty mask raises its InputError.
-    """
-    from PIL import Image
-
-    from .masks import decode_mask, load_mask
-
-    if isinstance(mask, Image.Image):
-        mask = np.asarray(mask.convert("RGBA") if "A" in mask.mode or mask.mode == "P" else mask.convert("L"))
-    elif not isinstance(mask, np.ndarray):
-        mask = decode_mask(mask, what)
-    cover = np.round(load_mask(mask, np.shape(mask)[:2], what=what)[:, :, 0] * 255).astype(np.uint8)
-    digest = hashlib.sha256(f"mask {cover.shape[0]}x{cover.shape[1]}:".encode())
-    digest.update(cover.tobytes())
-    return "sha256:" + digest.hexdigest()[:16]
+    return ALGORITHMS[algorithm][1] if algorithm in ALGORITHMS else repr(algorithm)
 
 
 def _json_safe(value):
@@ -109,30 +69,6 @@ def _json_safe(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-#: How an input is named in a message about it (a recipe input's name → words).
-INPUT_WORDS = {"image": "image", "content": "content image", "styles": "style image", "guide": "guide image",
-               "init_image": "initial image", "mask": "mask", "dataset": "dataset"}
-
-
-def fingerprints(inputs: Mapping[str, Any]) -> dict:
-    """``inputs`` (name → an image, a list of images, a ``"sha256:…"`` digest, or None) with every image
-    replaced by its :func:`image_digest`; None entries are left out. An image that cannot be read
-    raises its InputError, naming it (``"the style image photo.png"``) when it is a path."""
-    def fingerprint(name, image):
-        if is_digest(image):
-            return image
-        words = INPUT_WORDS.get(name, name.replace("_", " "))
-        return image_digest(image, f"{words} {image}" if isinstance(image, (str, os.PathLike)) else words)
-
-    digests = {}
-    for name, value in inputs.items():
-        if isinstance(value, (list, tuple)):
-            digests[name] = [fingerprint(name, v) for v in value]
-        elif value is not None:
-            digests[name] = fingerprint(name, value)
-    return digests
 
 
 def make_recipe(algorithm: str, config, *, weights: str | None = None, inputs: Mapping[str, Any] | None = None,

@@ -10,7 +10,8 @@ import pytest
 from genart import dream as D
 from genart import estimate as E
 from genart import gan as G
-from genart import plans, progress
+from genart import costing as plans
+from genart.ui import progress
 from genart import style as S
 from genart.dream import DreamConfig, dream
 from genart.frames import Frame

@@ -15,9 +15,9 @@ from genart.dream import DreamConfig, dream
 from genart.errors import InputError
 from genart.export import save_png
 from genart.gan import GanConfig
+from genart.fingerprints import image_digest
 from genart.images import load_image
-from genart.recipe import (MAX_RECIPE_BYTES, RECIPE_KEY, config_from_recipe, image_digest, make_recipe, png_text,
-                           read_recipe)
+from genart.recipe import MAX_RECIPE_BYTES, RECIPE_KEY, config_from_recipe, make_recipe, png_text, read_recipe
 from genart.style import StyleConfig, stylize
 
 CONFIGS = {

@@ -147,7 +147,8 @@ def style_task(config, weights: str, styles: list[str], *, init_image: str | Non
         chained: each picture starts from the previous one's result (``init="image"``) when there is
             one: a video's frames.
     """
-    from ..recipe import image_digest, make_recipe, mask_digest
+    from ..fingerprints import image_digest, mask_digest
+    from ..recipe import make_recipe
     from ..style import recipe_inputs
 
     pictures = [_bytes(s) for s in styles]
@@ -181,7 +182,8 @@ def fast_style_task(config, weights: str, style: str) -> Task:
         style: the path of the style picture, read once.
     """
     from ..fast_style import model_facts, recipe_inputs
-    from ..recipe import image_digest, make_recipe
+    from ..fingerprints import image_digest
+    from ..recipe import make_recipe
 
     picture = _bytes(style)
     digest = image_digest(picture, f"style image {style}")

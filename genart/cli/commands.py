@@ -12,7 +12,8 @@ import os
 from ..batch import cli as batch_cli
 from ..errors import InputError
 from ..export import Timelapse, save_png
-from ..recipe import config_from_recipe, fingerprints, make_recipe, png_text, read_recipe, trainer_recipe
+from ..fingerprints import fingerprints
+from ..recipe import config_from_recipe, make_recipe, png_text, read_recipe, trainer_recipe
 from .fast import method as fast_method, run as run_fast
 from .common import compare_inputs, inputs_exist, note, output_paths, progress, weights_for, write_outputs
 from .options import given
@@ -122,7 +123,7 @@ def run_style(args) -> int:
 
 def _own_pictures(args):
     """``--dataset PATH`` (a folder or a .zip): the path, with ``args.dataset`` set to "own"; else None."""
-    from ..data import DATASETS, OWN
+    from ..gan.data import DATASETS, OWN
 
     path = getattr(args, "dataset", None)
     if path is None or path in DATASETS or path == OWN:
@@ -148,7 +149,7 @@ def until_digits(frames):
 def run_gan(args) -> int:
     from ..gan import GanTrainer, check_epochs, image_shape
     from ..gan.meter import judges
-    from ..imagesets import load_image_set
+    from ..gan.imagesets import load_image_set
 
     own_path = _own_pictures(args)
     cfg, recipe = _config(args, "gan")

@@ -17,7 +17,8 @@ import os
 
 from ..batch import cli as batch_cli
 from ..errors import InputError
-from ..recipe import config_from_recipe, fingerprints, make_recipe, read_recipe
+from ..fingerprints import fingerprints
+from ..recipe import config_from_recipe, make_recipe, read_recipe
 from .common import compare_inputs, inputs_exist, output_paths, progress, weights_for, write_outputs
 from .options import given
 

@@ -109,7 +109,7 @@ class RemoteTrainer:
 
         Args:
             config: the settings, as for GanTrainer.
-            data: as for GanTrainer (uint8 images or a :class:`genart.imagesets.ImageSet`); sent to
+            data: as for GanTrainer (uint8 images or a :class:`genart.gan.imagesets.ImageSet`); sent to
                 the actor once.
 
         Raises:

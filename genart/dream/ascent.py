@@ -12,7 +12,7 @@ single step (:class:`Steps`); each step:
    gradient, tile by tile on a randomly rolled copy of the image; when one tile covers the image
    (the common case at the tutorial's tile size of 512) the tile loop, the padding and the
    second roll are skipped: same arithmetic, less work around the network. Through a network
-   computing in float16 the gradient is loss-scaled (:func:`genart.float16.scaled_backprop`; a
+   computing in float16 the gradient is loss-scaled (:func:`genart.precision.float16.scaled_backprop`; a
    step whose float16 gradient overflows leaves the image as it was);
 2. the gradient divided by its standard deviation (the tutorial) or normalised per level of a
    Laplacian pyramid (:mod:`genart.dream.lapnorm`);
@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from .. import float16
+from ..precision import float16
 from . import lapnorm, objectives
 
 SIGNATURE = (

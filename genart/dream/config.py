@@ -12,7 +12,7 @@ from typing import Sequence
 from .. import models, precision
 from ..errors import InputError, check_float, check_int
 from ..masks import MAX_FEATHER
-from ..plans import Knob, RunCost, Segment, span, working_hw
+from ..costing import Knob, RunCost, Segment, span, working_hw
 
 #: InceptionV3's smallest workable input side (Keras' documented minimum).
 MIN_NET_SIDE = 75
@@ -194,7 +194,7 @@ def plan(config: DreamConfig, image_hw: tuple[int, int] | None = None) -> list[S
         image_hw: (height, width) of the input; None: 4:3 with the long side ``max_dim``.
 
     Returns:
-        One :class:`~genart.plans.Segment` per octave: its label, ``steps_per_octave`` steps and
+        One :class:`~genart.costing.Segment` per octave: its label, ``steps_per_octave`` steps and
         the (height, width) the octave works at; then one per zoom frame (``zoom_steps`` steps at
         the working size), when ``zoom_frames`` asks for an animation.
     """

@@ -19,7 +19,7 @@ from .. import models, precision
 from ..frames import Frame
 from ..images import ImageSource, load_image, to_uint8
 from ..masks import load_mask
-from ..plans import Costing
+from ..costing import Costing
 from .config import GUIDE_MAX_DIM, PREVIEW_SECONDS, DreamConfig, plan, run_cost
 from .zoom import ZOOM_FRAME, ended_early, frame_config, zoom_in
 
@@ -83,9 +83,9 @@ COSTING = Costing(run_cost, step_seconds)
 
 def recipe_inputs(image: ImageSource, config: DreamConfig, *, guide: ImageSource | None = None, mask=None) -> dict:
     """The inputs a recipe of this run fingerprints (:func:`genart.recipe.make_recipe`'s ``inputs``):
-    the image, the guide if any, and the mask's :func:`~genart.recipe.mask_digest` (its coverage, as
+    the image, the guide if any, and the mask's :func:`~genart.fingerprints.mask_digest` (its coverage, as
     the style tab fingerprints its masks; a painted mask lives in its alpha, which RGB would miss)."""
-    from ..recipe import mask_digest
+    from ..fingerprints import mask_digest
 
     inputs = {"image": image}
     if guide is not None:

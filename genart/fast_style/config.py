@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .. import models
 from ..errors import check_float, check_int
-from ..plans import Knob, RunCost, Segment, working_hw
+from ..costing import Knob, RunCost, Segment, working_hw
 
 #: The TF-Hub handle the tutorial loads (Magenta's network, trained on 256×256 style images).
 DEFAULT_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
@@ -69,7 +69,7 @@ def plan(config: FastStyleConfig, content_hw: tuple[int, int] | None = None) -> 
         content_hw: (height, width) of the content image before resizing; None: 4:3 at ``max_dim``.
 
     Returns:
-        One :class:`~genart.plans.Segment` of one step, labelled as the run's frame is.
+        One :class:`~genart.costing.Segment` of one step, labelled as the run's frame is.
     """
     h, w = working_hw(content_hw, config.max_dim)
     return [Segment(f"one pass {w}×{h} px", 1, (h, w))]

@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import InputError
 from ..frames import Frame
 from ..images import ImageSource, load_image, resize, to_uint8
-from ..plans import Costing
+from ..costing import Costing
 from .config import FastStyleConfig, plan, run_cost
 from .hub import load_model
 

@@ -11,7 +11,7 @@ After Radford, Metz & Chintala (2015) and the TensorFlow DCGAN tutorial:
    the grids of a run show the same 16 "digits" taking shape.
 
 MNIST and Fashion-MNIST train exactly the tutorial's networks. A visitor's own pictures
-(``dataset="own"``, loaded by :mod:`genart.imagesets` as 32×32 grey or colour) train the same
+(``dataset="own"``, loaded by :mod:`genart.gan.imagesets` as 32×32 grey or colour) train the same
 design one stage deeper (:mod:`genart.gan.networks` documents both); the trainer takes the
 architecture from the data's shape, and a checkpoint records it.
 

@@ -10,14 +10,14 @@ import math
 from dataclasses import dataclass
 
 from .. import precision
-from ..data import DATASETS, OWN
+from .data import DATASETS, OWN
 from ..errors import InputError, check_float, check_int
-from ..imagesets import COLOURS
-from ..plans import Knob, RunCost, Segment
+from .imagesets import COLOURS
+from ..costing import Knob, RunCost, Segment
 
 #: Side of the tutorial's generated (and training) images; own pictures are 32×32.
 SIDE = 28
-#: Side of own pictures (:data:`genart.imagesets.IMAGE_SIDE`).
+#: Side of own pictures (:data:`genart.gan.imagesets.IMAGE_SIDE`).
 OWN_SIDE = 32
 #: The preview grid: 4×4 samples from fixed noise, nearest-upscaled so it is visible.
 GRID_COLS, GRID_SAMPLES, GRID_SCALE = 4, 16, 4

@@ -14,7 +14,7 @@ import threading
 import weakref
 from collections import OrderedDict
 
-from ..environ import env_number
+from ..settings import env_number
 
 #: Live trainers kept by default (about 60 MB each).
 MAX_TRAINERS = 12

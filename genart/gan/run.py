@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from ..plans import Costing
+from ..costing import Costing
 from .config import GanConfig, image_shape, run_cost
 from .trainer import GanTrainer, policy
 

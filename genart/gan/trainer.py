@@ -20,7 +20,7 @@ from typing import Iterator
 import numpy as np
 
 from .. import precision
-from ..data import OWN, load_digits
+from .data import OWN, load_digits
 from ..errors import InputError, check_int
 from ..export import Timelapse
 from ..frames import Frame
@@ -49,7 +49,7 @@ class GanTrainer:
             config: the settings; ``config.dataset`` is loaded when ``data`` is None (not for ``"own"``).
             data: uint8 training images: N×28×28 (or N×28×28×1) for the tutorial's networks, as
                 ``keras.datasets`` returns them, or N×32×32×C (C = 1 or 3) for the 32-px ones; or a
-                :class:`genart.imagesets.ImageSet` (then its digest shares one copy between trainers).
+                :class:`genart.gan.imagesets.ImageSet` (then its digest shares one copy between trainers).
 
         Raises:
             InputError: ``data`` has another shape or type, or ``dataset="own"`` without data.
@@ -60,7 +60,7 @@ class GanTrainer:
         if data is None:
             if config.dataset == OWN:
                 raise InputError('dataset "own" needs the pictures: load a zip or folder with '
-                                 "genart.imagesets.load_image_set and pass it as data.")
+                                 "genart.gan.imagesets.load_image_set and pass it as data.")
             digits = load_digits(config.dataset)
             data, self.data_source, self.data_note = digits.images, digits.source, digits.note
             shared_key = (config.dataset, digits.source)
@@ -75,7 +75,7 @@ class GanTrainer:
 
         data = as_images(data)
         if config.dataset == OWN:
-            from ..imagesets import digest
+            from .imagesets import digest
 
             self.data_digest = self.data_digest or digest(data)
             shared_key = (OWN, self.data_digest)

@@ -11,7 +11,7 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
-from ..data import OWN
+from .data import OWN
 from ..errors import InputError
 from .config import OWN_SIDE, SIDE
 from .networks import BUILD_LOCK, architecture_for

@@ -13,7 +13,7 @@ from .. import models, precision
 from ..errors import InputError, check_int
 from ..masks import MAX_FEATHER
 from ..models import POOLINGS, VGG19_ALL
-from ..plans import Knob, RunCost, Segment, span, working_hw
+from ..costing import Knob, RunCost, Segment, span, working_hw
 
 #: The tutorial's layers: one content layer deep in the network, five style layers from shallow to deep.
 CONTENT_LAYERS = ("block5_conv2",)
@@ -160,7 +160,7 @@ def plan(config: StyleConfig, content_hw: tuple[int, int] | None = None) -> list
         content_hw: (height, width) of the content image before resizing; None: 4:3 at ``max_dim``.
 
     Returns:
-        One :class:`~genart.plans.Segment` per scale, labelled as the run's frames are.
+        One :class:`~genart.costing.Segment` per scale, labelled as the run's frames are.
     """
     hw = working_hw(content_hw, config.max_dim)
     sizes = [(round(hw[0] / 2 ** k), round(hw[1] / 2 ** k)) for k in range(config.scales - 1, -1, -1)]

@@ -17,7 +17,7 @@ retrace. The compiled function's *structure* is chosen once per extractor model 
     pulled toward the first style's, the one outside toward the second's.
 
 Through an extractor computing in float16 the gradient is loss-scaled
-(:func:`genart.float16.scaled_backprop`): the optimiser sees the unscaled gradient, or zeros where
+(:func:`genart.precision.float16.scaled_backprop`): the optimiser sees the unscaled gradient, or zeros where
 float16 overflowed. float32 and bfloat16 take the plain gradient.
 """
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 import weakref
 
-from .. import float16
+from ..precision import float16
 
 MODES = ("plain", "inside", "regions")
 #: jcjohnson's guard against dividing by a zero gradient norm.

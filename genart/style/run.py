@@ -20,7 +20,7 @@ from ..errors import InputError
 from ..frames import Frame
 from ..images import ImageSource, load_image, resize, to_uint8
 from ..masks import load_mask
-from ..plans import Costing
+from ..costing import Costing
 from .colors import gray, with_chroma
 from .config import PREVIEW_SECONDS, TUTORIAL, StyleConfig, plan, run_cost, style_size
 from .losses import compiled_for
@@ -94,8 +94,8 @@ COSTING = Costing(run_cost, step_seconds)
 def recipe_inputs(content: ImageSource, styles, *, init_image: ImageSource | None = None, mask=None) -> dict:
     """The inputs a recipe of this run fingerprints (:func:`genart.recipe.make_recipe`'s ``inputs``):
     the content, the style image(s), the start image if any, and the mask's
-    :func:`~genart.recipe.mask_digest` (already computed digests are passed on as they are)."""
-    from ..recipe import is_digest, mask_digest
+    :func:`~genart.fingerprints.mask_digest` (already computed digests are passed on as they are)."""
+    from ..fingerprints import is_digest, mask_digest
 
     inputs = {"content": content, "styles": list(styles) if isinstance(styles, (list, tuple)) else [styles]}
     if init_image is not None:

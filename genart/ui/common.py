@@ -28,10 +28,10 @@ from ..errors import GenartError, InputError
 from ..estimate import LONG_S, Estimate, describe, estimate, suggest_cheaper
 from ..export import Timelapse, save_png
 from ..frames import Frame, close_frames
-from ..progress import Tracker, busy, left_text
+from .progress import Tracker, busy, left_text
 from ..paths import assets_dir
 from ..recipe import png_text
-from ..environ import env_number
+from ..settings import env_number
 
 log = logging.getLogger("genart")
 
@@ -130,7 +130,7 @@ def stream(frames: Iterator[Frame], timelapse: Timelapse | None = None, estimate
     """Iterate a backend generator, passing on at most one frame per ``min_interval`` seconds.
 
     The final frame always passes. Every frame is offered to ``timelapse``. With an ``estimate`` of
-    the run, a :class:`~genart.progress.Tracker` follows it: each tick says the time left, and the
+    the run, a :class:`~genart.ui.progress.Tracker` follows it: each tick says the time left, and the
     run's timings go back into the estimates' table. After ``budget`` seconds (default:
     :func:`run_budget`) the run ends early: the latest frame is passed on as the final one, with a
     note. Errors become :class:`gr.Error`; the backend generator is closed however the stream ends

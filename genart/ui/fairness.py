@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 
-from ..environ import env_number
+from ..settings import env_number
 from .common import HEAVY
 
 log = logging.getLogger("genart")

@@ -1,7 +1,7 @@
 """The DCGAN tab: train the tutorial's GAN live, one trainer per browser session.
 
 The data is MNIST, Fashion-MNIST or the visitor's own pictures: a zip uploaded here, decoded on
-Train by :func:`genart.imagesets.load_image_set` (32×32, grey or colour) and trained with the
+Train by :func:`genart.gan.imagesets.load_image_set` (32×32, grey or colour) and trained with the
 32-px networks; trainers on the same pictures share one copy of them.
 
 The trainer lives in this session's ``gr.State`` (built on Train, closed on Reset, when the session
@@ -24,7 +24,7 @@ from typing import Callable, NamedTuple
 
 import gradio as gr
 
-from ..data import DATASET_LABELS, DATASETS, OWN, SUBSET_PATH, load_digits, load_shipped_subset, mnist_cached
+from ..gan.data import DATASET_LABELS, DATASETS, OWN, SUBSET_PATH, load_digits, load_shipped_subset, mnist_cached
 from ..errors import InputError
 from ..estimate import estimate
 from ..export import save_png
@@ -32,7 +32,7 @@ from ..gan import (COSTING, DEFAULT_PRESET, DIGIT_STEPS, PRESETS, GanConfig, Gan
                    epochs_for_steps, preset)
 from ..gan.meter import judges
 from ..gan.pool import POOL
-from ..imagesets import COLOURS, MIN_IMAGES, count_files, load_image_set, max_images
+from ..gan.imagesets import COLOURS, MIN_IMAGES, count_files, load_image_set, max_images
 from ..recipe import png_text, trainer_recipe
 from .common import as_number, estimate_line, heavy, out_path, status_line, stream, user_error, wire_estimate
 from .recipes import Restore, load_recipe, recipe_drop, restored_note, slider_value

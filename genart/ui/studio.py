@@ -18,7 +18,7 @@ import gradio as gr
 from .dream import DreamTab
 from .gan import GanTab
 from .style import StyleTab
-from .style_fast import OPTIMISATION
+from .fast_style import OPTIMISATION
 
 #: Brings the picture just sent into view (the buttons sit low on the page; the new tab keeps the scroll).
 _SCROLL = ("() => setTimeout(() => document.getElementById('%s')?.scrollIntoView({block: 'center', "

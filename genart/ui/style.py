@@ -3,7 +3,7 @@
 Its advanced section has the reference tool's controls (VGG19 layers, pooling, gradient
 normalisation), and a mask painted over the content (:mod:`genart.ui.masks`) says where the style goes.
 The fast method (one pass of the arbitrary-style network), Refine and the live webcam mirror are
-:mod:`genart.ui.style_fast`'s; this module lays them out where they go and shares its uploads with them.
+:mod:`genart.ui.fast_style`'s; this module lays them out where they go and shares its uploads with them.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ..style import (CONTENT_LAYERS, CONV_LAYERS, COSTING, FAST, INITS, OPTIMIZE
 from .common import (ASSETS, UploadImage, as_number, downloads, estimate_line, heavy, precision_radio, precision_value,
                      run_facts, status_line, stream, user_error, wire_estimate)
 from .recipes import Restore, differing, load_recipe, recipe_drop, restored_note, slider_value
-from . import style_fast
+from . import fast_style
 from .masks import editor_value, mask_editor, mask_source
 
 #: A photo and a public-domain painting each (assets/paintings.NOTICE.md).
@@ -116,17 +116,17 @@ class StyleTab(NamedTuple):
     run: object          # the Run event
     restore: Restore     # the recipe restore (sets every control; a fast recipe the fast method's)
     results: gr.Column   # the result column (send-to buttons go at its end)
-    method: gr.Radio     # the optimisation or the fast method (genart.ui.style_fast)
+    method: gr.Radio     # the optimisation or the fast method (genart.ui.fast_style)
     fast_run: object     # the fast method's Run event (its PNG carries a fast_style recipe)
     refine: object       # Refine's run: the optimisation from the last fast picture
 
 
 def wire_recipe_restore(drop: gr.File, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
                         style_scale, share, init, seed, style_layers, content_layers, pooling, normalize, feather,
-                        precision, fast: style_fast.FastControls) -> Restore:
+                        precision, fast: fast_style.FastControls) -> Restore:
     """The "Recipe" drop zone ``drop`` (``#style-recipe``): a genart PNG or JSON recipe sets every control
     (/style_recipe); a fast style recipe sets the method to Fast and its controls instead
-    (:func:`genart.ui.style_fast.with_fast_restore`).
+    (:func:`genart.ui.fast_style.with_fast_restore`).
 
     Weights go to the log₁₀ sliders; a two-style blend sets the second style's share. The preset
     radio is left alone (the restored values are what count).
@@ -161,7 +161,7 @@ def wire_recipe_restore(drop: gr.File, log_style, log_content, tv, steps, max_di
 
     outputs = [log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve, style_scale, share, init, seed,
                style_layers, content_layers, pooling, normalize, feather, precision]
-    both = style_fast.with_fast_restore(Restore(restore, outputs), fast)
+    both = fast_style.with_fast_restore(Restore(restore, outputs), fast)
     drop.upload(both.fn, inputs=[drop], outputs=both.outputs, api_name="style_recipe")
     return both
 
@@ -172,7 +172,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., 
     ui = FAST
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
-            method = style_fast.method_radio()
+            method = fast_style.method_radio()
             with gr.Row():
                 content = UploadImage(label="Content image", type="filepath", sources=["upload", "clipboard"],
                                       elem_id="style-content", height=220)
@@ -180,9 +180,9 @@ def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., 
                                     elem_id="style-style", height=220)
             with gr.Row():
                 run_btn = gr.Button("Run", variant="primary", elem_id="style-run")
-                fast_btn = style_fast.run_button()
+                fast_btn = fast_style.run_button()
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="style-stop")
-            fast_ui = style_fast.build_controls(method, fast_btn)
+            fast_ui = fast_style.build_controls(method, fast_btn)
             estimate_md = gr.Markdown(elem_id="style-estimate")
             gr.Examples(EXAMPLES, inputs=[content, style], label="Examples: a photo in the style of a painting",
                         elem_id="style-examples")
@@ -254,7 +254,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., 
                         feather = gr.Slider(0, min(32, MAX_FEATHER), value=0, step=0.5, label="Soft edges (px)",
                                             elem_id="style-feather",
                                             info="Blur of the mask's edge, in pixels at the final size.")
-            live = style_fast.build_live_mirror(style, fast_ui.strength)
+            live = fast_style.build_live_mirror(style, fast_ui.strength)
             restore = wire_recipe_restore(recipe_drop("style"), log_style, log_content, tv, steps, max_dim,
                                           optimizer, scales, preserve, style_scale, share, init, seed, style_layers,
                                           content_layers, pooling, normalize, feather, precision, fast_ui)
@@ -307,19 +307,19 @@ def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., 
                   style_scale, style2, share, init, init_image, seed, style_layers, content_layers, pooling, normalize,
                   mask_paint, mask_upload, feather, precision]
     event = heavy(run_btn.click, run_style, run_inputs, [output, status, plot, png, gif], status, api_name="stylize")
-    style_fast.wire_method(fast_ui, [optimisation, run_btn, plot, gif])
-    fast_event = style_fast.wire_run(fast_ui, content, style, output, status, png, gif, run=fast)
-    refine = style_fast.wire_refine(fast_ui, init, init_image, extras, run_style, run_inputs,
+    fast_style.wire_method(fast_ui, [optimisation, run_btn, plot, gif])
+    fast_event = fast_style.wire_run(fast_ui, content, style, output, status, png, gif, run=fast)
+    refine = fast_style.wire_refine(fast_ui, init, init_image, extras, run_style, run_inputs,
                                     [output, status, plot, png, gif])
     stop_btn.click(None, cancels=[event, fast_event, refine, live], api_name=False)
     content.change(editor_value, inputs=[content], outputs=[mask_paint], api_name=False)  # paint over the content
 
     def estimate_text(content, second_style=None, steps=UI_STEPS, max_dim=UI_MAX_DIM, optimizer=ui.optimizer,
                       scales=ui.scales, style_scale=1.0, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS,
-                      pooling="max", method=style_fast.OPTIMISATION, fast_max_dim=style_fast.UI_MAX_DIM):
+                      pooling="max", method=fast_style.OPTIMISATION, fast_max_dim=fast_style.UI_MAX_DIM):
         """The estimate line for these settings (the content's aspect, else 4:3), of the chosen method."""
-        if method == style_fast.FAST_METHOD:
-            return style_fast.estimate_text(content, fast_max_dim)
+        if method == fast_style.FAST_METHOD:
+            return fast_style.estimate_text(content, fast_max_dim)
 
         def request():
             cfg = make_config(math.log10(ui.style_weight), math.log10(ui.content_weight), ui.tv_weight, steps,

@@ -1,0 +1,123 @@
+"""Digit datasets for the DCGAN: Keras' MNIST / Fashion-MNIST, or the MNIST sample genart ships.
+
+:func:`load_digits` returns the training images exactly as ``keras.datasets`` gives them
+(uint8 N×28×28). Keras downloads them once into its cache (``$KERAS_HOME/datasets``, by default
+``~/.keras/datasets``). When that is impossible (offline), MNIST falls back to 5 000 real digits
+shipped in ``assets/mnist_5k.npz`` and the result says so; Fashion-MNIST has no offline copy and
+raises :class:`~genart.errors.DataUnavailable` with a sentence saying what to do. A visitor's own
+pictures (dataset ``"own"``) come from :mod:`genart.gan.imagesets` instead.
+
+Loaded datasets are kept for the life of the process (guarded by a lock); callers never modify them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import DataUnavailable, InputError
+from ..paths import asset, keras_cache
+
+#: Dataset names accepted by :func:`load_digits` (the ``keras.datasets`` module names).
+DATASETS = ("mnist", "fashion_mnist")
+#: The DCGAN's third dataset: a visitor's own pictures, loaded by :func:`genart.gan.imagesets.load_image_set`.
+OWN = "own"
+#: Human names for the UI.
+DATASET_LABELS = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST", OWN: "Your pictures (zip)"}
+#: The shipped offline sample (see assets/mnist_5k.NOTICE.md for its source and licence).
+SUBSET_PATH = asset("mnist_5k.npz")
+SUBSET_NOTE = ("MNIST could not be downloaded (offline?), so training uses the 5 000 real MNIST digits "
+               "shipped with genart (assets/mnist_5k.npz, CC BY-SA 3.0).")
+
+_lock = threading.Lock()
+_cache: dict[str, "Digits"] = {}
+
+
+@dataclass(frozen=True)
+class Digits:
+    """A loaded training set.
+
+    Attributes:
+        images: uint8 N×28×28, as ``keras.datasets`` returns them.
+        labels: uint8 N.
+        name: ``"mnist"`` or ``"fashion_mnist"``.
+        source: ``"keras"`` (the full training set) or ``"shipped subset"``.
+        note: a sentence for the UI when the data is not what was asked for ("" otherwise).
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    name: str
+    source: str
+    note: str = ""
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def load_digits(name: str = "mnist") -> Digits:
+    """The training images of ``name`` from Keras' cache/download, else the shipped MNIST sample.
+
+    Args:
+        name: ``"mnist"`` or ``"fashion_mnist"``.
+
+    Returns:
+        :class:`Digits`; ``source`` and ``note`` say whether the offline sample is in use.
+
+    Raises:
+        InputError: unknown ``name``.
+        DataUnavailable: Fashion-MNIST (or MNIST without the shipped sample) cannot be loaded.
+    """
+    if name not in DATASETS:
+        raise InputError(f"dataset must be one of {', '.join(DATASETS)}, not {name!r}.")
+    with _lock:
+        if name not in _cache:
+            _cache[name] = _load(name)
+        return _cache[name]
+
+
+def mnist_cached() -> bool:
+    """Whether Keras already holds the full MNIST (``mnist.npz``), so :func:`load_digits` needs no download."""
+    return os.path.isfile(os.path.join(keras_cache("datasets"), "mnist.npz"))
+
+
+def load_shipped_subset() -> Digits:
+    """The 5 000-digit MNIST sample in ``assets/`` (500 per label)."""
+    try:
+        with np.load(SUBSET_PATH, allow_pickle=False) as npz:
+            images, labels = npz["images"], npz["labels"]
+    except (OSError, KeyError, ValueError) as exc:
+        raise DataUnavailable(f"The shipped MNIST sample {SUBSET_PATH} could not be read ({exc}); "
+                              "rebuild it with `python assets/make_mnist_subset.py`.") from None
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28) or len(labels) != len(images):
+        raise DataUnavailable(f"{SUBSET_PATH} does not hold uint8 N×28×28 images with labels; "
+                              "rebuild it with `python assets/make_mnist_subset.py`.")
+    return Digits(images, labels.astype(np.uint8), "mnist", "shipped subset", SUBSET_NOTE)
+
+
+def _keras_load(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``keras.datasets.<name>.load_data()`` training split (downloads into Keras' cache once)."""
+    import keras
+
+    with contextlib.redirect_stdout(io.StringIO()):  # Keras prints its download progress
+        (x, y), _ = getattr(keras.datasets, name).load_data()
+    return x, y
+
+
+def _load(name: str) -> Digits:
+    try:
+        images, labels = _keras_load(name)
+    except Exception as exc:  # Keras raises a bare Exception when the download fails
+        if name == "mnist" and os.path.exists(SUBSET_PATH):
+            return load_shipped_subset()
+        raise DataUnavailable(
+            f"{DATASET_LABELS[name]} could not be downloaded ({type(exc).__name__}) and genart ships no "
+            f"offline copy of it. Connect to the internet once (Keras keeps it in {keras_cache('datasets')}) "
+            "or choose MNIST digits, which fall back to the sample shipped with genart."
+        ) from None
+    return Digits(np.asarray(images, np.uint8), np.asarray(labels, np.uint8), name, "keras")
