@@ -23,6 +23,14 @@ OWN_SIDE = 32
 GRID_COLS, GRID_SAMPLES, GRID_SCALE = 4, 16, 4
 #: With ``preview_every=None`` the trainer draws a grid about this often (measured seconds).
 PREVIEW_SECONDS = 2.5
+#: ``GanConfig.networks``: whose generator and discriminator train.
+NETWORKS = ("tutorial", "quick")
+#: ``GanConfig.discriminator``: what the discriminator looks at.
+DISCRIMINATORS = ("pixels", "projected")
+#: ``GanConfig.loss``: the adversarial loss.
+LOSSES = ("bce", "hinge")
+#: ``GanConfig.augment``: the DiffAugment transformations (genart.gan.augment.AUGMENTATIONS, in its order).
+AUGMENTATIONS = ("brightness", "contrast", "translation", "cutout")
 #: Most epochs one ``train`` call accepts.
 MAX_EPOCHS = 1000
 CONFIG_FILE, CHECKPOINT_PREFIX = "genart_gan.json", "ckpt"
@@ -49,6 +57,18 @@ class GanConfig:
         ema_decay: 0 (the tutorial): the pictures are the generator's. Above 0: they come from an
             exponential moving average of the generator's weights with this decay (warmed up as
             min(decay, (1 + t)/(10 + t)) at step t), cleaner samples early; training is unchanged.
+        networks: ``tutorial`` (the tutorial's generator and discriminator; one stage deeper for own
+            32×32 pictures) or ``quick`` (genart's quick networks, not the tutorial's: a narrower
+            generator for 28×28 images, :mod:`genart.gan.networks`).
+        discriminator: ``pixels`` (it looks at the images, as the tutorial's) or ``projected`` (small
+            heads judge the features of a frozen digit network genart trained, Sauer et al. 2021;
+            for 28×28 grey images: own pictures train with ``pixels`` whatever this says).
+        loss: ``bce`` (the tutorial's cross-entropy) or ``hinge`` (Lim & Ye 2017, as SAGAN).
+        d_learning_rate: the discriminator's Adam learning rate; None: ``learning_rate`` (two rates:
+            Heusel et al. 2017).
+        augment: DiffAugment transformations shown to the discriminator, on real and generated
+            images alike (Zhao et al. 2020): any of ``brightness``, ``contrast``, ``translation``,
+            ``cutout``; empty: none (the tutorial).
     """
 
     batch_size: int = 256
@@ -62,6 +82,11 @@ class GanConfig:
     seed: int = 0
     precision: str = "auto"
     ema_decay: float = 0.0
+    networks: str = "tutorial"
+    discriminator: str = "pixels"
+    loss: str = "bce"
+    d_learning_rate: float | None = None
+    augment: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_int("batch_size", self.batch_size, 2, 1024)
@@ -80,6 +105,21 @@ class GanConfig:
         object.__setattr__(self, "precision", precision.check("precision", self.precision))
         check_float("ema_decay", self.ema_decay, 0.0, 0.9999)
         object.__setattr__(self, "ema_decay", float(self.ema_decay))
+        for name, allowed in (("networks", NETWORKS), ("discriminator", DISCRIMINATORS), ("loss", LOSSES)):
+            if getattr(self, name) not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}.")
+        if self.d_learning_rate is not None:
+            check_float("d_learning_rate", self.d_learning_rate, 1e-6, 0.1)
+        augment = (self.augment,) if isinstance(self.augment, str) else tuple(self.augment)
+        unknown = [a for a in augment if a not in AUGMENTATIONS]
+        if unknown:
+            raise InputError(f"augment may name {', '.join(AUGMENTATIONS)}; not {', '.join(map(repr, unknown))}.")
+        object.__setattr__(self, "augment", tuple(a for a in AUGMENTATIONS if a in augment))
+
+    @property
+    def discriminator_learning_rate(self) -> float:
+        """The discriminator's Adam learning rate (``d_learning_rate``, else ``learning_rate``)."""
+        return self.learning_rate if self.d_learning_rate is None else self.d_learning_rate
 
 
 #: Named configs: the tutorial's optimiser (exact float32), the DCGAN paper's (Radford et al.,

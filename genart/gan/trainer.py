@@ -80,7 +80,7 @@ class GanTrainer:
             self.data_digest = self.data_digest or digest(data)
             shared_key = (OWN, self.data_digest)
         self.image_shape = tuple(int(v) for v in data.shape[1:])  # (H, W, C)
-        self.architecture = architecture_for(self.image_shape)
+        self.architecture = architecture_for(self.image_shape, config.networks)
         self.num_examples = len(data)
         self.examples_per_epoch = min(config.examples_per_epoch or self.num_examples, self.num_examples)
         self.steps_per_epoch = math.ceil(self.examples_per_epoch / config.batch_size)
