@@ -94,6 +94,7 @@ def main() -> None:
 
     digits = load_shipped_subset()
     train_idx, held_idx = shipped_split(len(digits))
+    keras.utils.set_random_seed(SEED)  # the initial weights too
     network = features.build_feature_network()
     logits = keras.layers.Dense(10, name="digit_logits")(keras.layers.Flatten()(network.outputs[-1]))
     classifier = keras.Model(network.input, logits)

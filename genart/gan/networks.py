@@ -25,8 +25,9 @@ A step of ``dcgan-32`` costs about as much as the tutorial's (the added stage wo
 Most of a tutorial step is its generator's 5×5 convolution from 256 to 128 channels at 7×7; the
 quick generator starts narrower and goes up in two 4×4 steps:
 
-* generator (650 816 parameters for noise_dim 100): noise → Dense 7·7·128 → BN, LeakyReLU →
-  reshape 7×7×128 → ConvT 64 4×4 /2 (14×14) → BN, LeakyReLU → ConvT 1 4×4 /2, tanh (28×28×1);
+* generator (932 608 parameters for noise_dim 100): noise → Dense 7·7·128 → BN, LeakyReLU →
+  reshape 7×7×128 → Conv 128 3×3 /1 (7×7) → BN, LeakyReLU → ConvT 64 4×4 /2 (14×14) → BN,
+  LeakyReLU → ConvT 1 4×4 /2, tanh (28×28×1);
 * discriminator: the tutorial's (``discriminator="pixels"``), or the projected one.
 
 ``projected`` (``GanConfig(discriminator="projected")``, 28×28×1 with either generator): the
@@ -112,6 +113,8 @@ def make_quick_generator(noise_dim: int = 100, dtype: str = "float32") -> keras.
         layers.Dense(7 * 7 * 128, use_bias=False, dtype=dtype), layers.BatchNormalization(dtype=dtype),
         layers.LeakyReLU(dtype=dtype),
         layers.Reshape((7, 7, 128), dtype=dtype),
+        layers.Conv2D(128, 3, padding="same", use_bias=False, dtype=dtype),  # 7×7×128
+        layers.BatchNormalization(dtype=dtype), layers.LeakyReLU(dtype=dtype),
         layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False, dtype=dtype),  # 14×14×64
         layers.BatchNormalization(dtype=dtype), layers.LeakyReLU(dtype=dtype),
         layers.Conv2DTranspose(1, 4, strides=2, padding="same", use_bias=False, activation="tanh",
@@ -166,7 +169,7 @@ def build(architecture: str, noise_dim: int, channels: int, seed: int | None = N
     discriminator is ``projected`` (:func:`make_projected_discriminator`) for 28×28 grey images when
     asked, else the one that looks at the pixels (the tutorial's, or the 32-px one)."""
     generator = build_generator(architecture, noise_dim, channels, dtype)
-    if discriminator == "projected" and ARCHITECTURES[architecture][0] == 28:
+    if discriminator_for(discriminator, architecture) == "projected":
         return generator, make_projected_discriminator(dtype)
     if architecture in ("tutorial", "quick"):
         return generator, make_discriminator(seed, dtype)
@@ -196,3 +199,37 @@ def describe(architecture: str, shape: tuple[int, ...]) -> str:
     label = ARCHITECTURE_LABELS.get(architecture, f"the {architecture!r} networks")
     kind = {1: "grey", 3: "colour"}.get(shape[-1], f"{shape[-1]}-channel") if len(shape) == 3 else "unknown"
     return f"{label} for {kind} pictures ({'×'.join(map(str, shape))})"
+
+
+def discriminator_for(discriminator: str, architecture: str) -> str:
+    """The discriminator a trainer builds: ``projected`` only for the 28×28 architectures, else ``pixels``."""
+    return discriminator if discriminator == "pixels" or ARCHITECTURES[architecture][0] == 28 else "pixels"
+
+
+def networks_note(config, architecture: str) -> str:
+    """Whose networks and losses a trainer of ``config`` on ``architecture`` trains, in plain words:
+    "The tutorial's networks and losses." or "genart's quick networks, not the tutorial's: …"."""
+    discriminator = discriminator_for(config.discriminator, architecture)
+    if architecture == "quick":
+        parts = ["genart's quick networks, not the tutorial's: a narrower generator (7×7×128 → 14×14×64 → 28×28, "
+                 "a quarter of the tutorial's arithmetic)"]
+    elif architecture == "dcgan-32":
+        parts = ["the tutorial's networks one stage deeper, for 32×32 pictures"]
+    else:
+        parts = ["the tutorial's networks"]
+    if discriminator == "projected":
+        parts.append("a projected discriminator: small heads judge the features of a frozen digit network genart "
+                     "trained (Sauer et al. 2021), not the pixels")
+    elif architecture == "quick":
+        parts.append("the tutorial's discriminator")
+    if config.augment:
+        parts.append(f"the discriminator sees real and generated images through the same random "
+                     f"{', '.join(config.augment)} (DiffAugment)")
+    if config.loss != "bce":
+        parts.append(f"the {config.loss} loss instead of the tutorial's cross-entropy")
+    if config.d_learning_rate is not None and config.d_learning_rate != config.learning_rate:
+        parts.append(f"learning rates G {config.learning_rate:g}, D {config.d_learning_rate:g}")
+    if config.dataset == "own" and config.discriminator == "projected":
+        parts.append("(own pictures: the discriminator looks at the pixels; the digit features fit 28×28 grey digits only)")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."

@@ -69,7 +69,7 @@ class GanTrainer:
                 else ("given", "")
             self.data_digest = getattr(data, "digest", None)
             data = getattr(data, "images", data)
-        from .networks import architecture_for
+        from .networks import architecture_for, networks_note
         from .step import build_parts
         from .trainset import as_images, images_tensor
 
@@ -81,6 +81,8 @@ class GanTrainer:
             shared_key = (OWN, self.data_digest)
         self.image_shape = tuple(int(v) for v in data.shape[1:])  # (H, W, C)
         self.architecture = architecture_for(self.image_shape, config.networks)
+        #: Whose networks and losses train, in plain words (genart.gan.networks.networks_note).
+        self.networks_note = networks_note(config, self.architecture)
         self.num_examples = len(data)
         self.examples_per_epoch = min(config.examples_per_epoch or self.num_examples, self.num_examples)
         self.steps_per_epoch = math.ceil(self.examples_per_epoch / config.batch_size)
