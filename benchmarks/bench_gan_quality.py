@@ -93,19 +93,21 @@ CANDIDATES = {
 }
 
 
-#: Issue 30's candidates (name → GanConfig), trained with genart's own step (``ConfigTrainer``).
-#: The DiffAugment policy of all four transformations:
+#: Issue 30's candidates (name → GanConfig), trained with genart's own step (``ConfigTrainer``);
+#: ``quick`` itself is a preset. The DiffAugment policy of all four transformations:
 ALL_AUG = ("brightness", "contrast", "translation", "cutout")
-QUICK = dict(batch_size=64, learning_rate=2e-4, beta_1=0.5, ema_decay=0.99, networks="quick")
+QUICK = PRESETS["quick"]
 CONFIG_CANDIDATES = {
-    "quick-pixels": GanConfig(**QUICK),
-    "quick-pixels-aug": GanConfig(**QUICK, augment=ALL_AUG),
-    "quick-projected": GanConfig(**QUICK, discriminator="projected"),
-    "quick-projected-aug": GanConfig(**QUICK, discriminator="projected", augment=ALL_AUG),
-    "quick-projected-hinge": GanConfig(**QUICK, discriminator="projected", loss="hinge"),
-    "tutorial-projected": GanConfig(batch_size=64, learning_rate=2e-4, beta_1=0.5, ema_decay=0.99,
-                                    discriminator="projected"),
-    "quick-ttur": GanConfig(**{**QUICK, "learning_rate": 1e-4}, d_learning_rate=4e-4),
+    "quick-translation": dataclasses.replace(QUICK, augment=("translation",)),
+    "quick-diffaugment": dataclasses.replace(QUICK, augment=ALL_AUG),
+    "quick-projected": dataclasses.replace(QUICK, discriminator="projected"),
+    "quick-projected-diffaugment": dataclasses.replace(QUICK, discriminator="projected", augment=ALL_AUG),
+    "quick-projected-hinge": dataclasses.replace(QUICK, discriminator="projected", loss="hinge"),
+    "quick-hinge-diffaugment": dataclasses.replace(QUICK, loss="hinge", augment=ALL_AUG),
+    "quick-ttur": dataclasses.replace(QUICK, learning_rate=1e-4, d_learning_rate=4e-4),
+    "quick-b32": dataclasses.replace(QUICK, batch_size=32),
+    "quick-b128": dataclasses.replace(QUICK, batch_size=128, learning_rate=4e-4),
+    "fast-projected": dataclasses.replace(PRESETS["fast"], discriminator="projected"),
 }
 
 #: Seconds of a ``fast`` float32 step (batch 64 + EMA) on a quiet 2-vCPU Intel Xeon with

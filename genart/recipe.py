@@ -259,7 +259,11 @@ def trainer_recipe(trainer) -> dict:
     """The recipe of a :class:`genart.gan.GanTrainer` as it stands (steps and epochs trained, data used;
     own pictures are fingerprinted by their digest as the input ``dataset``)."""
     digest = getattr(trainer, "data_digest", None)
-    return make_recipe("gan", trainer.config, inputs={"dataset": digest} if digest else None,
+    config, facts = trainer.config, {}
+    ran = getattr(trainer, "precision", None)  # what the trainer resolved (per family of networks)
+    if ran is not None:
+        config, facts = dataclasses.replace(config, precision=ran.dtype), {"precision": ran.reason}
+    return make_recipe("gan", config, inputs={"dataset": digest} if digest else None,
                        run={"steps": trainer.step, "epochs": round(trainer.epoch, 4),
                             "data": trainer.data_source, "examples": trainer.num_examples,
-                            "networks": getattr(trainer, "networks_note", "")})
+                            "networks": getattr(trainer, "networks_note", ""), **facts})

@@ -123,18 +123,21 @@ class GanConfig:
 
 
 #: Named configs: the tutorial's optimiser (exact float32), the DCGAN paper's (Radford et al.,
-#: section 4), and ``fast``: the paper's optimiser on batches of 64 with the pictures drawn by an
-#: EMA (decay 0.99) of the generator's weights, the soonest of those measured to digit-like samples
-#: on 2 vCPUs (``benchmarks/bench_gan_quality.py``: on a CPU a step costs about its batch, and four
-#: small steps teach more than one large one; the EMA's grid covers more classes early).
+#: section 4), ``fast``: the paper's optimiser on batches of 64 with the pictures drawn by an
+#: EMA (decay 0.99) of the generator's weights, the soonest with the tutorial's networks
+#: (``benchmarks/bench_gan_quality.py``: on a CPU a step costs about its batch, and four small
+#: steps teach more than one large one; the EMA's grid covers more classes early), and ``quick``:
+#: the same training with genart's quick generator (not the tutorial's), a step about half as
+#: dear that learns at least as much per step (issue 30; the README has every lever's figures).
 PRESETS = {
     "tutorial": GanConfig(precision="float32"),
     "dcgan-paper": GanConfig(learning_rate=2e-4, beta_1=0.5),
     "fast": GanConfig(batch_size=64, learning_rate=2e-4, beta_1=0.5, ema_decay=0.99),
+    "quick": GanConfig(batch_size=64, learning_rate=2e-4, beta_1=0.5, ema_decay=0.99, networks="quick"),
 }
 
 #: The preset the tab and the command line start from: the soonest to digit-like samples.
-DEFAULT_PRESET = "fast"
+DEFAULT_PRESET = "quick"
 #: Training steps after which the default preset's grid usually shows digit shapes (measured,
 #: ``bench_gan_quality.py``, seeds 0–2: by step 500, about 60 s, its EMA grid scored 0.62–0.79
 #: confidence and 5–8 classes on genart's meter; the meter's real-digit line, 0.925 and 7 classes, was not reached
@@ -178,9 +181,15 @@ def check_epochs(epochs, name: str = "epochs") -> int:
 
 
 def cost_key(config: GanConfig) -> tuple:
-    """What a step's cost depends on besides its batch: the noise size, the precision and the images'
-    shape (which picks the networks)."""
-    return "gan", config.noise_dim, config.precision, image_shape(config)
+    """What a step's cost depends on besides its batch: the noise size, the precision, the images'
+    shape and the networks, discriminator and augmentation (which pick what a step computes)."""
+    return "gan", config.noise_dim, config.precision, *step_shape(config), image_shape(config)
+
+
+def step_shape(config: GanConfig) -> tuple:
+    """The settings besides batch, noise size, precision and image shape that change what a step
+    computes: ``(networks, discriminator, augment)`` (the loss and the rates cost the same)."""
+    return config.networks, config.discriminator, config.augment
 
 
 def run_cost(config: GanConfig, epochs: int = 1, num_examples: int = 60_000, fresh: bool = True) -> RunCost:

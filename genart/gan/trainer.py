@@ -379,17 +379,27 @@ class GanTrainer:
 
 def policy(config: GanConfig) -> precision.Policy:
     """What a trainer of ``config`` computes in: ``auto`` is decided from the DCGAN's own training
-    step in float32 and bfloat16 (once per machine; :mod:`genart.precision`)."""
+    step in float32 and bfloat16 (once per machine; :mod:`genart.precision`), for each family of
+    networks apart: ``"gan"`` times the tutorial's, ``"gan-quick"`` genart's quick ones (with the
+    config's discriminator and augmentation)."""
+    algorithm = precision_algorithm(config)
     trainers: dict[str, GanTrainer] = {}
 
     def timer(dtype: str) -> float:  # one small trainer per dtype, kept while measuring
         if dtype not in trainers:
-            trainers[dtype] = GanTrainer(GanConfig(batch_size=PRECISION_BATCH, precision=dtype),
+            trainers[dtype] = GanTrainer(GanConfig(batch_size=PRECISION_BATCH, precision=dtype, networks=config.networks,
+                                                   discriminator=config.discriminator, augment=config.augment),
                                          data=np.zeros((PRECISION_BATCH, 28, 28), np.uint8))
         return trainers[dtype].time_step(PRECISION_BATCH)
 
     try:
-        return precision.resolve(config.precision, "gan", timer=timer)
+        return precision.resolve(config.precision, algorithm, timer=timer)
     finally:
         for trainer in trainers.values():
             trainer.close()
+
+
+def precision_algorithm(config: GanConfig) -> str:
+    """The name ``auto`` precision is decided and kept under: ``"gan"`` (the tutorial's networks) or
+    ``"gan-quick"`` (genart's quick networks)."""
+    return "gan" if config.networks == "tutorial" else f"gan-{config.networks}"
