@@ -13,8 +13,10 @@
    done honestly with it; strength 0 gives the resized content back, pixel for pixel.
 
 :func:`paint` yields the resized content at once (step 0, stage "starting", as DeepDream's run does),
-then the final :class:`~genart.frames.Frame` (step 1 of 1). :class:`FastStyler` serves a stream (the
-live webcam mirror): the style is prepared once, each frame is one call. :func:`step_seconds` times a
+then the final :class:`~genart.frames.Frame` (step 1 of 1); a single picture ignores ``steady`` (it is
+a video's first frame). :class:`FastStyler` serves a stream (the live webcam mirror): the style is
+prepared once, each frame is one call, and with ``steady`` above 0 each frame is painted knowing the
+last (:class:`~genart.fast_style.steady.Steady`). :func:`step_seconds` times a
 pass for the estimate, and :data:`COSTING` is how genart.estimate prices a run.
 """
 
@@ -32,6 +34,7 @@ from ..images import ImageSource, load_image, resize, to_uint8
 from ..costing import Costing
 from .config import FastStyleConfig, plan, run_cost
 from .hub import load_model
+from .steady import FRESH, Carried, Steady
 
 #: Styles are decoded at most this many times the style side (long side) before the square crop.
 STYLE_DECODE_FACTOR = 4
@@ -137,10 +140,12 @@ def recipe_inputs(content: ImageSource, style: ImageSource) -> dict:
 class FastStyler:
     """Stylise a stream of frames (a webcam) with one style: the style is prepared once, each frame is one pass.
 
-    Safe to call from several threads; :meth:`set_style` may change the style between frames.
+    Safe to call from several threads; :meth:`set_style` may change the style between frames. With
+    ``config.steady`` above 0 the frames are one stream, painted in the order the calls end their pass.
 
     Args:
-        config: ``max_dim`` (each frame's long side), ``strength`` and ``style_size``.
+        config: ``max_dim`` (each frame's long side), ``strength``, ``style_size`` and ``steady`` (how much
+            of the previous painted frame each frame keeps where the motion can be trusted; 0: none).
         model: as in :func:`paint`; None loads the cached model.
         reuse_style_vector: compute the style vector once in :meth:`set_style` and run only the
             transfer network per frame. Only a model with ``style_vector`` and ``transfer``
@@ -157,6 +162,19 @@ class FastStyler:
         self.reuse_style_vector = bool(reuse_style_vector)
         self._lock = threading.Lock()
         self._style = None  # the prepared style image, or its style vector
+        self._steady = Steady(config.steady) if config.steady > 0 else None
+        self._steady_lock = threading.Lock()
+
+    @property
+    def last(self) -> Carried:
+        """What the steady step did with the last frame (:class:`~genart.fast_style.steady.Carried`)."""
+        return self._steady.last if self._steady is not None else FRESH
+
+    def reset(self) -> None:
+        """Forget the previous frame: the next one is painted afresh (a new stream)."""
+        if self._steady is not None:
+            with self._steady_lock:
+                self._steady.reset()
 
     def set_style(self, style: ImageSource) -> None:
         """Use ``style`` from the next frame on (anything :func:`genart.images.load_image` accepts)."""
@@ -184,4 +202,8 @@ class FastStyler:
             stylised = np.clip(np.asarray(out, np.float32)[0], 0.0, 1.0)
         else:
             stylised = stylise(self.model, content, style)
-        return blend(content, stylised, self.config.strength)
+        picture = blend(content, stylised, self.config.strength)
+        if self._steady is None:
+            return picture
+        with self._steady_lock:
+            return self._steady(content, picture)
