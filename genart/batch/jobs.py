@@ -163,7 +163,8 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
 
     Args:
         task: what each item runs (:func:`dream_task`, :func:`style_task`).
-        items: the inputs in order (a chained task runs them in this order, each from the previous result).
+        items: the inputs in order (a chained task runs them in this order, each from the previous result;
+            a followed task's results are finished in this order, each after the previous one).
         total: how many items there are (for the progress bar).
         ray: the cluster's address for ``use_ray`` (None: ``GENART_RAY_ADDRESS``, else ``auto``).
         use_ray: run on a Ray cluster instead of in this process.
@@ -172,21 +173,26 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
     """
     report = Report()
     cluster = _Cluster(ray) if use_ray else None
-    pending: dict = {}  # ObjectRef → (item, recipe), runs in flight on the cluster
+    pending: dict = {}  # ObjectRef → (item, data, recipe), runs in flight on the cluster, in submission order
     previous: np.ndarray | None = None  # a chained task's last result
+    follow = task.follow() if task.follow is not None else None  # finishes results in input order
     other = 0  # outputs already done with other settings
     if cluster is not None:
         report.notes.append(f"computed on {cluster.runs.cluster().describe()}")
     bar = _progress(total, unit, quiet)
     on_write = on_write or (lambda path: bar.write(path, file=sys.stdout))
 
-    def finish(item: Item, recipe: dict, compute: Callable[[], Frame]) -> np.ndarray | None:
+    def finish(item: Item, data, recipe: dict, compute: Callable[[], Frame]) -> np.ndarray | None:
         """Write one result (or record its failure); the image written, else None."""
         try:
             image = compute().image
+            if follow is not None:
+                image, recipe = follow(data, image, recipe)
         except (InputError, RunFailed) as exc:
             report.failed.append((item.name, str(exc)))
             image = None
+            if follow is not None:
+                follow.reset()
         else:
             report.written.append(write_png(item.out, image, recipe))
             on_write(item.out)
@@ -194,16 +200,24 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
         return image
 
     def collect() -> None:
-        ref = cluster.first_done(list(pending))
+        # in order when the results are followed (a steady video), else whichever is done first
+        ref = next(iter(pending)) if follow is not None else cluster.first_done(list(pending))
         finish(*pending.pop(ref), lambda: cluster.result(ref))
 
     try:
         for item in items:
             bar.set_postfix_str(item.name, refresh=False)
             if is_done(item.out):
+                while pending and follow is not None:  # the frames before this one first
+                    collect()
                 report.skipped += 1
                 other += not _made_by(task, item.out)
                 previous = _read_png(item.out) if task.chained else None
+                if follow is not None:
+                    try:
+                        follow.done(item.read(), _read_png(item.out))
+                    except InputError:
+                        follow.reset()
                 bar.update()
                 continue
             try:
@@ -213,18 +227,22 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
             except InputError as exc:
                 report.failed.append((item.name, str(exc)))
                 previous = None
+                if follow is not None:
+                    while pending:
+                        collect()
+                    follow.reset()
                 bar.update()
                 continue
             if cluster is None:
                 def shown(frame: Frame, name=item.name) -> None:  # where the file's run is, beside the bar
                     bar.set_postfix_str(f"{name}: {frame.stage}, step {frame.step}/{frame.total}")
 
-                result = finish(item, recipe, lambda: final_frame(task.body(*args, **kwargs), shown))
+                result = finish(item, data, recipe, lambda: final_frame(task.body(*args, **kwargs), shown))
             elif task.chained:  # the next frame starts from this result: one at a time
                 ref = cluster.submit(task, args, kwargs)
-                result = finish(item, recipe, lambda: cluster.result(ref))
+                result = finish(item, data, recipe, lambda: cluster.result(ref))
             else:
-                pending[cluster.submit(task, args, kwargs)] = (item, recipe)
+                pending[cluster.submit(task, args, kwargs)] = (item, data, recipe)
                 while len(pending) >= cluster.limit:
                     collect()
                 continue

@@ -83,7 +83,7 @@ def blend(content_rgb: np.ndarray, stylised: np.ndarray, strength: float) -> np.
 
 
 def paint(content: ImageSource, style: ImageSource, config: FastStyleConfig = FastStyleConfig(),
-          model=None) -> Iterator[Frame]:
+          model=None, *, prepared: np.ndarray | None = None) -> Iterator[Frame]:
     """Paint ``content`` in the style of ``style`` in one pass of the arbitrary-style network.
 
     Args:
@@ -92,6 +92,8 @@ def paint(content: ImageSource, style: ImageSource, config: FastStyleConfig = Fa
         config: the settings; the default is the tutorials' (512 px, full strength, 256-px style).
         model: called as ``model(content, style)[0]`` with float32 [1, H, W, 3] images in [0, 1]
             (the hub model's interface); None loads it (:func:`genart.fast_style.hub.load_model`).
+        prepared: ``style`` as :func:`prepare_style` gives it at ``config.style_size`` (a video's frames
+            share one); None: prepared here.
 
     Yields:
         Frame: the resized content (step 0 of 1, stage "starting"), then exactly one final frame, step
@@ -104,7 +106,7 @@ def paint(content: ImageSource, style: ImageSource, config: FastStyleConfig = Fa
     content_rgb = load_image(content, config.max_dim, what="content image")
     segment = plan(config, content_rgb.shape[:2])[0]
     yield Frame(content_rgb, 0, 1, "starting", {})  # at once, before TensorFlow works or the model loads
-    style_in = prepare_style(style, config.style_size)
+    style_in = prepared if prepared is not None else prepare_style(style, config.style_size)
     model = model if model is not None else load_model()
     picture = blend(content_rgb, stylise(model, content_rgb, style_in), config.strength)
     yield Frame(picture, 1, 1, segment.label, {}, final=True)

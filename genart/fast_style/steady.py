@@ -168,8 +168,11 @@ class Carried:
     cut: bool
 
     def facts(self) -> dict:
-        """For a recipe's run facts: ``{"carried": fraction}`` and ``"scene_cut": true`` on a cut."""
-        return {"carried": round(self.trusted, 4), **({"scene_cut": True} if self.cut else {})}
+        """For a recipe's run facts: ``{"carried": the fraction carried}`` (0 afresh), and ``"scene_cut": true``
+        on a cut."""
+        if self.cut:
+            return {"carried": 0.0, "scene_cut": True}
+        return {"carried": round(self.trusted, 4)}
 
 
 #: A frame painted afresh: nothing carried, no cut.
@@ -210,6 +213,9 @@ class Steady:
         """The steady frame of ``content`` (uint8 H×W×3 at the working size) whose one-pass picture is
         ``picture`` (uint8, the same size): uint8 H×W×3; ``picture`` itself when ``steady`` is 0, for the
         first frame and on a scene cut."""
+        if content.shape[:2] != picture.shape[:2]:
+            raise ValueError(f"the content frame is {content.shape[1]}×{content.shape[0]} px and its picture "
+                             f"{picture.shape[1]}×{picture.shape[0]}; Steady takes the content at the picture's size")
         if self.steady == 0:
             return picture
         new_grey = grey(content)

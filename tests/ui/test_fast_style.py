@@ -44,7 +44,7 @@ def test_fast_run_shows_the_content_at_once_then_the_picture_and_its_recipe(clie
     assert gif is None and png["path"].endswith("fast-style-96px.png")
     recipe = read_recipe(png["path"], "fast_style")
     assert recipe["weights"] == "random" and recipe["run"]["model"] == "random" and recipe["seed"] is None
-    assert recipe["config"] == {"max_dim": 96, "strength": 0.5, "style_size": 256}
+    assert recipe["config"] == {"max_dim": 96, "strength": 0.5, "style_size": 256, "steady": 0.0}
     assert recipe["inputs"] == {"content": image_digest(content), "styles": [image_digest(style)]}
     assert _pixels(png["path"]).shape == (72, 96, 3)
 
