@@ -2,13 +2,16 @@
 
     python benchmarks/bench_fast_style_live.py                  # both
     python benchmarks/bench_fast_style_live.py --only video --frames 240 --size 256
+    python benchmarks/bench_fast_style_live.py --only video --steady 0      # independent frames
     python benchmarks/bench_fast_style_live.py --only mirror --seconds 20
 
 * **video**: the script writes a ``--frames``-frame video at 24 frames a second (``--size`` × ¾ px, a
   moving test pattern), then times ``genart style --method fast --video CLIP --out DIR STYLE --max-dim
-  SIZE --weights random -q`` in a fresh process, end to end: Python and TensorFlow start, the network
-  is built, every frame decoded, painted in one pass, written as a PNG with its recipe, and the MP4
-  encoded. It checks that every frame was written. Target (issue 21): 240 frames at 256 px ≤ 60 s.
+  SIZE --weights random -q`` (with ``--steady S`` when given; else the video default,
+  ``genart.fast_style.VIDEO_STEADY``) in a fresh process, end to end: Python and TensorFlow start, the
+  network is built, every frame decoded, painted in one pass, made steady, written as a PNG with its
+  recipe, and the MP4 encoded. It checks that every frame was written. Target (issues 21, 31): 240
+  frames at 256 px ≤ 60 s, steady on.
 * **mirror**: the whole app in this process, and headless Chromium with a fake camera
   (``--use-fake-device-for-media-stream --use-fake-ui-for-media-stream``) on the style tab: an example
   chosen (its painting is the style), the live mirror's webcam started; after the first painted frame
@@ -60,13 +63,15 @@ def make_clip(path: str, frames: int, size: int, fps: float = 24.0) -> None:
     writer.close()
 
 
-def video(frames: int, size: int) -> None:
+def video(frames: int, size: int, steady: float | None = None) -> None:
     work = tempfile.mkdtemp(prefix="genart-bench-video-")
     try:
         clip, out = os.path.join(work, "clip.mp4"), os.path.join(work, "out")
         make_clip(clip, frames, size)
         argv = [sys.executable, "-m", "genart", "style", "--method", "fast", "--video", clip, "--out", out, STYLE,
                 "--max-dim", str(size), "--weights", "random", "-q"]
+        if steady is not None:
+            argv += ["--steady", str(steady)]
         before = load()
         start = time.perf_counter()
         done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
@@ -75,7 +80,10 @@ def video(frames: int, size: int) -> None:
             raise SystemExit(f"genart failed ({done.returncode}): {done.stderr[-2000:]}")
         written = len([n for n in os.listdir(os.path.join(out, "frames")) if n.endswith(".png")])
         mp4 = os.path.isfile(os.path.join(out, "clip.mp4"))
-        print(f"video: {frames} frames at {size} px with --method fast, end to end in a fresh process: "
+        from genart.fast_style import VIDEO_STEADY
+
+        how = f"steady {VIDEO_STEADY if steady is None else steady:g}"
+        print(f"video: {frames} frames at {size} px with --method fast, {how}, end to end in a fresh process: "
               f"{seconds:.1f} s ({frames / seconds:.1f} frames/s); {written} frames written, MP4 "
               f"{'written' if mp4 else 'MISSING'}; target ≤ 60 s for 240 frames: "
               f"{'yes' if seconds <= 60 * frames / 240 else 'NO'} ({before} before, {load()} after)")
@@ -140,10 +148,12 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=240, help="video frames (default 240: 10 s at 24 fps)")
     parser.add_argument("--size", type=int, default=256, help="video width and --max-dim (default 256)")
     parser.add_argument("--seconds", type=float, default=20.0, help="mirror: seconds counted (default 20)")
+    parser.add_argument("--steady", type=float, default=None,
+                        help="video: --steady (default: genart's default for videos)")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, {load()}")
     if args.only in (None, "video"):
-        video(args.frames, args.size)
+        video(args.frames, args.size, args.steady)
     if args.only in (None, "mirror"):
         mirror(args.seconds)
     return 0

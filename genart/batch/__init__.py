@@ -10,7 +10,8 @@
    its recipe like a single run's PNG. An output is written to ``<name>.part`` first and then renamed,
    so a finished output is whole; a re-run skips the outputs already there (resumable), and an
    interrupted one (only its ``.part`` left) is done again.
-3. Each input runs to its final frame: in this process one after another, or on a Ray cluster
+3. Each input runs to its final frame: in this process one after another (each written on a thread
+   while the next one computes, unless the next starts from it), or on a Ray cluster
    (``--ray``), at most twice as many at once as the cluster has run slots, each written as it
    completes. A picture genart cannot use (an :class:`~genart.errors.InputError`) is reported by name
    with its sentence and the batch goes on; the summary names the failures and the exit status is 1.

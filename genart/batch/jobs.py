@@ -6,7 +6,8 @@ from __future__ import annotations
 import glob
 import os
 import sys
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -26,6 +27,8 @@ MAX_FILES = 100_000
 MAX_FRAMES = MAX_VIDEO_FRAMES
 #: Suffix of an output being written.
 PART = ".part"
+#: Results that may wait to be finished (written) while the next input computes, in this process.
+BEHIND = 2
 
 
 # --- inputs and outputs -----------------------------------------------------------------------------
@@ -151,6 +154,40 @@ class _Cluster:
             self.ray.cancel(ref)
 
 
+class _Behind:
+    """Finishing work (a steady frame's blend, writing the PNG) done on one thread, in order, behind the next
+    input's compute: at most :data:`BEHIND` results wait, so memory holds a few frames."""
+
+    def __init__(self):
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="genart-finish")
+        self.waiting: deque = deque()
+
+    def submit(self, fn, *args) -> None:
+        self.waiting.append(self.pool.submit(fn, *args))
+        while len(self.waiting) > BEHIND:
+            self.waiting.popleft().result()
+
+    def drain(self) -> None:
+        """Wait for everything submitted (an error in it is raised here)."""
+        while self.waiting:
+            self.waiting.popleft().result()
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            self.pool.shutdown()
+
+
+def _returning(result):
+    """A callable that gives ``result`` back, or raises it when it is an exception."""
+    def give():
+        if isinstance(result, BaseException):
+            raise result
+        return result
+    return give
+
+
 def _progress(total: int, unit: str, quiet: bool):
     from tqdm import tqdm
 
@@ -176,6 +213,7 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
     pending: dict = {}  # ObjectRef → (item, data, recipe), runs in flight on the cluster, in submission order
     previous: np.ndarray | None = None  # a chained task's last result
     follow = task.follow() if task.follow is not None else None  # finishes results in input order
+    behind = _Behind() if cluster is None and not task.chained else None  # write while the next one computes
     other = 0  # outputs already done with other settings
     if cluster is not None:
         report.notes.append(f"computed on {cluster.runs.cluster().describe()}")
@@ -204,12 +242,19 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
         ref = next(iter(pending)) if follow is not None else cluster.first_done(list(pending))
         finish(*pending.pop(ref), lambda: cluster.result(ref))
 
+    def in_order() -> None:
+        """Finish every result so far (before a followed task learns of a done or failed input)."""
+        while pending:
+            collect()
+        if behind is not None:
+            behind.drain()
+
     try:
         for item in items:
             bar.set_postfix_str(item.name, refresh=False)
             if is_done(item.out):
-                while pending and follow is not None:  # the frames before this one first
-                    collect()
+                if follow is not None:  # the frames before this one first
+                    in_order()
                 report.skipped += 1
                 other += not _made_by(task, item.out)
                 previous = _read_png(item.out) if task.chained else None
@@ -228,8 +273,7 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
                 report.failed.append((item.name, str(exc)))
                 previous = None
                 if follow is not None:
-                    while pending:
-                        collect()
+                    in_order()
                     follow.reset()
                 bar.update()
                 continue
@@ -237,7 +281,14 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
                 def shown(frame: Frame, name=item.name) -> None:  # where the file's run is, beside the bar
                     bar.set_postfix_str(f"{name}: {frame.stage}, step {frame.step}/{frame.total}")
 
-                result = finish(item, data, recipe, lambda: final_frame(task.body(*args, **kwargs), shown))
+                try:
+                    frame = final_frame(task.body(*args, **kwargs), shown)
+                except (InputError, RunFailed) as exc:
+                    frame = exc
+                if behind is not None:
+                    behind.submit(finish, item, data, recipe, _returning(frame))
+                    continue
+                result = finish(item, data, recipe, _returning(frame))
             elif task.chained:  # the next frame starts from this result: one at a time
                 ref = cluster.submit(task, args, kwargs)
                 result = finish(item, data, recipe, lambda: cluster.result(ref))
@@ -252,6 +303,8 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
     finally:
         if pending:
             cluster.cancel(pending)
+        if behind is not None:
+            behind.close()
         bar.close()
     if other:
         report.notes.append(f"{other} of the outputs already done were made with other settings or weights; they "
