@@ -139,6 +139,12 @@ def recipe_inputs(content: ImageSource, style: ImageSource) -> dict:
     return {"content": content, "styles": [style]}
 
 
+def splits_style(model) -> bool:
+    """Whether ``model`` can compute a style's vector once and paint frames with it (``style_vector`` and
+    ``transfer``: genart's :class:`~genart.fast_style.networks.FastStyleNetwork`; not the hub model)."""
+    return hasattr(model, "style_vector") and hasattr(model, "transfer")
+
+
 class FastStyler:
     """Stylise a stream of frames (a webcam) with one style: the style is prepared once, each frame is one pass.
 
@@ -152,13 +158,17 @@ class FastStyler:
         reuse_style_vector: compute the style vector once in :meth:`set_style` and run only the
             transfer network per frame. Only a model with ``style_vector`` and ``transfer``
             (:class:`~genart.fast_style.networks.FastStyleNetwork`) can; the hub model's single
-            signature recomputes the style every call, so this is off by default.
+            signature recomputes the style every call, so this is off by default. None: whenever
+            the model can (:func:`splits_style`).
     """
 
-    def __init__(self, config: FastStyleConfig = FastStyleConfig(), model=None, *, reuse_style_vector: bool = False):
+    def __init__(self, config: FastStyleConfig = FastStyleConfig(), model=None, *,
+                 reuse_style_vector: bool | None = False):
         self.config = config
         self.model = model if model is not None else load_model()
-        if reuse_style_vector and not (hasattr(self.model, "style_vector") and hasattr(self.model, "transfer")):
+        if reuse_style_vector is None:
+            reuse_style_vector = splits_style(self.model)
+        if reuse_style_vector and not splits_style(self.model):
             raise ValueError("reuse_style_vector needs a model with style_vector() and transfer() "
                              "(genart.fast_style.networks.FastStyleNetwork); the hub model has one signature")
         self.reuse_style_vector = bool(reuse_style_vector)
