@@ -10,12 +10,12 @@ imported when used). Importing this package imports no TensorFlow.
 from .config import (DEFAULT_HANDLE, MAX_DIM_RANGE, MODEL_ENV, STYLE_SIDE, VIDEO_STEADY, FastStyleConfig, cost_key,
                      model_handle, plan, run_cost)
 from .hub import cache_dir, load_model, model_facts, model_label, unavailable_message
-from .run import COSTING, FastStyler, blend, paint, prepare_style, recipe_inputs, step_seconds, stylise
+from .run import COSTING, FastStyler, OneBehind, blend, paint, prepare_style, recipe_inputs, step_seconds, stylise
 from .steady import Carried, Steady, warping_error
 
 __all__ = [
     "COSTING", "Carried", "DEFAULT_HANDLE", "MAX_DIM_RANGE", "MODEL_ENV", "STYLE_SIDE", "VIDEO_STEADY", "FastStyleConfig",
-    "FastStyler", "Steady", "blend", "cache_dir", "cost_key", "load_model", "model_facts", "model_handle", "model_label",
-    "paint", "plan", "prepare_style", "recipe_inputs", "run_cost", "step_seconds", "stylise", "unavailable_message",
-    "warping_error",
+    "FastStyler", "OneBehind", "Steady", "blend", "cache_dir", "cost_key", "load_model", "model_facts", "model_handle",
+    "model_label", "paint", "plan", "prepare_style", "recipe_inputs", "run_cost", "step_seconds", "stylise",
+    "unavailable_message", "warping_error",
 ]

@@ -17,13 +17,15 @@ then the final :class:`~genart.frames.Frame` (step 1 of 1); a single picture ign
 a video's first frame). :class:`FastStyler` serves a stream (the live webcam mirror): the style is
 prepared once, each frame is one call, and with ``steady`` above 0 each frame is painted knowing the
 last (:class:`~genart.fast_style.steady.Steady`). :func:`step_seconds` times a
-pass for the estimate, and :data:`COSTING` is how genart.estimate prices a run.
+pass for the estimate, and :data:`COSTING` is how genart.estimate prices a run. :class:`OneBehind`
+paints a stream one frame behind, so that each pass overlaps the transport of the frame before it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterator
 
 import numpy as np
@@ -219,3 +221,37 @@ class FastStyler:
             return picture
         with self._steady_lock:
             return self._steady(content, picture)
+
+
+class OneBehind:
+    """Paint a stream one frame behind: each call hands in frame k and gets frame k−1's picture back, while
+    frame k is painted on a worker thread (one, so frames stay in order: a steady stream's too). The pass
+    of frame k then overlaps what happens around frame k−1: encoding and sending its picture, receiving
+    and decoding frame k+1. The first call (and the first after :meth:`reset`) has nothing to give yet.
+
+    Args:
+        painter: called with each frame, on the worker thread (a :class:`FastStyler`).
+    """
+
+    def __init__(self, painter):
+        self.painter = painter
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="genart-one-behind")
+        self._ahead: Future | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, frame) -> np.ndarray | None:
+        """Start painting ``frame``; the picture of the frame handed in before it (waiting for it if needed), or
+        None on the first call. An error of that frame's painting is raised here."""
+        with self._lock:
+            behind, self._ahead = self._ahead, self._pool.submit(self.painter, frame)
+        return None if behind is None else behind.result()
+
+    def reset(self) -> None:
+        """Drop the frame in flight (its picture is never given): the next call starts a new stream."""
+        with self._lock:
+            self._ahead = None
+
+    def close(self) -> None:
+        """Stop the worker once the frame in flight is done."""
+        self.reset()
+        self._pool.shutdown(wait=False)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from genart.errors import InputError
-from genart.fast_style import FastStyleConfig, FastStyler, Steady, hub, steady, warping_error  # noqa: F401
+from genart.fast_style import FastStyleConfig, FastStyler, OneBehind, Steady, hub, steady, warping_error
 
 H, W = 96, 128
 SHIFT = (3, 2)  # the content moves 3 px right and 2 px down between the two frames
@@ -179,3 +179,29 @@ def test_fast_styler_with_steady_paints_a_still_scene_steadier(photo):
     assert flicker(steadied) < 0.5 * flicker(alone)
     calm.reset()
     np.testing.assert_array_equal(calm(frames[3]), alone[3])  # afresh after a reset
+
+
+def test_one_behind_gives_each_picture_one_call_later_in_order():
+    import threading
+    import time
+
+    started, seen = [], []
+
+    def painter(frame):
+        started.append((frame, threading.current_thread().name))
+        time.sleep(0.01)
+        if frame == "bad":
+            raise InputError("That frame cannot be used.")
+        seen.append(frame)
+        return f"picture of {frame}"
+
+    behind = OneBehind(painter)
+    assert behind(1) is None  # nothing to give yet
+    assert [behind(k) for k in (2, 3, 4)] == ["picture of 1", "picture of 2", "picture of 3"]
+    assert seen[:3] == [1, 2, 3] and all(name.startswith("genart-one-behind") for _, name in started)
+    assert behind("bad") == "picture of 4"
+    with pytest.raises(InputError, match="cannot be used"):
+        behind(5)  # the bad frame's error, one call later
+    behind.reset()
+    assert behind(6) is None and behind(7) == "picture of 6"
+    behind.close()
