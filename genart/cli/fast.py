@@ -36,7 +36,7 @@ OPTIMISATION_ONLY = {"preset": "--preset", "init_image": "--init-image", "mask":
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     """``--method`` and the fast method's settings (FastStyleConfig's, but ``--max-dim``) on ``genart style``."""
-    from ..fast_style import FastStyleConfig
+    from ..fast_style import VIDEO_STEADY, FastStyleConfig
     from .options import add_config_options
 
     parser.add_argument("--method", choices=METHODS, default=None,
@@ -44,8 +44,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                         "Magenta's arbitrary-style network (Ghiasi et al. 2017), the tutorial's TF-Hub section "
                         "(--weights imagenet: the hub model, $GENART_FAST_STYLE_MODEL or the tutorial's handle). "
                         "A --recipe of a fast picture chooses fast")
-    add_config_options(parser, FastStyleConfig, FastStyleConfig(), skip=SHARED,
-                       title="fast method settings (FastStyleConfig; with --method fast; --max-dim sets both)")
+    # --steady is for --video, whose default is VIDEO_STEADY: shown as the default
+    add_config_options(parser, FastStyleConfig, FastStyleConfig(steady=VIDEO_STEADY), skip=SHARED,
+                       title="fast method settings (FastStyleConfig; with --method fast; --max-dim sets both; "
+                       "--steady with --video)")
 
 
 def method(args: argparse.Namespace) -> str:
