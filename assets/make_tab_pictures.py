@@ -2,7 +2,8 @@
 
 Launches the app in this process on 127.0.0.1 with ``GENART_WEIGHTS=random`` (ImageNet weights
 cannot be downloaded where this is made) and ``GENART_PRECISION=float32``, drives each tab in
-headless Debian Chromium through Playwright, runs a small job to its end, and screenshots the tab:
+headless Debian Chromium through Playwright, runs a small job to its end, and screenshots the tab
+below the header's lines on the weights (which say they are random) and the precision:
 
 - ``tab_dream_random_weights.jpg``: the DeepDream tab on its first example (Chelsea the cat),
   a short run; InceptionV3 has **random weights**, so the picture shows the controls and the
@@ -13,7 +14,8 @@ headless Debian Chromium through Playwright, runs a small job to its end, and sc
   trained network paints.
 - ``tab_gan_shipped_digits.jpg``: the DCGAN tab trained **for real** (no pretrained weights are
   involved) on the 5 000 MNIST digits that ship in ``assets/mnist_5k.npz``, with the default
-  ``fast`` preset for the epochs the tab offers offline.
+  ``fast`` preset for the epochs the tab offers offline (7 of 79 steps; where MNIST can be
+  downloaded the tab trains one epoch of all 60 000 digits instead).
 
 Each screenshot is scaled to at most ``WIDTH`` pixels wide and saved as a JPEG. Same licence as the
 code; the photo and the painting in the first two are those of ``assets/`` (CC0, public domain).
@@ -94,7 +96,8 @@ def dream(page) -> None:
     _set(page, scope, "Max size (px)", 320)
     page.locator("#dream-run").click()
     _wait_status(page, "dream-status", "done", timeout=600)
-    _shoot(page, os.path.join(HERE, "tab_dream_random_weights.jpg"), ["dream-output", "dream-status", "dream-run", "dream-layers"])
+    _shoot(page, os.path.join(HERE, "tab_dream_random_weights.jpg"),
+           ["dream-output", "dream-status", "dream-run", "dream-layers"])
 
 
 def style(page) -> None:
@@ -112,7 +115,8 @@ def style(page) -> None:
         _set(page, "#style-optimisation", label, value)
     page.locator("#style-run").click()
     _wait_status(page, "style-status", "done", timeout=900)
-    _shoot(page, os.path.join(HERE, "tab_style_random_weights.jpg"), ["style-output", "style-plot", "style-status", "style-run"])
+    _shoot(page, os.path.join(HERE, "tab_style_random_weights.jpg"),
+           ["style-output", "style-plot", "style-status", "style-run"])
 
 
 def gan(page) -> None:
