@@ -403,8 +403,8 @@ def test_each_algorithm_decides_auto_from_its_own_step_and_the_app_says_so(hardw
 
     hardware({"avx512_bf16"})
     timers = {"dream": Timer(1.0, 0.45), "style": Timer(1.0, 0.97)}  # DeepDream gains 2.2×, style 1.03×
-    monkeypatch.setattr(dream_run, "_precision_timer", timers["dream"])
-    monkeypatch.setattr(style_run, "_precision_timer", timers["style"])
+    monkeypatch.setattr(dream_run.PRECISION, "timer", timers["dream"])
+    monkeypatch.setattr(style_run.PRECISION, "timer", timers["style"])
     assert dreams.policy(DreamConfig()).dtype == "bfloat16" and styles.policy(StyleConfig()).dtype == "float32"
     assert dreams.policy(DreamConfig(precision="float32")).dtype == "float32"  # asked for: no measurement
     calls = {name: len(t.calls) for name, t in timers.items()}
