@@ -16,8 +16,8 @@ THIS_PROCESS = "this process"
 
 @dataclass(frozen=True)
 class RunFacts:
-    """What a run reports about itself: what it computed in, and where. Its recipe records these
-    (:func:`genart.recipe.make_recipe`); nothing decides them again after the run.
+    """What a run reports about itself: what it computed in, and where. Its recipe records the
+    precision (:func:`genart.recipe.make_recipe`); nothing decides it again after the run.
 
     Attributes:
         precision: the policy its networks computed in (None: an algorithm without a precision

@@ -7,9 +7,9 @@ A recipe is a small JSON object::
 
 ``inputs`` holds a short SHA-256 of each input image's decoded pixels, so a user can tell which
 pictures a result was made from (the pictures themselves are not stored). ``run`` holds facts of
-the run that are not settings (why its precision was chosen, where it computed when that was a Ray
-cluster; for the DCGAN: steps and epochs trained, the data used). The precision is the run's own
-report (:class:`~genart.frames.RunFacts`), never decided again here.
+the run that are not settings (why its precision was chosen; for the DCGAN: steps and epochs
+trained, the data used). The precision is the run's own report (:class:`~genart.frames.RunFacts`),
+never decided again here.
 
 :func:`png_text` gives the PNG text chunks that carry a recipe (one iTXt chunk, ``genart-recipe``,
 plus readable ``Software`` and ``Description``); :func:`read_recipe` reads one back from a PNG
@@ -34,7 +34,7 @@ from .dream.config import DreamConfig
 from .errors import InputError
 from .fast_style.config import FastStyleConfig
 from .fingerprints import fingerprints
-from .frames import THIS_PROCESS, RunFacts
+from .frames import RunFacts
 from .gan.config import GanConfig
 from .style.config import StyleConfig
 
@@ -105,9 +105,10 @@ def record_run(recipe: Mapping, ran: RunFacts | None) -> dict:
     """``recipe`` with what its run reported (``ran``; None: nothing, the recipe as it is).
 
     The precision the run computed in replaces the config's ``precision`` (``auto`` becomes the dtype
-    that ran, so a replay computes the same way) and ``run["precision"]`` says why it was chosen; a run
-    that computed elsewhere than the process writing the recipe (a Ray cluster) adds ``run["where"]``.
-    Nothing is decided here: the facts are the run's own.
+    that ran, so a replay computes the same way) and ``run["precision"]`` says why it was chosen.
+    Nothing is decided here: the facts are the run's own. Where it ran is left out: it does not
+    change the picture (a Ray run's recipe equals the same run's here), and a cluster's addresses
+    do not belong in a PNG that is shared.
 
     Raises:
         ValueError: the run reports another dtype than its config asked for.
@@ -121,8 +122,6 @@ def record_run(recipe: Mapping, ran: RunFacts | None) -> dict:
             raise ValueError(f"the run reports {chosen.dtype}, but its config asked for {settings['precision']}")
         settings["precision"] = chosen.dtype
         recipe["run"].setdefault("precision", chosen.reason)
-    if ran.where != THIS_PROCESS:
-        recipe["run"].setdefault("where", ran.where)
     return recipe
 
 
@@ -279,9 +278,9 @@ def config_from_recipe(recipe: Mapping, algorithm: str | None = None):
 
 
 def trainer_recipe(trainer) -> dict:
-    """The recipe of a :class:`genart.gan.GanTrainer` (or its Ray proxy) as it stands: the precision and
-    place its own ``facts`` report, steps and epochs trained, data used (own pictures are fingerprinted by
-    their digest as the input ``dataset``)."""
+    """The recipe of a :class:`genart.gan.GanTrainer` (or its Ray proxy) as it stands: the precision its
+    own ``facts`` report, steps and epochs trained, data used (own pictures are fingerprinted by their
+    digest as the input ``dataset``)."""
     digest = getattr(trainer, "data_digest", None)
     return make_recipe("gan", trainer.config, ran=trainer.facts, inputs={"dataset": digest} if digest else None,
                        run={"steps": trainer.step, "epochs": round(trainer.epoch, 4),

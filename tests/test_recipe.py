@@ -163,15 +163,15 @@ def test_a_recipe_records_the_precision_its_run_reported_and_decides_nothing(no_
     cfg = DreamConfig()
     recipe = make_recipe("dream", cfg, ran=RunFacts(WORKER_BF16, CLUSTER), weights="random")
     assert recipe["config"]["precision"] == "bfloat16"  # what ran, though the app's auto would be float32
-    assert recipe["run"] == {"precision": WORKER_BF16.reason, "where": CLUSTER}
+    assert recipe["run"] == {"precision": WORKER_BF16.reason}
     assert config_from_recipe(recipe).precision == "bfloat16"  # a replay computes in what ran
     here = make_recipe("dream", cfg, ran=RunFacts(WORKER_BF16), weights="random")
-    assert here["run"] == {"precision": WORKER_BF16.reason}  # computed in this process: nothing more to say
+    assert here == recipe  # where it ran changes nothing in the picture, nor in its recipe
     settings = make_recipe("dream", cfg, weights="random")  # no run: the settings as asked
     assert settings["config"]["precision"] == "auto" and settings["run"] == {}
     fast = make_recipe("fast_style", FastStyleConfig(), ran=RunFacts(None, CLUSTER), weights="random",
                        run={"model": "random"})
-    assert fast["run"] == {"model": "random", "where": CLUSTER}  # no precision to choose, but where it ran
+    assert fast["run"] == {"model": "random"}  # no precision to choose
 
 
 def test_a_report_that_contradicts_its_config_is_refused(no_deciding):
@@ -184,7 +184,7 @@ def test_a_report_that_contradicts_its_config_is_refused(no_deciding):
 def test_record_run_adds_a_finished_runs_facts_to_a_recipe_made_before_it(no_deciding):
     before = make_recipe("style", StyleConfig(), weights="random", run={"steps": 4})
     after = record_run(before, RunFacts(dataclasses.replace(WORKER_BF16, algorithm="style"), CLUSTER))
-    assert after["config"]["precision"] == "bfloat16" and after["run"]["where"] == CLUSTER
+    assert after["config"]["precision"] == "bfloat16" and after["run"]["precision"].startswith("bfloat16: its step")
     assert after["run"]["steps"] == 4 and before["config"]["precision"] == "auto"  # a new recipe; the first unchanged
     assert record_run(before, None) == before
 
@@ -196,7 +196,7 @@ def test_a_trainers_recipe_takes_the_trainers_own_policy(no_deciding):
     recipe = trainer_recipe(trainer)
     assert recipe["config"]["precision"] == "bfloat16"
     assert recipe["run"] == {"steps": 8, "epochs": 1.0, "data": "given", "examples": 256,
-                             "precision": gan_bf16.reason, "where": CLUSTER}
+                             "precision": gan_bf16.reason}
 
 
 def test_a_runs_frames_report_its_policy(photo):

@@ -15,8 +15,8 @@ from PIL import Image
 
 from genart import precision
 from genart.cli import main
-from genart.dream import dream
-from genart.recipe import config_from_recipe, read_recipe, trainer_recipe
+from genart.dream import DreamConfig, dream
+from genart.recipe import config_from_recipe, make_recipe, read_recipe, trainer_recipe
 
 #: The worker's environment: what its runs compute in.
 WORKER_ENV = {"env_vars": {precision.PRECISION_ENV: "bfloat16"}}
@@ -49,7 +49,6 @@ def test_a_batch_on_ray_records_the_precision_its_worker_computed_in(bfloat16_wo
     recipe = read_recipe(png, "dream")
     assert recipe["config"]["precision"] == "bfloat16"
     assert recipe["run"]["precision"] == f"bfloat16, set by {precision.PRECISION_ENV}."
-    assert recipe["run"]["where"].startswith(f"Ray cluster at {bfloat16_workers}, node ")
 
     # A replay of the recipe computes what the worker computed; the app's own float32 would not.
     painted = np.asarray(Image.open(png).convert("RGB"), np.float32)
@@ -57,6 +56,17 @@ def test_a_batch_on_ray_records_the_precision_its_worker_computed_in(bfloat16_wo
     replay, own = (list(dream(str(folder / "photo.png"), c))[-1].image.astype(np.float32)
                    for c in (cfg, dataclasses.replace(cfg, precision="float32")))
     assert np.abs(replay - painted).mean() < np.abs(own - painted).mean()
+
+
+def test_a_streamed_run_reports_the_workers_precision_and_where_it_ran(bfloat16_workers, photo):
+    """As the app's tabs run it (genart.compute.streamed): the frames come back with the worker's facts."""
+    from genart import compute
+
+    cfg = DreamConfig(layers=("mixed2",), octaves=1, steps_per_octave=2, tile_size=0, max_dim=64)
+    *_, final = compute.streamed(dream)(photo, cfg)
+    assert final.final and final.facts.precision.dtype == "bfloat16"
+    assert final.facts.where.startswith(f"Ray cluster at {bfloat16_workers}, node ")
+    assert make_recipe("dream", cfg, ran=final.facts, weights="random")["config"]["precision"] == "bfloat16"
 
 
 def test_a_dcgan_actor_reports_its_own_precision_to_the_app(bfloat16_workers):
@@ -68,8 +78,8 @@ def test_a_dcgan_actor_reports_its_own_precision_to_the_app(bfloat16_workers):
     try:
         *_, final = trainer.train(1)
         assert final.final and final.facts == trainer.facts and final.facts.precision.dtype == "bfloat16"
+        assert trainer.facts.where.startswith(f"Ray cluster at {bfloat16_workers}, node ")
         recipe = trainer_recipe(trainer)
     finally:
         trainer.close()
     assert recipe["config"]["precision"] == "bfloat16" and recipe["run"]["steps"] == 1
-    assert recipe["run"]["where"].startswith(f"Ray cluster at {bfloat16_workers}, node ")
