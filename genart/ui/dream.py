@@ -217,7 +217,8 @@ def build_dream_tab(run: Callable[..., Iterator] = dream, explore: Callable[...,
         frames = run(image, cfg, guide=guide, mask=mask_src)
         for tick in stream(frames, timelapse, estimate(COSTING, cfg, image_hw(image), measure=False)):
             files = (downloads(tick.frame.image, timelapse, f"dream-seed{cfg.seed}",
-                               make_recipe("dream", cfg, weights=weights_mode(), run=run_facts(tick),
+                               make_recipe("dream", cfg, ran=tick.frame.facts, weights=weights_mode(),
+                                           run=run_facts(tick),
                                            inputs=recipe_inputs(image, cfg, guide=guide, mask=mask_src)))
                      if tick.frame.final else (None, None))
             yield (tick.frame.image, status_line(tick), *files)

@@ -135,7 +135,7 @@ def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
         for tick in stream(frames, estimate=estimate(COSTING, cfg, image_hw(image), measure=False)):
             files = (None, None, None)
             if tick.frame.final:
-                recipe = make_recipe("dream", cfg, weights=weights_mode(), run=run_facts(tick),
+                recipe = make_recipe("dream", cfg, ran=tick.frame.facts, weights=weights_mode(), run=run_facts(tick),
                                      inputs=recipe_inputs(image, cfg, **kwargs))
                 result, _ = downloads(tick.frame.image, None, f"dream-zoom-seed{cfg.seed}", recipe)
                 files = (result, clip.save_mp4(out_path("dream-zoom.mp4"), ZOOM_FPS),

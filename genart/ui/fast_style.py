@@ -131,7 +131,8 @@ def wire_run(fast: FastControls, content, style, output, status, png, gif,
             if not tick.frame.final:
                 yield tick.frame.image, status_line(tick), None, None, gr.skip()
                 continue
-            recipe = make_recipe("fast_style", cfg, weights=weights, inputs=recipe_inputs(content, style),
+            recipe = make_recipe("fast_style", cfg, ran=tick.frame.facts, weights=weights,
+                                 inputs=recipe_inputs(content, style),
                                  run={**model_facts(weights), **(run_facts(tick) or {})})
             result, _ = downloads(tick.frame.image, None, f"fast-style-{cfg.max_dim}px", recipe)
             yield tick.frame.image, status_line(tick) + note, result, None, result

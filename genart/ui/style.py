@@ -297,7 +297,7 @@ def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., 
             history.append({"step": tick.frame.step, **tick.frame.metrics})
             inputs = recipe_inputs(content, styles, init_image=start, mask=mask) if tick.frame.final else None
             files = (downloads(tick.frame.image, timelapse, f"style-{cfg.max_dim}px", make_recipe(
-                "style", cfg, weights=weights_mode(), inputs=inputs, run=run_facts(tick)))
+                "style", cfg, ran=tick.frame.facts, weights=weights_mode(), inputs=inputs, run=run_facts(tick)))
                      if tick.frame.final else (None, None))
             yield (tick.frame.image, status_line(tick), loss_table(history), *files)
 
