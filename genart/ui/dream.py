@@ -23,8 +23,14 @@ from ..export import Timelapse
 from ..images import image_hw
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
-from .common import (ASSETS, UploadImage, as_number, downloads, estimate_line, heavy, precision_radio, precision_value,
-                     run_facts, status_line, stream, user_error, wire_estimate)
+from .downloads import downloads
+from .errors import user_error
+from .estimate_line import estimate_line, wire_estimate
+from .heavy import heavy
+from .inputs import ASSETS, UploadImage, as_number
+from .precision import precision_radio, precision_value
+from .status import status_line
+from .streaming import run_facts, stream
 from .recipes import Restore, differing, load_recipe, recipe_drop, restored_note, slider_value
 from .dream_extras import build_dream_extras
 from .masks import editor_value, mask_editor, mask_source

@@ -34,7 +34,13 @@ from ..gan.meter import judges
 from ..gan.pool import POOL
 from ..gan.imagesets import COLOURS, MIN_IMAGES, count_files, load_image_set, max_images
 from ..recipe import png_text, trainer_recipe
-from .common import as_number, estimate_line, heavy, out_path, status_line, stream, user_error, wire_estimate
+from .downloads import out_path
+from .errors import user_error
+from .estimate_line import estimate_line, wire_estimate
+from .heavy import heavy
+from .inputs import as_number
+from .status import status_line
+from .streaming import stream
 from .recipes import Restore, load_recipe, recipe_drop, restored_note, slider_value
 from .gan_play import build_play
 from .gan_plots import DIGIT_COLORS, PLOT_COLORS, digits_expectation, digits_table, loss_table
