@@ -76,14 +76,15 @@ class DreamLayout:
     gif: gr.File
 
     def run_inputs(self) -> list:
-        """The components a run reads, in :func:`prepare`'s order."""
+        """The components a run reads, in :func:`genart.ui.dream.prepare`'s order."""
         return [self.image, self.layers, self.octaves, self.octave_scale, self.steps, self.step_size, self.tile_size,
                 self.max_dim, self.seed, self.objective, self.channel_layer, self.channel_mode, self.channels,
                 self.channel_count, self.threshold, self.tv_weight, self.lapnorm_levels, self.guide, self.guide_layer,
                 self.mask, self.mask_upload, self.mask_feather, *self.weights, self.precision]
 
     def settings(self) -> list:
-        """The controls a recipe sets, in :func:`wire_recipe_restore`'s order (the zoom's sliders follow)."""
+        """The controls a recipe sets, in :func:`genart.ui.dream.wire_recipe_restore`'s order (the zoom's
+        sliders follow)."""
         return [self.layers, self.octaves, self.octave_scale, self.steps, self.step_size, self.tile_size,
                 self.max_dim, self.seed, self.objective, self.channel_layer, self.channel_mode, self.channels,
                 self.channel_count, self.threshold, self.tv_weight, self.lapnorm_levels, self.guide_layer,

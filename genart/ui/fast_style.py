@@ -1,6 +1,7 @@
 """The style tab's fast method: one pass of the arbitrary-style network, Refine, and the live mirror.
 
-:mod:`genart.ui.style` lays the tab out and calls in here for what the fast method adds:
+:mod:`genart.ui.style_layout` lays the tab out and :mod:`genart.ui.style` wires it; both call in here for what
+the fast method adds:
 
 * a **Method** choice at the top (:func:`method_radio`): the optimisation (Gatys et al., step by
   step) or *Fast (one pass)*; switching hides the other method's controls (:func:`wire_method`);

@@ -86,7 +86,7 @@ class StyleLayout:
     gif: gr.File
 
     def run_inputs(self) -> list:
-        """The components a run reads, in :func:`style_runner`'s parameters' order."""
+        """The components a run reads, in :func:`genart.ui.style.style_runner`'s parameters' order."""
         return [self.content, self.style, self.log_style, self.log_content, self.tv, self.steps, self.max_dim,
                 self.optimizer, self.scales, self.preserve, self.style_scale, self.style2, self.share, self.init,
                 self.init_image, self.seed, self.style_layers, self.content_layers, self.pooling, self.normalize,
