@@ -24,7 +24,7 @@ from ..images import image_hw
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
 from .downloads import downloads, out_path
-from .errors import user_error
+from .user_errors import user_error
 from .estimate_line import estimate_line, wire_estimate
 from .heavy import heavy
 from .inputs import as_number

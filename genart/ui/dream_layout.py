@@ -14,7 +14,7 @@ from ..dream import CHANNEL_MODES, LAYER_CHANNELS, MAX_LAPNORM_LEVELS, OBJECTIVE
 from ..models import INCEPTION_LAYERS
 from .inputs import ASSETS, UploadImage
 from .masks import mask_editor
-from .precision import precision_radio
+from .precision_radio import precision_radio
 from .recipes import recipe_drop
 
 #: Example pictures, each with the settings that suit it (clicking one sets them too): the tutorial's

@@ -32,7 +32,7 @@ from ..images import image_hw
 from ..models import weights_mode
 from ..recipe import make_recipe, read_recipe
 from .downloads import downloads
-from .errors import user_error
+from .user_errors import user_error
 from .estimate_line import estimate_line
 from .heavy import heavy
 from .inputs import as_number

@@ -38,7 +38,7 @@ from ..gan.pool import POOL
 from ..gan.imagesets import MIN_IMAGES, count_files
 from ..recipe import png_text, trainer_recipe
 from .downloads import out_path
-from .errors import user_error
+from .user_errors import user_error
 from .estimate_line import estimate_line, wire_estimate
 from .heavy import heavy
 from .inputs import as_number

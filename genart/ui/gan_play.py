@@ -16,7 +16,7 @@ from ..gan import GanTrainer
 from ..gan.walk import MAX_FRAMES, MAX_FRAMES_BETWEEN, MAX_POINTS, check_walk, latent_walk, save_gif
 from ..recipe import png_text, trainer_recipe
 from .downloads import out_path
-from .errors import user_error
+from .user_errors import user_error
 from .heavy import stoppable
 from .inputs import as_number
 

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 import gradio as gr
 
-from .errors import user_error
+from .user_errors import user_error
 from .limits import HEAVY, heavy_limit
 
 

@@ -17,7 +17,7 @@ import gradio as gr
 from ..estimate import Estimate
 from ..export import Timelapse
 from ..frames import Frame, close_frames
-from .errors import user_error
+from .user_errors import user_error
 from .limits import budget_words, run_budget
 from .progress import Tracker
 

@@ -27,11 +27,11 @@ from ..recipe import make_recipe
 from ..style import (CONTENT_LAYERS, CONV_LAYERS, COSTING, FAST, STYLE_LAYERS, TUTORIAL, StyleConfig, recipe_inputs,
                      stylize)
 from .downloads import downloads
-from .errors import user_error
+from .user_errors import user_error
 from .estimate_line import estimate_line, wire_estimate
 from .heavy import heavy
 from .inputs import as_number
-from .precision import precision_value
+from .precision_radio import precision_value
 from .status import status_line
 from .streaming import run_facts, stream
 from .recipes import Restore, differing, load_recipe, restored_note, slider_value

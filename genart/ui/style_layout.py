@@ -17,7 +17,7 @@ from ..style import CONTENT_LAYERS, CONV_LAYERS, FAST, INITS, OPTIMIZERS, POOLIN
 from . import fast_style
 from .inputs import ASSETS, UploadImage
 from .masks import mask_editor
-from .precision import precision_radio
+from .precision_radio import precision_radio
 from .recipes import recipe_drop
 
 #: A photo and a public-domain painting each (assets/paintings.NOTICE.md).
