@@ -23,8 +23,13 @@ from ..export import Clip
 from ..images import image_hw
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
-from .common import (as_number, downloads, estimate_line, heavy, out_path, run_facts, status_line, stream, user_error,
-                     wire_estimate)
+from .downloads import downloads, out_path
+from .user_errors import user_error
+from .estimate_line import estimate_line, wire_estimate
+from .heavy import heavy
+from .inputs import as_number
+from .status import status_line
+from .streaming import run_facts, stream
 
 _EXPLORER = ExplorerConfig()
 _DEFAULT = DreamConfig()

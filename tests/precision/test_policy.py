@@ -404,7 +404,7 @@ def test_each_algorithm_decides_auto_from_its_own_step_and_the_app_says_so(hardw
     import genart.dream.run as dream_run
     import genart.style.run as style_run
     from genart import dream as dreams, gan, style as styles
-    from genart.ui.common import estimate_line
+    from genart.ui.estimate_line import estimate_line
 
     hardware({"avx512_bf16"})
     timers = {"dream": Timer(1.0, 0.45), "style": Timer(1.0, 0.97)}  # DeepDream gains 2.2×, style 1.03×
