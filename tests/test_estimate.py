@@ -144,7 +144,7 @@ def test_measuring_reuses_the_runs_cached_network_and_step(photo):
 
 
 def test_estimates_do_not_measure_while_a_run_is_going():
-    from genart.ui.common import estimate_line
+    from genart.ui.estimate_line import estimate_line
 
     asked = []
 
@@ -209,7 +209,8 @@ def test_tracker_passes_frames_tells_time_left_and_feeds_timings_back():
 
 
 def test_status_line_shows_time_left():
-    from genart.ui.common import Tick, status_line
+    from genart.ui.status import status_line
+    from genart.ui.streaming import Tick
 
     img = np.zeros((4, 4, 3), np.uint8)
     assert status_line(Tick(Frame(img, 4, 10, "octave 1/2", {}), 3.0, remaining=65.2)).endswith(
@@ -271,7 +272,7 @@ def test_tab_estimates_update_with_the_settings(client, tmp_path, photo, monkeyp
     from gradio_client import handle_file
     from PIL import Image
 
-    from genart.ui import common
+    from genart.ui import estimate_line as line_module
 
     path = tmp_path / "photo.png"
     Image.fromarray(photo[:, :120]).save(path)  # square
@@ -286,7 +287,7 @@ def test_tab_estimates_update_with_the_settings(client, tmp_path, photo, monkeyp
                          api_name="/dream_estimate")
     assert bad.startswith("**Estimate:** tile_size must be")
 
-    monkeypatch.setattr(common, "LONG_S", 3.0)  # a "long" run, for a test that must stay short
+    monkeypatch.setattr(line_module, "LONG_S", 3.0)  # a "long" run, for a test that must stay short
     long_line = client.predict(handle_file(str(path)), steps_per_octave=200, **args, api_name="/dream_estimate")
     assert "over 3 s" in long_line and "To fit: " in long_line and "steps per octave" in long_line
 

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import GenartError, InputError
 from ..export import MAX_VIDEO_FRAMES, save_png
 from ..frames import Frame
-from ..recipe import png_text
+from ..recipe import png_text, record_run
 from .tasks import Task, final_frame
 
 #: Files a batch takes as pictures (by extension, any case).
@@ -221,9 +221,10 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
     on_write = on_write or (lambda path: bar.write(path, file=sys.stdout))
 
     def finish(item: Item, data, recipe: dict, compute: Callable[[], Frame]) -> np.ndarray | None:
-        """Write one result (or record its failure); the image written, else None."""
+        """Write one result with what its run reported (or record its failure); the image written, else None."""
         try:
-            image = compute().image
+            final = compute()
+            image = final.image
             if follow is not None:
                 image, recipe = follow(data, image, recipe)
         except (InputError, RunFailed) as exc:
@@ -232,7 +233,7 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
             if follow is not None:
                 follow.reset()
         else:
-            report.written.append(write_png(item.out, image, recipe))
+            report.written.append(write_png(item.out, image, record_run(recipe, final.facts)))
             on_write(item.out)
         bar.update()
         return image

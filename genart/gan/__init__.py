@@ -48,9 +48,9 @@ from .config import (CHECKPOINT_PREFIX, CONFIG_FILE, DEFAULT_PRESET, DIGIT_STEPS
                      MAX_EPOCHS, OWN_SIDE, PRESETS, PREVIEW_SECONDS, SIDE, GanConfig, check_epochs, cost_key,
                      epochs_for_steps, image_shape, plan, preset, run_cost)
 from .run import COSTING, startup_seconds, step_seconds
-from .trainer import HISTORY_KEYS, GanTrainer, policy
+from .trainer import HISTORY_KEYS, PRECISION, GanTrainer, policy
 
 __all__ = ["CHECKPOINT_PREFIX", "CONFIG_FILE", "COSTING", "DEFAULT_PRESET", "DIGIT_STEPS", "GRID_COLS", "GRID_SAMPLES",
-           "GRID_SCALE", "HISTORY_KEYS", "MAX_EPOCHS", "OWN_SIDE", "PRESETS", "PREVIEW_SECONDS", "SIDE", "GanConfig",
-           "GanTrainer", "check_epochs", "cost_key", "epochs_for_steps", "image_shape", "plan", "policy", "preset", "run_cost", "startup_seconds",
-           "step_seconds"]
+           "GRID_SCALE", "HISTORY_KEYS", "MAX_EPOCHS", "OWN_SIDE", "PRECISION", "PRESETS", "PREVIEW_SECONDS", "SIDE",
+           "GanConfig", "GanTrainer", "check_epochs", "cost_key", "epochs_for_steps", "image_shape", "plan", "policy",
+           "preset", "run_cost", "startup_seconds", "step_seconds"]

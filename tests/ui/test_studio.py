@@ -103,7 +103,7 @@ def test_sending_without_a_result_says_what_to_do():
 # --- readable download names -------------------------------------------------------------------------
 
 def test_downloads_have_readable_names_and_separate_folders(app_server, photo_file, style_files):
-    from genart.ui.common import out_path
+    from genart.ui.downloads import out_path
 
     client = session(app_server)
     png, gif = dream(client, photo_file, seed=7)
