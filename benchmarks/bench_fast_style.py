@@ -27,11 +27,13 @@ Targets (issue 21): fast paint ≤ 1 s and ≤ one Adam step; the mirror ≥ 5 f
 
 ``--mirror-steps`` times, in one process, what lies between the camera and a painted mirror frame on
 the server (issue 31), each step the fastest of ``--rounds`` × 5 after a warm-up: the camera frame
-as the browser sends it (a 640×480 JPEG data URL at the canvas' default quality 0.92, of a photo with
-sensor noise) decoded as Gradio decodes it (whole) and as genart can (JPEG's DCT scaling to the
-size needed, 320×240 for 256 px), the resize to 256 px, the pass (style prediction included, as
-the hub model does it), the steady step, and the picture out (a JPEG file in Gradio's cache as
-``gr.Image`` writes it, or a base64 data URL).
+as the browser sends it (a JPEG data URL at the canvas' default quality 0.92, of a photo with sensor
+noise), at 640×480 decoded as Gradio decodes it (whole) and resized as the mirror did (Lanczos), or
+by :func:`genart.images.load_frame` (JPEG's DCT scaling to the size needed, then an area filter),
+and at 320×240 (what the mirror now asks the camera for); the pass (style prediction included, as
+the hub model does it; and with the style vector once, which only genart's own network allows), the
+steady step, and the picture out (a JPEG file in Gradio's cache as ``gr.Image`` writes it, or a
+base64 data URL).
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def mirror_steps(rounds: int) -> None:
 
     from genart import fast_style
     from genart.fast_style import FastStyleConfig, FastStyler, Steady
-    from genart.images import load_image, resize_max_dim
+    from genart.images import load_frame, resize_max_dim
 
     rng = np.random.default_rng(0)
     photo = np.asarray(Image.open(os.path.join(ROOT, "assets", "chelsea.jpg")).convert("RGB").resize((640, 480)))
@@ -137,6 +139,7 @@ def mirror_steps(rounds: int) -> None:
 
     urls = [data_url(f) for f in frames]
     jpeg = base64.b64decode(urls[0].split(",", 1)[1])
+    qvga = base64.b64decode(data_url(resize_max_dim(frames[0], 320)).split(",", 1)[1])
     _, style_rgb = pictures()
     model = fast_style.load_model()
     styler = FastStyler(FastStyleConfig(max_dim=256), model=model, reuse_style_vector=False)
@@ -153,8 +156,14 @@ def mirror_steps(rounds: int) -> None:
         from gradio.image_utils import decode_base64_to_image_array
         return decode_base64_to_image_array(urls[0])
 
-    def draft_decode():
-        return load_image(base64.b64decode(urls[0].split(",", 1)[1]), 256)
+    def gradio_path():
+        return resize_max_dim(gradio_decode(), 256)
+
+    def frame_decode():
+        return load_frame(base64.b64decode(urls[0].split(",", 1)[1]), 256)
+
+    def qvga_decode():
+        return load_frame(qvga, 256)
 
     def gradio_out():
         from gradio.image_utils import save_image
@@ -169,11 +178,11 @@ def mirror_steps(rounds: int) -> None:
         steady.remember(small, painted)
         return steady(resize_max_dim(frames[1], 256), painted)
 
-    whole = gradio_decode()
     steps = [
-        (f"camera frame in: {len(urls[0]) // 1024} KiB data URL, decoded whole (Gradio)", gradio_decode),
-        ("camera frame in: decoded at the size needed (DCT scaling) + resize", draft_decode),
-        ("resize 640×480 → 256×192 (Lanczos)", lambda: resize_max_dim(whole, 256)),
+        (f"640×480 camera frame ({len(urls[0]) // 1024} KiB data URL): decoded whole (Gradio)", gradio_decode),
+        ("… then resized to 256×192 (Lanczos): the mirror's input before", gradio_path),
+        ("… decoded at the size needed (DCT ½) and resized (area): load_frame", frame_decode),
+        (f"320×240 camera frame ({len(qvga) // 1024} KiB JPEG), load_frame", qvga_decode),
         ("pass 256×192, style prediction included (the hub model's cost)", lambda: styler(small)),
         ("pass 256×192, style vector once (genart's own network only)", lambda: once(small)),
         (f"steady step (steady {fast_style.VIDEO_STEADY})", steady_step),
