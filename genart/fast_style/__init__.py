@@ -14,8 +14,8 @@ from .run import COSTING, FastStyler, OneBehind, blend, paint, prepare_style, re
 from .steady import Carried, Steady, warping_error
 
 __all__ = [
-    "COSTING", "Carried", "DEFAULT_HANDLE", "MAX_DIM_RANGE", "MODEL_ENV", "STYLE_SIDE", "VIDEO_STEADY", "FastStyleConfig",
-    "FastStyler", "OneBehind", "Steady", "blend", "cache_dir", "cost_key", "load_model", "model_facts", "model_handle",
-    "model_label", "paint", "plan", "prepare_style", "recipe_inputs", "run_cost", "step_seconds", "stylise",
-    "unavailable_message", "warping_error",
+    "COSTING", "Carried", "DEFAULT_HANDLE", "MAX_DIM_RANGE", "MODEL_ENV", "STYLE_SIDE", "VIDEO_STEADY",
+    "FastStyleConfig", "FastStyler", "OneBehind", "Steady", "blend", "cache_dir", "cost_key", "load_model",
+    "model_facts", "model_handle", "model_label", "paint", "plan", "prepare_style", "recipe_inputs", "run_cost",
+    "step_seconds", "stylise", "unavailable_message", "warping_error",
 ]

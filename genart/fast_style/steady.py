@@ -144,8 +144,9 @@ def trust(forward: np.ndarray, backward: np.ndarray, previous_grey: np.ndarray, 
     """How much each pixel of the new frame may take from the carried one: H×W float32 in [0, 1].
 
     1 where :func:`visible` holds and the previous content, carried along ``backward``, matches the new
-    within :data:`PHOTO_TOLERANCE` grey levels on average around the pixel; shrunk by :data:`FEATHER` px and softened over as many
-    (so a pixel that fails the tests is exactly 0, and one :data:`FEATHER` px inside a trusted region 1).
+    within :data:`PHOTO_TOLERANCE` grey levels on average around the pixel; shrunk by :data:`FEATHER` px
+    and softened over as many (so a pixel that fails the tests is exactly 0, and one :data:`FEATHER` px
+    inside a trusted region 1).
     """
     cv2 = _cv2()
     maps = maps if maps is not None else _maps(backward)
