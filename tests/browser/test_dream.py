@@ -2,10 +2,7 @@
 
 import time
 
-import pytest
 from PIL import Image
-
-pytestmark = pytest.mark.browser
 
 
 def _output_src(page, elem_id):

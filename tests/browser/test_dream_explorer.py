@@ -3,12 +3,9 @@
 import time
 
 import imageio_ffmpeg
-import pytest
 from PIL import Image
 
 from genart.dream.explorer import GAP
-
-pytestmark = pytest.mark.browser
 
 
 def _set_slider(page, elem_id, value):

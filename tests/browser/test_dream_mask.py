@@ -4,10 +4,7 @@ import io
 import time
 
 import numpy as np
-import pytest
 from PIL import Image
-
-pytestmark = pytest.mark.browser
 
 
 def _set_slider(page, label, value):

@@ -3,10 +3,7 @@ the mirror's test uses Chromium's fake camera)."""
 
 import time
 
-import pytest
 from gradio_client import Client, handle_file
-
-pytestmark = pytest.mark.browser
 
 
 def _src(page, elem_id: str):

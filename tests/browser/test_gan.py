@@ -3,9 +3,6 @@
 import re
 import time
 
-import pytest
-
-pytestmark = pytest.mark.browser
 
 STEP = re.compile(r"step (\d+)/(\d+)")
 

@@ -6,10 +6,8 @@ import time
 import zipfile
 
 import numpy as np
-import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.browser
 
 STEP = re.compile(r"step (\d+)/(\d+)")
 

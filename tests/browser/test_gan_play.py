@@ -2,10 +2,6 @@
 
 import time
 
-import pytest
-
-pytestmark = pytest.mark.browser
-
 
 def _set_number(page, elem_id: str, value) -> None:
     box = page.locator(f"#{elem_id} input[type=number]").first

@@ -8,8 +8,6 @@ import pytest
 from genart.gan import GanConfig
 from genart.recipe import make_recipe
 
-pytestmark = pytest.mark.browser
-
 
 def _number(page, elem_id: str) -> str:
     return page.locator(f"#{elem_id} input[type=number]").first.input_value()

@@ -1,11 +1,8 @@
 """The studio in a real browser: a dream sent to the style tab and painted there, the session
 gallery restoring a result's settings, Run in view on a laptop screen in every tab."""
 
-import pytest
 from PIL import Image
 from playwright.sync_api import expect
-
-pytestmark = pytest.mark.browser
 
 
 def _wait_done(page, elem_id: str) -> None:

@@ -2,10 +2,6 @@
 
 import time
 
-import pytest
-
-pytestmark = pytest.mark.browser
-
 
 def _output_src(page):
     img = page.locator("#style-output img")

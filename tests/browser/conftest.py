@@ -1,0 +1,82 @@
+"""The browser: Debian's headless Chromium driven by Playwright (its own browser download is not used),
+launched once per session, and a fresh page of the shared app (``app_server``) per test.
+
+Every test in this folder is marked ``browser`` (tests/conftest.py); page helpers are in helpers.py.
+"""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("GENART_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+#: Chromium's fake camera (a moving test pattern) granted without a prompt: for the live mirror.
+CAMERA_FLAGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
+@pytest.fixture(scope="session")
+def playwright_api():
+    """Playwright's sync API, once per session (Debian's chromium, not Playwright's own download)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("GENART_REQUIRE_BROWSER"):
+            pytest.fail(f"chromium not found at {CHROMIUM}; CI installs it with apt-get install chromium")
+        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw
+
+
+def _launch(pw, extra=()):
+    return pw.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", *extra],
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_api):
+    """Headless Debian Chromium driven by Playwright (its own browser download is not used)."""
+    b = _launch(playwright_api)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def camera_browser(playwright_api):
+    """Headless Chromium with a fake camera that needs no permission prompt (the live mirror's tests)."""
+    b = _launch(playwright_api, CAMERA_FLAGS)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture()
+def camera_page(camera_browser, app_server):
+    """A fresh page of the app whose context may use the (fake) camera."""
+    ctx = camera_browser.new_context(viewport={"width": 1280, "height": 1600}, permissions=["camera"])
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    pg.goto(app_server)
+    try:
+        yield pg
+    finally:
+        ctx.close()
+
+
+@pytest.fixture()
+def page(browser, app_server):
+    """A fresh browser page (its own Gradio session) with the app loaded."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1600})
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    pg.goto(app_server)
+    try:
+        yield pg
+    finally:
+        ctx.close()
