@@ -27,6 +27,8 @@ os.environ.setdefault("GRADIO_TEMP_DIR", _GRADIO_TMP)
 import numpy as np
 import pytest
 
+from tests.helpers import serve, session
+
 BROWSER_TESTS = Path(__file__).parent / "browser"
 
 
@@ -55,6 +57,16 @@ def photo() -> np.ndarray:
 
 
 @pytest.fixture()
+def photo_file(tmp_path, photo) -> str:
+    """The path of ``photo`` saved as a PNG."""
+    from PIL import Image
+
+    path = tmp_path / "photo.png"
+    Image.fromarray(photo).save(path)
+    return str(path)
+
+
+@pytest.fixture()
 def style_files(tmp_path, photo) -> tuple[str, str]:
     """Paths of a content picture (``photo``) and a 64×64 striped style picture, made here."""
     from PIL import Image
@@ -73,22 +85,14 @@ def app_server():
     """The whole app launched in-process once per test session; yields its local URL."""
     from genart.ui import build_demo, launch_kwargs
 
-    demo = build_demo()
-    kwargs = launch_kwargs()
-    kwargs.update(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
-    demo.launch(**kwargs)
-    try:
-        yield demo.local_url
-    finally:
-        demo.close()
+    with serve(build_demo(), **launch_kwargs()) as url:
+        yield url
 
 
 @pytest.fixture()
 def client(app_server):
     """A fresh gradio_client session on the shared app (one per test: sessions stay apart)."""
-    from gradio_client import Client
-
-    return Client(app_server, verbose=False, analytics_enabled=False, download_files=False)
+    return session(app_server)
 
 
 @pytest.fixture(scope="session")

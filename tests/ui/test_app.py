@@ -3,17 +3,9 @@
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
-from PIL import Image
 
 SMALL = dict(layers=["mixed2"], octaves=2, octave_scale=1.3, steps_per_octave=4, step_size=0.02,
              tile_size=0, max_dim=128, seed=0)
-
-
-@pytest.fixture()
-def photo_file(tmp_path, photo):
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
-    return str(path)
 
 
 def test_dream_streams_frames_then_files(client, photo_file):

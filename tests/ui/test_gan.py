@@ -1,25 +1,14 @@
 """The DCGAN tab through its API (/train_gan, /continue_gan, /reset_gan, /gan_downloads): per-session trainers."""
 
 import json
-import re
 import time
 import zipfile
 
 import pytest
-from gradio_client import Client
+
+from tests.helpers import STEP, session, steps
 
 # Tiny settings: (dataset, preset, learning rate, batch size, epochs, examples per epoch).
-STEP = re.compile(r"epoch (\d+)/(\d+) · step (\d+)/(\d+)")
-
-
-def session(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
-
-
-def steps(status: str) -> tuple[int, int]:
-    m = STEP.search(status)
-    assert m, status
-    return int(m.group(3)), int(m.group(4))
 
 
 def test_two_sessions_train_and_continue_independently(app_server):

@@ -2,22 +2,16 @@
 
 import io
 import json
-import re
 import zipfile
 
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from PIL import Image
 
 from genart.gan.imagesets import load_image_set
 from genart.recipe import read_recipe
-
-STEP = re.compile(r"epoch (\d+)/(\d+) · step (\d+)/(\d+)")
-
-
-def session(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+from tests.helpers import STEP, session
 
 
 def write_zip(path, colour, n=64, grey=False) -> str:

@@ -7,24 +7,13 @@ import time
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
-from PIL import Image
 
 from genart.recipe import make_recipe, png_text
+from tests.helpers import session
 
 SMALL = dict(layers=["mixed2"], octaves=1, octave_scale=1.3, steps_per_octave=1, step_size=0.02, tile_size=0,
              max_dim=128, seed=0)
 LONG = {**SMALL, "octaves": 8, "steps_per_octave": 200, "max_dim": 320}
-
-
-def session(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
-
-
-@pytest.fixture()
-def photo_file(tmp_path, photo):
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
-    return str(path)
 
 
 def dream(client, photo_file, **settings):
