@@ -4,6 +4,7 @@ launched once per session, and a fresh page of the shared app (``app_server``) p
 Every test in this folder is marked ``browser`` (tests/conftest.py); page helpers are in helpers.py.
 """
 
+import contextlib
 import os
 import shutil
 
@@ -28,55 +29,56 @@ def playwright_api():
         yield pw
 
 
-def _launch(pw, extra=()):
-    return pw.chromium.launch(
+@contextlib.contextmanager
+def _chromium(pw, extra=()):
+    """The one launch of Chromium (the design's flags, plus ``extra``); closed after the ``with`` block."""
+    b = pw.chromium.launch(
         executable_path=CHROMIUM,
         args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", *extra],
     )
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@contextlib.contextmanager
+def _app_page(browser, url, **context):
+    """A page of the app at ``url`` in a fresh context of ``browser`` (``context``: more of its options)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1600}, **context)
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    pg.goto(url)
+    try:
+        yield pg
+    finally:
+        ctx.close()
 
 
 @pytest.fixture(scope="session")
 def browser(playwright_api):
     """Headless Debian Chromium driven by Playwright (its own browser download is not used)."""
-    b = _launch(playwright_api)
-    try:
+    with _chromium(playwright_api) as b:
         yield b
-    finally:
-        b.close()
 
 
 @pytest.fixture(scope="session")
 def camera_browser(playwright_api):
     """Headless Chromium with a fake camera that needs no permission prompt (the live mirror's tests)."""
-    b = _launch(playwright_api, CAMERA_FLAGS)
-    try:
+    with _chromium(playwright_api, CAMERA_FLAGS) as b:
         yield b
-    finally:
-        b.close()
-
-
-@pytest.fixture()
-def camera_page(camera_browser, app_server):
-    """A fresh page of the app whose context may use the (fake) camera."""
-    ctx = camera_browser.new_context(viewport={"width": 1280, "height": 1600}, permissions=["camera"])
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    pg.goto(app_server)
-    try:
-        yield pg
-    finally:
-        ctx.close()
 
 
 @pytest.fixture()
 def page(browser, app_server):
     """A fresh browser page (its own Gradio session) with the app loaded."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1600})
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    pg.goto(app_server)
-    try:
+    with _app_page(browser, app_server) as pg:
         yield pg
-    finally:
-        ctx.close()
+
+
+@pytest.fixture()
+def camera_page(camera_browser, app_server):
+    """A fresh page of the app whose context may use the (fake) camera."""
+    with _app_page(camera_browser, app_server, permissions=["camera"]) as pg:
+        yield pg
