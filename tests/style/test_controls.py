@@ -17,18 +17,8 @@ SMALL = dict(max_dim=64, preview_every=1)
 
 
 @pytest.fixture(scope="module")
-def model():
-    return models.vgg19_extractor(STYLE_LAYERS, CONTENT_LAYERS, weights="random")
-
-
-@pytest.fixture(scope="module")
 def avg_model():
     return models.vgg19_extractor(STYLE_LAYERS, CONTENT_LAYERS, weights="random", pooling="avg")
-
-
-@pytest.fixture(scope="module")
-def content():
-    return style_pictures.waves()
 
 
 @pytest.fixture(scope="module")

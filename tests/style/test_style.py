@@ -8,7 +8,6 @@ import pytest
 import tensorflow as tf
 
 from tests import style_pictures
-from genart import models
 from genart.errors import InputError
 from genart.frames import Frame
 from genart.images import resize
@@ -20,13 +19,8 @@ SMALL = dict(max_dim=64, preview_every=1)
 
 
 @pytest.fixture(scope="module")
-def model():
-    """Seeded random-weight VGG19 cut at the tutorial's style then content layers (built once)."""
-    return models.vgg19_extractor(STYLE_LAYERS, CONTENT_LAYERS, weights="random")
-
-
-@pytest.fixture(scope="module")
 def content():
+    """This module's own content picture (in place of tests/style/conftest.py's): waves with a disc."""
     yy, xx = np.mgrid[0:48, 0:64].astype(np.float32)
     r = 127 + 110 * np.sin(xx / 7.0)
     g = 127 + 110 * np.cos(yy / 5.0)
