@@ -36,6 +36,7 @@ def mtimes(out):
     return {name: os.stat(os.path.join(out, name)).st_mtime_ns for name in outputs(out)}
 
 
+@pytest.mark.slow
 def test_folder_batch_reports_the_broken_file_goes_on_and_a_rerun_skips_what_is_done(folder, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["dream", "--batch", str(folder), "--out", str(out), *DREAM]) == 1
@@ -79,6 +80,7 @@ def test_a_glob_gives_the_same_pictures_as_single_runs_and_an_interrupted_output
     assert np.array_equal(pixels(out / "p2.png"), pixels(single))
 
 
+@pytest.mark.slow
 def test_guide_mask_and_style_batches_equal_single_runs(folder, tmp_path, style_files):
     mask = tmp_path / "mask.png"
     Image.fromarray(np.tile(np.arange(80, dtype=np.uint8)[None, :] * 3, (60, 1))).save(mask)
@@ -137,6 +139,7 @@ def test_a_dream_video_keeps_its_frame_rate_and_frame_count(tmp_path, capsys, mo
     assert video_facts(tmp_path / "cut" / "clip.mp4") == (4, 8.0)
 
 
+@pytest.mark.slow
 def test_style_video_frames_start_from_the_previous_result(tmp_path, style_files, monkeypatch):
     from genart import models
     from genart.style import TUTORIAL, stylize

@@ -190,6 +190,7 @@ def _python(code: str, **env) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_without_the_variable_ray_is_never_imported():
     done = _python("import sys\n"
                    "from genart.cli import main\n"

@@ -142,6 +142,7 @@ def test_normalisation_with_lbfgs_says_why_not():
         StyleConfig(optimizer="lbfgs", normalize_gradients=True)
 
 
+@pytest.mark.slow
 def test_each_structural_choice_compiles_once(content, style):
     """Layers, pooling, normalisation and mask modes each trace their compiled function once, whatever
     the size, weights or optimiser of later runs."""

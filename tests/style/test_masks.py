@@ -90,6 +90,7 @@ def test_mask_of_another_size_is_resized_and_feathered_at_every_scale(model, con
     assert 0 < edge < inside  # the feathered edge fades in
 
 
+@pytest.mark.slow
 def test_two_styles_each_pull_their_own_region(model, content, stripes, checks, right_half):
     cfg = StyleConfig(steps=8, optimizer="lbfgs", **STRONG)
     result = list(stylize(content, [stripes, checks], cfg, model, mask=right_half))[-1].image

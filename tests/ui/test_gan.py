@@ -11,6 +11,7 @@ from tests.helpers import STEP, session, steps
 # Tiny settings: (dataset, preset, learning rate, batch size, epochs, examples per epoch).
 
 
+@pytest.mark.slow
 def test_two_sessions_train_and_continue_independently(app_server):
     a, b = session(app_server), session(app_server)
     grid, status, plot, digits, note, gif, keras_file, ckpt = a.predict("mnist", "tutorial", 1e-4, 64, 1, 128,
@@ -35,6 +36,7 @@ def test_two_sessions_train_and_continue_independently(app_server):
         session(app_server).predict(1, api_name="/continue_gan")
 
 
+@pytest.mark.slow
 def test_training_streams_grids_losses_and_timing(client):
     job = client.submit("mnist", "tutorial", 1e-4, 16, 2, 160, api_name="/train_gan")
     job.result(timeout=300)
@@ -52,6 +54,7 @@ def test_training_streams_grids_losses_and_timing(client):
     assert all(0 <= row[1] <= 1 for row in digits) and "digits" in statuses[-1] and "classes" in statuses[-1]
 
 
+@pytest.mark.slow
 def test_stop_leaves_the_trainer_resumable_and_reset_forgets_it(client):
     job = client.submit("mnist", "tutorial", 1e-4, 32, 10, 128, api_name="/train_gan")  # 40 steps planned
     deadline = time.time() + 120
@@ -75,6 +78,7 @@ def test_bad_settings_are_readable_errors(client):
         client.predict(api_name="/gan_downloads")
 
 
+@pytest.mark.slow
 def test_past_the_servers_trainer_limit_the_least_recently_used_one_is_closed(app_server, monkeypatch):
     from genart.gan.pool import POOL
 

@@ -8,6 +8,7 @@ from genart.recipe import read_recipe
 from tests.helpers import pixels, session
 
 
+@pytest.mark.slow
 def test_new_samples_by_seed_with_their_recipe_and_only_for_this_sessions_trainer(app_server):
     a, b = session(app_server), session(app_server)
     with pytest.raises(Exception, match="press Train first"):

@@ -51,6 +51,7 @@ def test_every_awkward_file_decodes_or_reads_well(cases, as_bytes):
 
 # --- the corpus through the app's API ----------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_awkward_upload_through_the_dream_api(client, cases, photo_file):
     """Each file is processed (EXIF upright, bomb refused, huge downscaled) or answered with a sentence,
     and the server answers the next request normally."""

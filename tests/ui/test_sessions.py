@@ -59,6 +59,7 @@ def _wait_for_frames(job, n: int = 2) -> None:
     assert wait_until(lambda: len(job.outputs()) >= n, 120), "the run should have streamed frames"
 
 
+@pytest.mark.slow
 def test_stop_ends_the_run_cleans_up_and_frees_the_worker(recorded, photo_file):
     url, log = recorded
     client = session(url)
@@ -127,6 +128,7 @@ def test_unexpected_errors_show_no_internals_and_the_server_keeps_serving(record
     assert client.predict(handle_file(photo_file), **SHORT, api_name="/dream")[1].endswith("done")
 
 
+@pytest.mark.slow
 def test_the_time_limit_ends_a_gan_run_that_can_then_continue(client, monkeypatch):
     monkeypatch.setenv("GENART_MAX_RUN_SECONDS", "4")
     grid, status, plot, digits, note, gif, keras_file, ckpt = client.predict("mnist", "tutorial", 1e-4, 16, 50, 160,

@@ -91,6 +91,7 @@ def test_sending_without_a_result_says_what_to_do():
 
 # --- readable download names -------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_downloads_have_readable_names_and_separate_folders(app_server, photo_file, style_files):
     from genart.ui.common import out_path
 
@@ -117,6 +118,7 @@ def test_downloads_have_readable_names_and_separate_folders(app_server, photo_fi
 
 # --- fair use: at most two heavy jobs per session ---------------------------------------------------
 
+@pytest.mark.slow
 def test_one_session_holds_at_most_two_heavy_jobs(app_server, photo_file):
     import httpx
 
