@@ -6,23 +6,12 @@ import time
 import zipfile
 
 import numpy as np
-import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.browser
+from tests.browser.helpers import set_number, wait_status
+
 
 STEP = re.compile(r"step (\d+)/(\d+)")
-
-
-def _wait_status(page, predicate, timeout=180.0) -> str:
-    status = page.locator("#gan-status textarea")
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        text = status.input_value()
-        if predicate(text):
-            return text
-        time.sleep(0.2)
-    raise AssertionError(f"status never matched; last: {status.input_value()!r}")
 
 
 def _upload(page, component: str, path, tries: int = 3) -> None:
@@ -55,18 +44,16 @@ def test_own_pictures_upload_train_and_continue(page, tmp_path):
     assert not page.locator("#gan-own-zip").is_visible()  # only shown for own pictures
     page.locator("#gan-dataset").get_by_label("Your pictures (zip)").check()
     _upload(page, "#gan-own-zip", archive)
-    batch = page.locator("#gan-batch input[type=number]").first
-    batch.fill("32")
-    batch.press("Enter")
+    set_number(page, "gan-batch", 32)
     estimate = page.locator("#gan-estimate")
     deadline = time.time() + 300  # the first estimate builds and times a 32-px probe
     while "× 2 steps of 32" not in estimate.inner_text() and time.time() < deadline:
         time.sleep(0.3)
     assert "× 2 steps of 32" in estimate.inner_text()  # the estimate counted the zip's 64 pictures
     page.locator("#gan-train").click()
-    final = _wait_status(page, lambda t: "done" in t)
+    final = wait_status(page, "gan-status", lambda t: "done" in t, timeout=180)
     assert STEP.search(final).groups() == ("2", "2")
     assert "your pictures, 64 at 32×32 colour" in page.locator("#gan-note").inner_text()
     page.locator("#gan-continue").click()
-    final = _wait_status(page, lambda t: "done" in t and "step 4/4" in t)
+    final = wait_status(page, "gan-status", lambda t: "done" in t and "step 4/4" in t, timeout=180)
     page.locator("#gan-ckpt a, #gan-ckpt [download]").first.wait_for(timeout=30_000)

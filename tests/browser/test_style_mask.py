@@ -4,13 +4,10 @@ import io
 import time
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from genart.images import load_image
 from genart.recipe import read_recipe
-
-pytestmark = pytest.mark.browser
 
 
 def _pictures(tmp_path):
