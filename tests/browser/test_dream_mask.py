@@ -6,7 +6,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from tests.browser.helpers import upload_picture
+from tests.browser.helpers import settled_box, upload_picture
 
 
 def _set_slider(page, label, value):
@@ -25,7 +25,7 @@ def test_painted_mask_limits_the_dream(page, photo, photo_file):
     canvas.wait_for()
     time.sleep(1.0)  # the input arrives in the editor as its background
     editor.get_by_role("button", name="Brush").first.click()
-    box = canvas.bounding_box()
+    box = settled_box(canvas)
     x, y0, y1 = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.35, box["y"] + box["height"] * 0.65
     page.mouse.move(x, y0)
     page.mouse.down()

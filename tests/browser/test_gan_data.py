@@ -8,27 +8,10 @@ import zipfile
 import numpy as np
 from PIL import Image
 
-from tests.browser.helpers import set_number, wait_status
+from tests.browser.helpers import set_file, set_number, wait_status
 
 
 STEP = re.compile(r"step (\d+)/(\d+)")
-
-
-def _upload(page, component: str, path, tries: int = 3) -> None:
-    """Give the just-shown file component ``path`` and wait until it shows the file's name. A file set
-    while the component is still mounting was seen lost (a fresh clone's CI virtualenv, 3 runs in 4): set it again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    box = page.locator(component)
-    box.wait_for(state="visible")
-    for attempt in range(tries):
-        box.locator("input[type=file]").set_input_files(str(path))
-        try:
-            box.get_by_text(path.name).first.wait_for(timeout=30_000)
-            return
-        except PlaywrightTimeout:
-            if attempt == tries - 1:
-                raise
 
 
 def test_own_pictures_upload_train_and_continue(page, tmp_path):
@@ -43,7 +26,7 @@ def test_own_pictures_upload_train_and_continue(page, tmp_path):
     page.get_by_role("tab", name="DCGAN").click()
     assert not page.locator("#gan-own-zip").is_visible()  # only shown for own pictures
     page.locator("#gan-dataset").get_by_label("Your pictures (zip)").check()
-    _upload(page, "#gan-own-zip", archive)
+    set_file(page, "gan-own-zip", archive)
     set_number(page, "gan-batch", 32)
     estimate = page.locator("#gan-estimate")
     deadline = time.time() + 300  # the first estimate builds and times a 32-px probe
