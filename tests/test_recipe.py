@@ -224,6 +224,7 @@ def test_dream_recipe_reproduces_the_image(tmp_path, photo):
     assert not np.array_equal(other, first)  # the seed is what made it
 
 
+@pytest.mark.slow
 def test_style_recipe_reproduces_the_image(tmp_path, photo):
     yy, xx = np.mgrid[0:64, 0:64]
     stripes = (((xx + yy) // 5) % 2 * 200 + 30).astype(np.uint8)
@@ -290,6 +291,7 @@ def test_tab_refuses_a_recipe_for_another_tab_or_a_broken_file(client, tmp_path,
         client.predict(handle_file(str(broken)), api_name="/gan_recipe")
 
 
+@pytest.mark.slow
 def test_app_pngs_carry_their_recipe(client, tmp_path, photo):
     path = tmp_path / "photo.png"
     Image.fromarray(photo).save(path)

@@ -30,7 +30,7 @@ float32). Issue #12 allowed training in it only if it learns as well: at most 1.
 steps until the grid stops being noise. ``benchmarks/bench_gan_quality.py --simulate-bf16 fast``
 trains the fast preset with bfloat16's roundings beside float32 (same seed): both stopped being
 noise at step 60 (1.0×), and over 310 steps their classifier confidence stayed 0.016 apart on
-average (0.09 at most) with the same coverage of the ten classes within 2 (README, Benchmarks). The
+average (0.09 at most) with the same coverage of the ten classes within 2 (benchmarks/README.md). The
 ``tutorial`` preset names float32 and stays the tutorial's exact arithmetic.
 
 The package: :mod:`~genart.gan.config` (the settings, the presets, the plan, the cost; no

@@ -11,7 +11,7 @@ from genart.fast_style import VIDEO_STEADY, FastStyleConfig, Steady, load_model,
 from genart.fingerprints import image_digest
 from genart.images import load_image
 from genart.recipe import config_from_recipe, read_recipe
-from tests.batch.test_batch import make_video, outputs, picture, pixels, video_facts
+from tests.helpers import make_video, outputs, picture, pixels, video_facts
 
 FAST = ["--method", "fast", "--max-dim", "64", "--weights", "random", "-q"]
 

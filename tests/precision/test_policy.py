@@ -397,6 +397,7 @@ def test_the_tabs_precision_control_is_what_runs(client, style_files, monkeypatc
         assert read_recipe(png["path"], "style")["config"]["precision"] == expected
 
 
+@pytest.mark.slow
 def test_each_algorithm_decides_auto_from_its_own_step_and_the_app_says_so(hardware, monkeypatch):
     """Issue 23: DeepDream, style transfer and the DCGAN each time their own compiled step (the run modules
     pass their timers); the decisions differ where the gains differ, and the header and each tab's
