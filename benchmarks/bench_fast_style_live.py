@@ -3,7 +3,7 @@
     python benchmarks/bench_fast_style_live.py                  # both
     python benchmarks/bench_fast_style_live.py --only video --frames 240 --size 256
     python benchmarks/bench_fast_style_live.py --only video --steady 0      # independent frames
-    python benchmarks/bench_fast_style_live.py --only mirror --seconds 20
+    python benchmarks/bench_fast_style_live.py --only mirror --seconds 20 --hub-cost
 
 * **video**: the script writes a ``--frames``-frame video at 24 frames a second (``--size`` × ¾ px, a
   moving test pattern), then times ``genart style --method fast --video CLIP --out DIR STYLE --max-dim
@@ -18,9 +18,13 @@
   (``--use-fake-device-for-media-stream --use-fake-ui-for-media-stream``) on the style tab: an example
   chosen (its painting is the style), the live mirror's webcam started; after the first painted frame
   (the network built: reported apart), it counts how often the painted image changes in the page over
-  ``--seconds`` and prints frames a second, with the server's own rate from the mirror's status line.
-  Target: ≥ 5 frames a second at 256 px. The browser runs on the same machine here and takes its share
-  of the CPUs (the fake camera, a JPEG per frame); a visitor's browser runs on the visitor's machine.
+  ``--seconds`` and prints frames a second, beside the mirror's status line (the server's facts: steady,
+  share carried; and the rate the page shows pictures at, measured in the page). Target: ≥ 5 frames a
+  second at 256 px, steady on (the mirror's default). The browser runs on the same machine here and
+  takes its share of the CPUs (the fake camera, a JPEG per frame), where a visitor's browser runs on the
+  visitor's machine: each run is made with the browser at the server's priority and at low priority
+  (``--browser-nice``). The random network lets the mirror compute the style vector once; the hub
+  model cannot (one signature), so ``--hub-cost`` also runs it predicting the style every frame.
 
 Random weights (``GENART_WEIGHTS=random``: the network's architecture untrained, its real cost); the
 load average is printed before and after each part, since the machine may be shared.
@@ -114,8 +118,14 @@ def low_priority_chromium(niceness: int) -> str:
     return script
 
 
-def mirror(seconds: float, niceness: int = 0) -> None:
+def mirror(seconds: float, niceness: int = 0, hub_cost: bool = False) -> None:
     from playwright.sync_api import sync_playwright
+
+    from genart.fast_style import run as fast_run
+
+    splits = fast_run.splits_style
+    if hub_cost:  # the style predicted every frame, as the hub model's one signature must
+        fast_run.splits_style = lambda model: False
 
     from genart.ui import build_demo, launch_kwargs
 
@@ -155,15 +165,18 @@ def mirror(seconds: float, niceness: int = 0) -> None:
                     changes, last = changes + 1, now
                 time.sleep(0.01)
             elapsed = time.perf_counter() - start
-            status = page.locator("#style-live-status textarea").input_value()
+            status = " ".join(page.locator(f"#style-live-status .genart-live-{part}").first.inner_text()
+                              for part in ("facts", "shown"))
             ctx.close()
             browser.close()
     finally:
         demo.close()
+        fast_run.splits_style = splits
     fps = changes / elapsed
     where = f"browser at nice {niceness}" if niceness else "browser at the server's priority"
-    print(f"mirror at 256 px through the page ({where}): {fps:.1f} frames/s ({changes} changes in {elapsed:.1f} s; the "
-          f"server's status: {status!r}); first painted frame {first:.1f} s after Record (the network built); "
+    where += ", style predicted every frame (the hub model's cost)" if hub_cost else ", style vector once"
+    print(f"mirror at 256 px through the page ({where}): {fps:.1f} frames/s ({changes} changes in {elapsed:.1f} s; "
+          f"the status line: {status!r}); first painted frame {first:.1f} s after Record (the network built); "
           f"target ≥ 5: {'yes' if fps >= 5 else 'NO'} ({before} before, {load()} after)")
 
 
@@ -175,6 +188,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="mirror: seconds counted (default 20)")
     parser.add_argument("--browser-nice", type=int, nargs="+", default=[0, 15],
                         help="mirror: run once per niceness of the browser (default: 0 and 15, low priority)")
+    parser.add_argument("--hub-cost", action="store_true",
+                        help="mirror: also run it predicting the style every frame, as the hub model must")
     parser.add_argument("--steady", type=float, default=None,
                         help="video: --steady (default: genart's default for videos)")
     args = parser.parse_args()
@@ -182,8 +197,9 @@ def main() -> int:
     if args.only in (None, "video"):
         video(args.frames, args.size, args.steady)
     if args.only in (None, "mirror"):
-        for niceness in args.browser_nice:
-            mirror(args.seconds, niceness)
+        for hub_cost in (False, True) if args.hub_cost else (False,):
+            for niceness in args.browser_nice:
+                mirror(args.seconds, niceness, hub_cost)
     return 0
 
 
