@@ -133,6 +133,7 @@ def test_default_handle_is_the_tutorials(monkeypatch):
 
 # --- the random architecture ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_random_network_keeps_odd_sizes(net):
     style = tf.random.uniform([1, 256, 256, 3], seed=1)
     for h, w in [(97, 131), (64, 48), (33, 35)]:
@@ -255,6 +256,9 @@ def test_fast_styler_streams_frames(net, photo, style_rgb):
     assert np.abs(reuse(photo).astype(int) - results[0]).max() <= 1
     with pytest.raises(ValueError, match="style_vector"):
         FastStyler(model=lambda c, s: [c], reuse_style_vector=True)
+    # None: the style vector once whenever the model can (genart's network; not the hub model's one signature)
+    assert FastStyler(model=net, reuse_style_vector=None).reuse_style_vector
+    assert not FastStyler(model=lambda c, s: [c], reuse_style_vector=None).reuse_style_vector
 
 
 def test_step_seconds_times_a_pass(net):
