@@ -67,11 +67,12 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
+from gan_tables import Result, describe, fmt, load_results, report, report_marks  # noqa: E402
 from gan_variants import ConfigTrainer, Variant, VariantTrainer, check_simulation, parity  # noqa: E402
 
 from genart.gan.data import load_shipped_subset, shipped_split  # noqa: E402
 from genart.gan import DEFAULT_PRESET, PRESETS, GanConfig, preset  # noqa: E402
-from genart.gan.meter import SET_SIZE, DigitScore, load_meter, score_probabilities  # noqa: E402
+from genart.gan.meter import SET_SIZE, load_meter, score_probabilities  # noqa: E402
 
 V = Variant
 #: Candidate presets (name → Variant); the tutorial's networks always, everything around them may change.
@@ -149,25 +150,6 @@ def training_digits(digits, count: int) -> np.ndarray:
     return digits.images[train_idx[np.random.default_rng(1).permutation(len(train_idx))[:count]]]
 
 
-@dataclasses.dataclass
-class Result:
-    """One candidate trained with one seed: its checks and, per sampling mode, when it first reached."""
-
-    name: str
-    seed: int
-    variant: Variant
-    modes: tuple
-    checks: list = dataclasses.field(default_factory=list)  # (step, train_s, {mode: DigitScore})
-    reached: dict = dataclasses.field(default_factory=dict)  # mode → (step, train_s) of its first reaching check
-    later: dict = dataclasses.field(default_factory=dict)  # mode → reached? at each check after that
-    frechet: dict = dataclasses.field(default_factory=dict)  # step → Fréchet distance of the shown samples
-    marks: dict = dataclasses.field(default_factory=dict)  # mark seconds → step
-
-    def at(self, step: int) -> dict:
-        """The scores of the check at ``step``."""
-        return next(c[2] for c in self.checks if c[0] == step)
-
-
 def run(name: str, variant, images: np.ndarray, seed: int, meter, every: int, max_steps: int,
         after: int, trace: bool, keep: dict | None = None, keep_every: int = 100, yardstick=None,
         frechet_steps=(), marks: dict | None = None, until_marks: bool = False) -> Result:
@@ -215,67 +197,6 @@ def run(name: str, variant, images: np.ndarray, seed: int, meter, every: int, ma
     return result
 
 
-def fmt(score: DigitScore) -> str:
-    return f"{score.confidence:.3f}/{score.coverage}"
-
-
-def fmt_mean(scores: list[DigitScore]) -> str:
-    """Mean confidence / mean coverage of several checks."""
-    return f"{np.mean([s.confidence for s in scores]):.3f}/{np.mean([s.coverage for s in scores]):.1f}"
-
-
-def over_time(result: Result, mode: str, every: int = 100) -> str:
-    """Confidence/coverage of ``mode``'s samples every ``every`` steps."""
-    return " ".join(fmt(c[2][mode]) for c in result.checks if c[0] % every == 0)
-
-
-def describe(variant) -> str:
-    """A short line of a candidate's settings (a Variant's, or a GanConfig's that differ from the tutorial's)."""
-    if isinstance(variant, Variant):
-        return variant.describe()
-    tutorial, parts = GanConfig(), []
-    for field in ("batch_size", "learning_rate", "d_learning_rate", "beta_1", "ema_decay", "networks", "discriminator",
-                  "loss", "augment", "precision"):
-        value = getattr(variant, field)
-        if value != getattr(tutorial, field):
-            parts.append(f"{field} {'+'.join(value) if isinstance(value, tuple) else value}")
-    return ", ".join(parts) or "the tutorial's"
-
-
-def report_marks(results: list[Result]) -> None:
-    """The yardsticks at the marks: per candidate, the meter (shown samples: confidence/coverage) and the
-    Fréchet distance at each mark per seed, with the median and the worst seed."""
-    marks = sorted({m for r in results for m in r.marks})
-    if not marks:
-        return
-    print("\n| candidate | yardstick | " + " | ".join(f"{m} s (steps)" for m in marks) + " |")
-    print("|---|---|" + "---|" * len(marks))
-    for name in dict.fromkeys(r.name for r in results):
-        rs = [r for r in results if r.name == name]
-        mode = "ema" if "ema" in rs[0].modes else rs[0].modes[0]  # what the tab shows
-        meter_cells, frechet_cells = [], []
-        for m in marks:
-            steps = {r.marks.get(m) for r in rs}
-            scores = [next((c[2][mode] for c in r.checks if c[0] == r.marks.get(m)), None) for r in rs]
-            distances = [r.frechet.get(r.marks.get(m)) for r in rs]
-            if any(s is None for s in scores):
-                meter_cells.append("—")
-                frechet_cells.append("—")
-                continue
-            conf = [s.confidence for s in scores]
-            order = np.argsort(conf)
-            meter_cells.append(f"{', '.join(fmt(s) for s in scores)}; median {np.median(conf):.3f}/"
-                               f"{int(np.median([s.coverage for s in scores]))}, worst {fmt(scores[order[0]])} "
-                               f"({'/'.join(map(str, sorted(steps)))})")
-            if all(d is not None for d in distances):
-                frechet_cells.append(f"{', '.join(f'{d:.0f}' for d in distances)}; median {np.median(distances):.0f}, "
-                                     f"worst {max(distances):.0f}")
-            else:
-                frechet_cells.append("—")
-        print(f"| {name} | meter ({mode}) | " + " | ".join(meter_cells) + " |")
-        print(f"| {name} | Fréchet | " + " | ".join(frechet_cells) + " |")
-
-
 def step_cost(configs: dict[str, GanConfig], images: np.ndarray, rounds: int = 8, steps: int = 5) -> dict[str, float]:
     """Each config's step cost as a multiple of the ``fast`` float32 step, all trained side by side in
     this process, round by round (``steps`` steps each a round): the median of the per-round ratios."""
@@ -296,37 +217,6 @@ def step_cost(configs: dict[str, GanConfig], images: np.ndarray, rounds: int = 8
     print(f"step cost × fast float32 ({rounds} rounds of {steps} steps, load average {os.getloadavg()[0]:.1f}): "
           + ", ".join(f"{name} {ratio:.2f}" for name, ratio in out.items()), flush=True)
     return out
-
-
-def report(results: list[Result], step_seconds: dict[int, float]) -> None:
-    """The table: per candidate and sampling mode, steps (and quiet seconds) to the threshold per seed,
-    median and worst; each mode's score at the first step any mode reached; later checks still reaching."""
-    print("\n| candidate | settings | samples | steps to threshold per seed | median | worst | "
-          "quiet s at median / worst | score (conf/cov) when the first mode reached | later checks reaching | "
-          "mean of the last 10 checks per seed |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    inf = float("inf")
-    show = lambda s: "—" if s == inf else str(s)  # noqa: E731
-    for name in dict.fromkeys(r.name for r in results):
-        rs = [r for r in results if r.name == name]
-        v = rs[0].variant
-        firsts = [min((s for s, _ in r.reached.values()), default=None) for r in rs]
-        for mode in rs[0].modes:
-            steps = [r.reached[mode][0] if mode in r.reached else None for r in rs]
-            per_seed = ", ".join(str(s) if s is not None else f">{r.checks[-1][0]}" for s, r in zip(steps, rs))
-            known = sorted(s if s is not None else inf for s in steps)
-            median, worst = known[(len(known) - 1) // 2], known[-1]  # the lower median over an even count
-            sps = step_seconds.get(name)
-            quiet = "" if sps is None else " / ".join("—" if s == inf else f"{s * sps:.0f}" for s in (median, worst))
-            at = ", ".join(fmt(r.at(f)[mode]) if f is not None else "—" for r, f in zip(rs, firsts))
-            later = ", ".join(f"{sum(r.later[mode])}/{len(r.later[mode])}" if r.later.get(mode) else "—" for r in rs)
-            tail = ", ".join(fmt_mean([c[2][mode] for c in r.checks[-10:]]) for r in rs)
-            print(f"| {name} | {describe(v)} | {mode} | {per_seed} | {show(median)} | {show(worst)} | {quiet} | "
-                  f"{at} | {later} | {tail} |")
-    print("\nSamples over time (confidence/coverage every 100 steps):")
-    for r in results:
-        for mode in r.modes:
-            print(f"  {r.name} seed {r.seed} {mode}: {over_time(r, mode)}")
 
 
 def time_steps(chosen: dict, images: np.ndarray) -> dict[str, float]:
@@ -404,7 +294,11 @@ def main() -> None:
     parser.add_argument("--save-samples", help="write the samples every --save-every steps to this .npz")
     parser.add_argument("--save-every", type=int, default=100,
                         help="steps between saved samples (a multiple of --every)")
+    parser.add_argument("--table", nargs="+", metavar="JSON", help="only print the marks table of these --json files")
     args = parser.parse_args()
+    if args.table:
+        report_marks(load_results(args.table))
+        return
 
     import tensorflow as tf
 
@@ -484,6 +378,7 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as fh:
             json.dump([{"name": r.name, "seed": r.seed, "settings": describe(r.variant), "marks": r.marks,
+                        "digits": len(images),
                         "reached": {m: s for m, (s, _) in r.reached.items()},
                         "frechet": {str(k): v for k, v in r.frechet.items()},
                         "checks": [[c[0], c[1], {m: [sc.confidence, sc.coverage] for m, sc in c[2].items()}]
