@@ -64,14 +64,19 @@ def architecture_for(image_shape: tuple[int, int, int], networks: str = "tutoria
     return None
 
 
+def _stem(noise_dim: int, side: int, channels: int, dtype: str) -> list:
+    """Every generator's start: noise → Dense side·side·channels → BN, LeakyReLU → side×side×channels."""
+    layers = keras.layers
+    return [keras.Input((noise_dim,)), layers.Dense(side * side * channels, use_bias=False, dtype=dtype),
+            layers.BatchNormalization(dtype=dtype), layers.LeakyReLU(dtype=dtype),
+            layers.Reshape((side, side, channels), dtype=dtype)]
+
+
 def make_generator(noise_dim: int = 100, dtype: str = "float32") -> keras.Model:
     """The tutorial's generator: noise (noise_dim) → 28×28×1 image in [-1, 1]."""
     layers = keras.layers
     return keras.Sequential([
-        keras.Input((noise_dim,)),
-        layers.Dense(7 * 7 * 256, use_bias=False, dtype=dtype), layers.BatchNormalization(dtype=dtype),
-        layers.LeakyReLU(dtype=dtype),
-        layers.Reshape((7, 7, 256), dtype=dtype),
+        *_stem(noise_dim, 7, 256, dtype),  # 7×7×256
         *_up(128, 1, dtype),  # 7×7×128
         *_up(64, 2, dtype),  # 14×14×64
         layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh",
@@ -88,10 +93,7 @@ def make_generator_32(noise_dim: int = 100, channels: int = 3, dtype: str = "flo
     """The 32-px generator: noise (noise_dim) → 32×32×channels image in [-1, 1]."""
     layers = keras.layers
     return keras.Sequential([
-        keras.Input((noise_dim,)),
-        layers.Dense(4 * 4 * 256, use_bias=False, dtype=dtype), layers.BatchNormalization(dtype=dtype),
-        layers.LeakyReLU(dtype=dtype),
-        layers.Reshape((4, 4, 256), dtype=dtype),
+        *_stem(noise_dim, 4, 256, dtype),  # 4×4×256
         *_up(128, 1, dtype),  # 4×4×128
         *_up(128, 2, dtype),  # 8×8×128: the added stage
         *_up(64, 2, dtype),  # 16×16×64
@@ -109,10 +111,7 @@ def make_quick_generator(noise_dim: int = 100, dtype: str = "float32") -> keras.
     """genart's quick generator (not the tutorial's): noise (noise_dim) → 28×28×1 image in [-1, 1]."""
     layers = keras.layers
     return keras.Sequential([
-        keras.Input((noise_dim,)),
-        layers.Dense(7 * 7 * 128, use_bias=False, dtype=dtype), layers.BatchNormalization(dtype=dtype),
-        layers.LeakyReLU(dtype=dtype),
-        layers.Reshape((7, 7, 128), dtype=dtype),
+        *_stem(noise_dim, 7, 128, dtype),  # 7×7×128
         layers.Conv2D(128, 3, padding="same", use_bias=False, dtype=dtype),  # 7×7×128
         layers.BatchNormalization(dtype=dtype), layers.LeakyReLU(dtype=dtype),
         layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False, dtype=dtype),  # 14×14×64
