@@ -127,8 +127,8 @@ class GanConfig:
 #: EMA (decay 0.99) of the generator's weights, the soonest with the tutorial's networks
 #: (``benchmarks/bench_gan_quality.py``: on a CPU a step costs about its batch, and four small
 #: steps teach more than one large one; the EMA's grid covers more classes early), and ``quick``:
-#: the same training with genart's quick generator (not the tutorial's), a step about half as
-#: dear that learns at least as much per step (issue 30; the README has every lever's figures).
+#: the same training with genart's quick generator (not the tutorial's), a step about two thirds
+#: as dear that learns at least as much per step (issue 30; benchmarks/README.md has every lever's figures).
 PRESETS = {
     "tutorial": GanConfig(precision="float32"),
     "dcgan-paper": GanConfig(learning_rate=2e-4, beta_1=0.5),
@@ -139,14 +139,15 @@ PRESETS = {
 #: The preset the tab and the command line start from: the soonest to digit-like samples.
 DEFAULT_PRESET = "quick"
 #: Training steps after which the default preset's grid usually shows digit shapes (measured,
-#: ``bench_gan_quality.py``, seeds 0–2: by step 500, about 60 s, its EMA grid scored 0.62–0.79
-#: confidence and 5–8 classes on genart's meter; the meter's real-digit line, 0.925 and 7 classes, was not reached
-#: by step 4 000 in any seed).
+#: ``bench_gan_quality.py --presets quick --seeds 3 --marks 30 60 120 300``: by step 500, about 40 s
+#: of training on the reference machine, the ``quick`` preset's EMA grid scored 0.70–0.76 confidence and
+#: 6–7 classes on genart's meter (``fast``'s: 0.62–0.79 and 5–8 by its step 500, about 60 s); the meter's real-digit line,
+#: 0.925 and 7 classes, was not reached by step 3 788, 300 s, in any seed; benchmarks/README.md).
 DIGIT_STEPS = 500
 
 
 def preset(name: str, **overrides) -> GanConfig:
-    """The preset ``name`` ("tutorial", "dcgan-paper" or "fast") with some fields replaced."""
+    """The preset ``name`` ("tutorial", "dcgan-paper", "fast" or "quick") with some fields replaced."""
     if name not in PRESETS:
         raise InputError(f"preset must be one of {', '.join(PRESETS)}, not {name!r}.")
     return dataclasses.replace(PRESETS[name], **overrides)
