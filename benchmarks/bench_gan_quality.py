@@ -10,7 +10,11 @@ The judge is genart's live "looks like digits" meter (:mod:`genart.gan.meter`), 
    of 4 000 random 16-digit sets of the 1 000 held-out digits (stored with the classifier).
    A run "reaches digits" at the first check where both its confidence and coverage reach it.
 
-Every candidate trains the tutorial's networks on the shipped 5 000 digits with
+The presets and issue 30's ``CONFIG_CANDIDATES`` (any ``GanConfig``: genart's quick networks, a projected
+discriminator, DiffAugment …) train with genart's own step (``gan_variants.ConfigTrainer``) on the
+training split's digits (``--digits``); ``--marks`` reads both yardsticks, the meter and the Fréchet
+distance (:mod:`genart.gan.frechet`), at seconds of training on the reference machine. Every one of
+issue 22's ``CANDIDATES`` trains the tutorial's networks with
 ``gan_variants.VariantTrainer`` (the trainer's step, batches and seeds; ``--parity`` checks it
 against ``GanTrainer``), with what may change around them: Adam's rates per network, β1, batch,
 a learning-rate schedule, one-sided label smoothing, instance noise, and an EMA of the generator's
@@ -23,7 +27,7 @@ the same checks, and each generator's samples are drawn two ways: in inference m
 moving statistics, as GanTrainer draws its grid) and with batch statistics (``gan_variants.MODES``);
 ``--after N`` trains N steps past the threshold and reports how many later checks still reach it.
 
-Run: ``python benchmarks/bench_gan_quality.py`` (the presets tutorial, dcgan-paper and fast, seed 0),
+Run: ``python benchmarks/bench_gan_quality.py`` (every preset, seed 0),
 ``--candidates all --seeds 3`` (every candidate in ``CANDIDATES`` over seeds 0–2, one after
 another), ``--candidates fast-ema99 b32-ema99``, ``--time-steps``, ``--meter-cost``,
 ``--precision bfloat16`` (every run in Keras' mixed_bfloat16), ``--simulate-bf16`` (float32 with
@@ -49,6 +53,11 @@ Third run (the same machine, ``--candidates fast-ema99 --seeds 3 --max-examples 
 about 1.6× float32's; neither reached the threshold in 1 500 steps; scores at equal steps alike
 (benchmarks/README.md). Re-scoring the saved samples with two more-augmented classifiers moved their line up
 (0.936, 0.939 / 7) and the samples' scores no closer to it.
+
+Fourth run (2026-12-05, issue 30, ``--presets quick --seeds 3 --marks 30 60 120 300``, the same
+machine shared with other work, load 1.4–9.6): the quick preset's EMA grid 0.63/7, 0.73/7, 0.73/8,
+0.78/8 (median seed) and Fréchet 255, 126, 106, 45 at 30, 60, 120 and 300 reference seconds; no seed
+reached the meter's line. ``fast``, the tutorial and fewer digits: benchmarks/README.md.
 """
 
 from __future__ import annotations
