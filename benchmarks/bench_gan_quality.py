@@ -55,7 +55,7 @@ about 1.6× float32's; neither reached the threshold in 1 500 steps; scores at e
 (0.936, 0.939 / 7) and the samples' scores no closer to it.
 
 Fourth run (2026-12-05, issue 30, ``--presets quick --seeds 3 --marks 30 60 120 300``, the same
-machine shared with other work, load 1.4–9.6): the quick preset's EMA grid 0.63/7, 0.73/7, 0.73/8,
+machine shared with other work, load 1.4–8.5): the quick preset's EMA grid 0.63/7, 0.73/7, 0.73/8,
 0.78/8 (median seed) and Fréchet 255, 126, 106, 45 at 30, 60, 120 and 300 reference seconds; no seed
 reached the meter's line. ``fast``, the tutorial and fewer digits: benchmarks/README.md.
 """
