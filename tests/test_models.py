@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from genart import models
+from genart import downloads, models
 from genart.errors import GenartError, WeightsUnavailable
 
 
@@ -25,12 +25,13 @@ def test_labels_never_pass_random_weights_off_as_pretrained():
     assert "imagenet" in models.weights_label("imagenet").lower()
 
 
-def test_offline_download_failure_says_what_to_do(monkeypatch, tmp_path, caplog):
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("Name or service not known")
+def offline(*args, **kwargs):
+    raise urllib.error.URLError("Name or service not known")
 
+
+def test_offline_download_failure_says_what_to_do(monkeypatch, tmp_path, caplog):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr("keras.src.utils.file_utils.urlretrieve", offline)
+    monkeypatch.setattr(downloads, "http_download", offline)
     with pytest.raises(WeightsUnavailable) as err:
         models._build("InceptionV3", "imagenet")
     message = str(err.value)
@@ -43,23 +44,20 @@ def test_offline_download_failure_says_what_to_do(monkeypatch, tmp_path, caplog)
 
 def test_the_header_says_when_the_pretrained_weights_are_missing(monkeypatch, tmp_path):
     """Issue 24.2: offline and without the files, the header used to say "Pretrained ImageNet weights"."""
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("Name or service not known")
-
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setenv("GENART_WEIGHTS", "imagenet")
-    monkeypatch.setattr(models, "_failed", set())
+    monkeypatch.setattr(models, "_failed", {})
     before = models.weights_status()  # nothing tried yet: they are not there, and the first run downloads them
     assert "not in Keras' cache yet" in before and models.WEIGHT_FILES["VGG19"] in before
     assert str(tmp_path) in before and "GENART_WEIGHTS=random" in before
-    monkeypatch.setattr("keras.src.utils.file_utils.urlretrieve", offline)
+    monkeypatch.setattr(downloads, "http_download", offline)
     with pytest.raises(WeightsUnavailable):
         models._build("InceptionV3", "imagenet")
     assert models.weights_status() == models.unavailable_message("InceptionV3")  # the estimate line's sentence
     for name, file in models.WEIGHT_FILES.items():  # the files in place: pretrained, and nothing else said
         (tmp_path / "models").mkdir(exist_ok=True)
         (tmp_path / "models" / file).write_bytes(b"")
-    monkeypatch.setattr(models, "_failed", set())
+    monkeypatch.setattr(models, "_failed", {})
     assert models.weights_status() == models.weights_label("imagenet")
     monkeypatch.setenv("GENART_WEIGHTS", "random")
     assert models.weights_status() == models.weights_label("random")
