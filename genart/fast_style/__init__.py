@@ -6,13 +6,15 @@
 paints. Importing this package imports no TensorFlow.
 """
 
-from .config import (DEFAULT_HANDLE, MAX_DIM_RANGE, MODEL_ENV, STYLE_SIDE, FastStyleConfig, cost_key, model_handle,
-                     plan, run_cost)
-from .hub import cache_dir, load_model, model_facts, model_label, unavailable_message
+from .config import (DEFAULT_HANDLE, KAGGLE_HANDLE, KAGGLE_VERSION, MAX_DIM_RANGE, MODEL_ENV, STYLE_SIDE,
+                     FastStyleConfig, cost_key, model_handle, plan, run_cost)
+from .hub import (HubModel, cache_dir, cached, kaggle_cache_dir, load_model, locate, model_facts, model_label,
+                  unavailable_message)
 from .run import COSTING, FastStyler, blend, paint, prepare_style, recipe_inputs, step_seconds, stylise
 
 __all__ = [
-    "COSTING", "DEFAULT_HANDLE", "MAX_DIM_RANGE", "MODEL_ENV", "STYLE_SIDE", "FastStyleConfig", "FastStyler",
-    "blend", "cache_dir", "cost_key", "load_model", "model_facts", "model_handle", "model_label", "paint",
+    "COSTING", "DEFAULT_HANDLE", "HubModel", "KAGGLE_HANDLE", "KAGGLE_VERSION", "MAX_DIM_RANGE", "MODEL_ENV",
+    "STYLE_SIDE", "FastStyleConfig", "FastStyler", "blend", "cache_dir", "cached", "cost_key", "kaggle_cache_dir",
+    "load_model", "locate", "model_facts", "model_handle", "model_label", "paint",
     "plan", "prepare_style", "recipe_inputs", "run_cost", "step_seconds", "stylise", "unavailable_message",
 ]
