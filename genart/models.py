@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import downloads
 from .downloads import CachedFile
 from .errors import GenartError, WeightsUnavailable
 from .paths import keras_cache
@@ -112,13 +113,18 @@ _failed: dict[str, str] = {}
 def weights_status() -> str:
     """One line for the app's header saying which weights the networks have here, and what to do
     when the pretrained ones are missing: the random-weights note; the sentence of a load that
-    failed in this process; a note that they download at the first run when they are not in Keras'
-    cache yet (they cannot be fetched offline); or that they are in place."""
+    failed in this process; the download under way (which file, how much of it); a note that they
+    download at the first run when they are not in Keras' cache yet (they cannot be fetched
+    offline); or that they are in place."""
     mode = weights_mode()
     if mode == "random":
         return weights_label(mode)
     if _failed:
         return " ".join(_failed[name] for name in sorted(_failed))
+    files = {item.file for item in WEIGHTS.values()}
+    running = [p.line() for p in downloads.active() if p.source in files]
+    if running:
+        return f"Pretrained ImageNet weights (Keras), {'; '.join(running)} into {keras_cache_dir()}."
     missing = [name for name, item in WEIGHTS.items() if not item.present()]
     if missing:
         files = " and ".join(WEIGHT_FILES[name] for name in missing)
@@ -126,6 +132,22 @@ def weights_status() -> str:
                 f"{keras_cache_dir()} (`python -m genart weights` fetches them ahead). Offline, put the file there "
                 f"yourself, or set {WEIGHTS_ENV}=random to run the same networks untrained.")
     return weights_label(mode)
+
+
+def weights_summary() -> str:
+    """A few words on the networks' weights for the app's one-line header: ``random weights``;
+    ``ImageNet weights``; with ``downloading``, ``not downloaded yet`` or ``missing`` (a download
+    failed) in brackets when they are not all in place (:func:`weights_status` says it in full)."""
+    if weights_mode() == "random":
+        return "random weights"
+    if _failed:
+        return "ImageNet weights (missing)"
+    files = {item.file for item in WEIGHTS.values()}
+    if any(p.source in files for p in downloads.active()):
+        return "ImageNet weights (downloading)"
+    if not all(item.present() for item in WEIGHTS.values()):
+        return "ImageNet weights (not downloaded yet)"
+    return "ImageNet weights"
 
 
 def _build(name: str, weights: str):

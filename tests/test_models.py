@@ -130,3 +130,28 @@ def test_dream_extractor_is_folded_inception():
     ref = keras.Model(base.input, base.get_layer("mixed3").output)
     x = np.random.default_rng(0).uniform(-1, 1, (1, 96, 96, 3)).astype("float32")
     np.testing.assert_allclose(np.asarray(m(x)), np.asarray(ref(x)), rtol=1e-4, atol=1e-5)
+
+
+def test_the_short_and_long_weights_lines_follow_the_files_and_a_download(monkeypatch, tmp_path):
+    """Issue 32: the header's short line and its details say when a download is under way."""
+    from genart import downloads
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(models, "_failed", {})
+    monkeypatch.setenv("GENART_WEIGHTS", "random")
+    assert models.weights_summary() == "random weights"
+    monkeypatch.setenv("GENART_WEIGHTS", "imagenet")
+    assert models.weights_summary() == "ImageNet weights (not downloaded yet)"
+    item = models.WEIGHTS["VGG19"]
+    with downloads.announce(item.what, item.file) as update:
+        update(20_000_000, 80_000_000)
+        assert models.weights_summary() == "ImageNet weights (downloading)"
+        assert f"downloading {item.what} ({item.file}): 20.0 of 80.0 MB" in models.weights_status()
+    with downloads.announce("something else", "other.bin"):
+        assert models.weights_summary() == "ImageNet weights (not downloaded yet)"
+    (tmp_path / "models").mkdir()
+    for file in models.WEIGHT_FILES.values():
+        (tmp_path / "models" / file).write_bytes(b"")
+    assert models.weights_summary() == "ImageNet weights"
+    monkeypatch.setattr(models, "_failed", {"VGG19": models.unavailable_message("VGG19")})
+    assert models.weights_summary() == "ImageNet weights (missing)"
