@@ -1,4 +1,4 @@
-"""Make the README's channel-sheet picture (run: python assets/make_channel_sheet.py).
+"""Make the channel-sheet picture of docs/dream.md (run: python assets/make_channel_sheet.py).
 
 ``channel_sheet_random.jpg``: genart's channel explorer on InceptionV3 with **random weights**
 (GENART_WEIGHTS=random; seeded, float32), layer mixed3, channels 0–15, 128 px tiles, 20 steps.

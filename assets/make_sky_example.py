@@ -1,4 +1,4 @@
-"""Re-create the README's sky example inputs: a public-domain photo with a big sky, and its sky mask.
+"""Re-create the sky example inputs of docs/style.md: a public-domain photo with a big sky, and its sky mask.
 
 ``rocket.jpg`` is scikit-image's sample ``skimage.data.rocket()``: the launch photo of DSCOVR on
 Falcon 9, taken by SpaceX and released into the public domain (as scikit-image documents).

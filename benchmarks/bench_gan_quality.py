@@ -47,7 +47,7 @@ averaged 0.72–0.82 confidence and 6–8.5 classes. The EMA grid reached 0.75 /
 Third run (the same machine, ``--candidates fast-ema99 --seeds 3 --max-examples 96000 --every 20
 --save-samples F --save-every 20``, float32 and ``--precision bfloat16``): bfloat16 0.073 s/step,
 about 1.6× float32's; neither reached the threshold in 1 500 steps; scores at equal steps alike
-(README). Re-scoring the saved samples with two more-augmented classifiers moved their line up
+(benchmarks/README.md). Re-scoring the saved samples with two more-augmented classifiers moved their line up
 (0.936, 0.939 / 7) and the samples' scores no closer to it.
 """
 

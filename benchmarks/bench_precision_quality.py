@@ -13,7 +13,7 @@ must match is how well each did what it set out to do:
   than float32 × 1.2.
 
 The two DeepDream and style pictures are written side by side to ``assets/precision_*_random_weights.jpg``
-(random weights: ImageNet's cannot be downloaded where this runs), for the README.
+(random weights: ImageNet's cannot be downloaded where this runs), for benchmarks/README.md.
 
     python benchmarks/bench_precision_quality.py [--part dream,style,gan] [--gan-steps 1500]
 """

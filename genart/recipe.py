@@ -7,7 +7,9 @@ A recipe is a small JSON object::
 
 ``inputs`` holds a short SHA-256 of each input image's decoded pixels, so a user can tell which
 pictures a result was made from (the pictures themselves are not stored). ``run`` holds facts of
-the run that are not settings (for the DCGAN: steps and epochs trained, the data used).
+the run that are not settings (why its precision was chosen; for the DCGAN: steps and epochs
+trained, the data used). The precision is the run's own report (:class:`~genart.frames.RunFacts`),
+never decided again here.
 
 :func:`png_text` gives the PNG text chunks that carry a recipe (one iTXt chunk, ``genart-recipe``,
 plus readable ``Software`` and ``Description``); :func:`read_recipe` reads one back from a PNG
@@ -27,11 +29,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from . import __version__, precision
+from . import __version__
 from .dream.config import DreamConfig
 from .errors import InputError
 from .fast_style.config import FastStyleConfig
 from .fingerprints import fingerprints
+from .frames import RunFacts
 from .gan.config import GanConfig
 from .style.config import StyleConfig
 
@@ -71,35 +74,54 @@ def _json_safe(value):
     return value
 
 
-def make_recipe(algorithm: str, config, *, weights: str | None = None, inputs: Mapping[str, Any] | None = None,
-                run: Mapping[str, Any] | None = None) -> dict:
+def make_recipe(algorithm: str, config, *, ran: RunFacts | None = None, weights: str | None = None,
+                inputs: Mapping[str, Any] | None = None, run: Mapping[str, Any] | None = None) -> dict:
     """The recipe of a run.
 
     Args:
         algorithm: a key of :data:`ALGORITHMS` ("dream", "style", "fast_style" or "gan").
         config: the run's config (a frozen dataclass of that algorithm); its ``seed`` is recorded
             at the top level too (None for a config without one: the fast method has no randomness).
+        ran: what the run reported about itself (its frames' ``facts``; a DCGAN trainer's ``facts``),
+            recorded as :func:`record_run` says. None: a recipe of the settings alone (``auto``
+            precision stays ``auto``: a replay decides it on its own machine).
         weights: the pretrained weights in use ("imagenet" or "random"); None for the DCGAN,
             whose weights are the run itself.
         inputs: name → an input image (or a list of them) to fingerprint, or an already computed
             ``"sha256:…"`` string; None entries are left out.
         run: facts of the run that are not settings (JSON-safe values).
-
-    The config's ``precision`` is recorded as resolved (``auto`` becomes the dtype that ran, so a
-    replay computes the same way), and ``run["precision"]`` says why it was chosen.
     """
     if not isinstance(config, config_class(algorithm)):
         raise TypeError(f"a {algorithm} recipe needs a {config_class(algorithm).__name__}, not {type(config).__name__}")
 
     digests = fingerprints(inputs or {})
     settings = {f.name: _json_safe(getattr(config, f.name)) for f in dataclasses.fields(config)}
-    facts = dict(run or {})
-    if "precision" in settings:
-        policy = precision.resolve(settings["precision"], algorithm)  # decided by the run already
-        settings["precision"] = policy.dtype
-        facts.setdefault("precision", policy.reason)
     recipe = {"genart": __version__, "algorithm": algorithm, "config": settings,
-              "seed": getattr(config, "seed", None), "weights": weights, "inputs": digests, "run": facts}
+              "seed": getattr(config, "seed", None), "weights": weights, "inputs": digests, "run": dict(run or {})}
+    return record_run(recipe, ran)
+
+
+def record_run(recipe: Mapping, ran: RunFacts | None) -> dict:
+    """``recipe`` with what its run reported (``ran``; None: nothing, the recipe as it is).
+
+    The precision the run computed in replaces the config's ``precision`` (``auto`` becomes the dtype
+    that ran, so a replay computes the same way) and ``run["precision"]`` says why it was chosen.
+    Nothing is decided here: the facts are the run's own. Where it ran is left out: it does not
+    change the picture (a Ray run's recipe equals the same run's here), and a cluster's addresses
+    do not belong in a PNG that is shared.
+
+    Raises:
+        ValueError: the run reports another dtype than its config asked for.
+    """
+    recipe = {**recipe, "config": dict(recipe.get("config") or {}), "run": dict(recipe.get("run") or {})}
+    if ran is None:
+        return recipe
+    chosen, settings = ran.precision, recipe["config"]
+    if chosen is not None and "precision" in settings:
+        if settings["precision"] not in ("auto", chosen.dtype):
+            raise ValueError(f"the run reports {chosen.dtype}, but its config asked for {settings['precision']}")
+        settings["precision"] = chosen.dtype
+        recipe["run"].setdefault("precision", chosen.reason)
     return recipe
 
 
@@ -256,9 +278,10 @@ def config_from_recipe(recipe: Mapping, algorithm: str | None = None):
 
 
 def trainer_recipe(trainer) -> dict:
-    """The recipe of a :class:`genart.gan.GanTrainer` as it stands (steps and epochs trained, data used;
-    own pictures are fingerprinted by their digest as the input ``dataset``)."""
+    """The recipe of a :class:`genart.gan.GanTrainer` (or its Ray proxy) as it stands: the precision its
+    own ``facts`` report, steps and epochs trained, data used (own pictures are fingerprinted by their
+    digest as the input ``dataset``)."""
     digest = getattr(trainer, "data_digest", None)
-    return make_recipe("gan", trainer.config, inputs={"dataset": digest} if digest else None,
+    return make_recipe("gan", trainer.config, ran=trainer.facts, inputs={"dataset": digest} if digest else None,
                        run={"steps": trainer.step, "epochs": round(trainer.epoch, 4),
                             "data": trainer.data_source, "examples": trainer.num_examples})

@@ -1,4 +1,4 @@
-"""Shared fixtures: random weights, analytics off, one in-process app server, one browser.
+"""Shared fixtures: random weights, analytics off, test pictures, one in-process app server, a Ray cluster.
 
 Tests never touch the network: pretrained weights are replaced by seeded random weights of
 the same architecture (GENART_WEIGHTS=random) and data comes from the tests or from assets/.
@@ -16,6 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import shutil
 import tempfile
+from pathlib import Path
 
 # Gradio's cache of this test session alone: an upload lands in a folder named by its bytes' hash, and an
 # app that stops deletes the files it made, so a test run in another process (a shared machine) would
@@ -26,11 +27,19 @@ os.environ.setdefault("GRADIO_TEMP_DIR", _GRADIO_TMP)
 import numpy as np
 import pytest
 
-CHROMIUM = os.environ.get("GENART_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+from tests.helpers import serve, session
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: drives the app in headless Chromium (Playwright)")
+def pytest_collection_modifyitems(config, items):
+    """The markers a test's place and fixtures imply (registered in pyproject.toml): ``browser`` on every
+    test under tests/browser/, ``ray`` on every test that uses the Ray cluster (``ray_cluster``, ``on_ray``)."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
+        if "ray_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.ray)
 
 
 def pytest_unconfigure(config):
@@ -45,6 +54,16 @@ def photo() -> np.ndarray:
     g = 127 + 120 * np.cos(yy / 7.0)
     b = np.where((xx - 80) ** 2 + (yy - 60) ** 2 < 900, 230, 40).astype(np.float32)
     return np.stack([r, g, b], axis=2).clip(0, 255).astype(np.uint8)
+
+
+@pytest.fixture()
+def photo_file(tmp_path, photo) -> str:
+    """The path of ``photo`` saved as a PNG."""
+    from PIL import Image
+
+    path = tmp_path / "photo.png"
+    Image.fromarray(photo).save(path)
+    return str(path)
 
 
 @pytest.fixture()
@@ -66,93 +85,14 @@ def app_server():
     """The whole app launched in-process once per test session; yields its local URL."""
     from genart.ui import build_demo, launch_kwargs
 
-    demo = build_demo()
-    kwargs = launch_kwargs()
-    kwargs.update(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
-    demo.launch(**kwargs)
-    try:
-        yield demo.local_url
-    finally:
-        demo.close()
+    with serve(build_demo(), **launch_kwargs()) as url:
+        yield url
 
 
 @pytest.fixture()
 def client(app_server):
     """A fresh gradio_client session on the shared app (one per test: sessions stay apart)."""
-    from gradio_client import Client
-
-    return Client(app_server, verbose=False, analytics_enabled=False, download_files=False)
-
-
-#: Chromium's fake camera (a moving test pattern) granted without a prompt: for the live mirror.
-CAMERA_FLAGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-
-
-@pytest.fixture(scope="session")
-def playwright_api():
-    """Playwright's sync API, once per session (Debian's chromium, not Playwright's own download)."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("GENART_REQUIRE_BROWSER"):
-            pytest.fail(f"chromium not found at {CHROMIUM}; CI installs it with apt-get install chromium")
-        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        yield pw
-
-
-def _launch(pw, extra=()):
-    return pw.chromium.launch(
-        executable_path=CHROMIUM,
-        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", *extra],
-    )
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_api):
-    """Headless Debian Chromium driven by Playwright (its own browser download is not used)."""
-    b = _launch(playwright_api)
-    try:
-        yield b
-    finally:
-        b.close()
-
-
-@pytest.fixture(scope="session")
-def camera_browser(playwright_api):
-    """Headless Chromium with a fake camera that needs no permission prompt (the live mirror's tests)."""
-    b = _launch(playwright_api, CAMERA_FLAGS)
-    try:
-        yield b
-    finally:
-        b.close()
-
-
-@pytest.fixture()
-def camera_page(camera_browser, app_server):
-    """A fresh page of the app whose context may use the (fake) camera."""
-    ctx = camera_browser.new_context(viewport={"width": 1280, "height": 1600}, permissions=["camera"])
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    pg.goto(app_server)
-    try:
-        yield pg
-    finally:
-        ctx.close()
-
-
-@pytest.fixture()
-def page(browser, app_server):
-    """A fresh browser page (its own Gradio session) with the app loaded."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1600})
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    pg.goto(app_server)
-    try:
-        yield pg
-    finally:
-        ctx.close()
+    return session(app_server)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """One contract for every generator genart has (design.md, "The generator contract").
 
 Every run yields Frames whose step rises to ``total`` (constant within the run), with exactly one
-final frame, last; images are H×W×3 uint8; metrics are finite floats.
+final frame, last; images are H×W×3 uint8; metrics are finite floats; the final frame reports what
+the run computed in and where (its RunFacts).
 """
 
 import math
@@ -12,7 +13,7 @@ import pytest
 from genart import models
 from genart.dream import DreamConfig, dream
 from genart.fast_style import FastStyleConfig, load_model, paint
-from genart.frames import Frame
+from genart.frames import THIS_PROCESS, Frame, RunFacts
 from genart.gan import GanConfig, GanTrainer
 from genart.style import StyleConfig, stylize
 
@@ -52,3 +53,9 @@ def test_generator_contract(make_run, photo):
         assert f.image.dtype == np.uint8 and f.image.ndim == 3 and f.image.shape[2] == 3
         assert isinstance(f.stage, str) and f.stage
         assert all(isinstance(v, float) and math.isfinite(v) for v in f.metrics.values())
+    facts = frames[-1].facts
+    assert isinstance(facts, RunFacts) and facts.where == THIS_PROCESS
+    if make_run is _fast_style_run:  # the hub network has no precision to choose
+        assert facts.precision is None
+    else:
+        assert facts.precision.dtype == "float32" and facts.precision.requested == "auto"  # tests/conftest.py

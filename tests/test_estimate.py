@@ -50,6 +50,7 @@ def _within_two(estimate, run, attempts: int = 2) -> None:
 # --- the estimate against the real run ----------------------------------------------------------------
 
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+@pytest.mark.slow
 def test_dream_estimate_is_within_a_factor_two_of_the_run(photo, precision):
     cfg = DreamConfig(**{**_fields(DREAM), "precision": precision})
     est = E.estimate(D.COSTING, cfg, photo.shape[:2], measure=False)
@@ -59,6 +60,7 @@ def test_dream_estimate_is_within_a_factor_two_of_the_run(photo, precision):
 
 
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+@pytest.mark.slow
 def test_style_estimate_is_within_a_factor_two_of_the_run(photo, precision):
     cfg = StyleConfig(**{**_fields(STYLE), "precision": precision})
     assert [s.steps for s in E.estimate(S.COSTING, cfg, photo.shape[:2], measure=False).plan] == [8, 8]
@@ -66,6 +68,7 @@ def test_style_estimate_is_within_a_factor_two_of_the_run(photo, precision):
                 lambda: _timed(stylize(photo, photo[::-1], cfg)))
 
 
+@pytest.mark.slow
 def test_gan_estimate_is_within_a_factor_two_of_the_run():
     data = np.random.default_rng(0).integers(0, 256, (640, 28, 28)).astype(np.uint8)
     assert E.estimate(G.COSTING, GAN, epochs=1, num_examples=len(data), measure=False).total_steps == 10
@@ -92,6 +95,7 @@ def test_per_step_interpolates_and_extrapolates_sensibly():
     assert E.per_step(noisy, 40_000) >= 0.04 and E.per_step(noisy, 1_000) > 0
 
 
+@pytest.mark.slow
 def test_estimates_scale_with_steps_octaves_and_size(photo):
     shape = photo.shape[:2]
     base = E.estimate(D.COSTING, DREAM, shape)
@@ -144,7 +148,7 @@ def test_measuring_reuses_the_runs_cached_network_and_step(photo):
 
 
 def test_estimates_do_not_measure_while_a_run_is_going():
-    from genart.ui.common import estimate_line
+    from genart.ui.estimate_line import estimate_line
 
     asked = []
 
@@ -209,7 +213,8 @@ def test_tracker_passes_frames_tells_time_left_and_feeds_timings_back():
 
 
 def test_status_line_shows_time_left():
-    from genart.ui.common import Tick, status_line
+    from genart.ui.status import status_line
+    from genart.ui.streaming import Tick
 
     img = np.zeros((4, 4, 3), np.uint8)
     assert status_line(Tick(Frame(img, 4, 10, "octave 1/2", {}), 3.0, remaining=65.2)).endswith(
@@ -267,11 +272,12 @@ def _seconds(text: str) -> float:
     return int(m.group(1) or 0) * 60 + float(m.group(2))
 
 
+@pytest.mark.slow
 def test_tab_estimates_update_with_the_settings(client, tmp_path, photo, monkeypatch):
     from gradio_client import handle_file
     from PIL import Image
 
-    from genart.ui import common
+    from genart.ui import estimate_line as line_module
 
     path = tmp_path / "photo.png"
     Image.fromarray(photo[:, :120]).save(path)  # square
@@ -286,7 +292,7 @@ def test_tab_estimates_update_with_the_settings(client, tmp_path, photo, monkeyp
                          api_name="/dream_estimate")
     assert bad.startswith("**Estimate:** tile_size must be")
 
-    monkeypatch.setattr(common, "LONG_S", 3.0)  # a "long" run, for a test that must stay short
+    monkeypatch.setattr(line_module, "LONG_S", 3.0)  # a "long" run, for a test that must stay short
     long_line = client.predict(handle_file(str(path)), steps_per_octave=200, **args, api_name="/dream_estimate")
     assert "over 3 s" in long_line and "To fit: " in long_line and "steps per octave" in long_line
 
@@ -299,19 +305,3 @@ def test_tab_estimates_update_with_the_settings(client, tmp_path, photo, monkeyp
 
 def _fields(cfg):
     return {f: getattr(cfg, f) for f in cfg.__dataclass_fields__}
-
-
-@pytest.mark.browser
-def test_browser_shows_the_estimate_on_load_and_updates_it(page):
-    line = page.locator("#dream-estimate")
-    page.wait_for_function("() => (document.querySelector('#dream-estimate')?.innerText || '').includes('≈')",
-                           timeout=120_000)  # measured on page load (the first time: builds the network)
-    assert "5 octaves × 20 steps" in line.inner_text()
-    steps = page.get_by_label("Steps per octave", exact=False).first
-    steps.fill("100")
-    steps.press("Enter")
-    page.wait_for_function("() => document.querySelector('#dream-estimate').innerText.includes('× 100 steps')",
-                           timeout=60_000)
-    page.get_by_role("tab", name="DCGAN").click()
-    page.wait_for_function("() => (document.querySelector('#gan-estimate')?.innerText || '').includes('≈')",
-                           timeout=120_000)

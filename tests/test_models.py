@@ -70,6 +70,7 @@ def test_extractors_are_cached_per_layer_set():
     assert b is not a and len(b.outputs) == 1
 
 
+@pytest.mark.slow
 def test_layer_sets_share_one_network_and_the_cache_is_bounded():
     """Visitors choosing many layer combinations must not multiply InceptionV3's 22 M weights."""
     import gc
@@ -92,6 +93,7 @@ def test_layer_sets_share_one_network_and_the_cache_is_bounded():
     assert first_kernel(again) is kernel
 
 
+@pytest.mark.slow
 def test_random_weights_are_seeded():
     m = keras.applications.InceptionV3(include_top=False, weights=None)
     models.seed_weights(m, models.RANDOM_SEED)

@@ -3,6 +3,7 @@
 import dataclasses
 import io
 import json
+import types
 
 import numpy as np
 import pytest
@@ -16,8 +17,11 @@ from genart.errors import InputError
 from genart.export import save_png
 from genart.gan import GanConfig
 from genart.fingerprints import image_digest
+from genart.fast_style import FastStyleConfig
+from genart.frames import THIS_PROCESS, RunFacts
 from genart.images import load_image
-from genart.recipe import MAX_RECIPE_BYTES, RECIPE_KEY, config_from_recipe, make_recipe, png_text, read_recipe
+from genart.recipe import (MAX_RECIPE_BYTES, RECIPE_KEY, config_from_recipe, make_recipe, png_text, read_recipe,
+                           record_run, trainer_recipe)
 from genart.style import StyleConfig, stylize
 
 CONFIGS = {
@@ -29,10 +33,14 @@ CONFIGS = {
 }
 
 
-def last(frames):
+def final_frame(frames):
     *_, final = frames
     assert final.final
-    return final.image
+    return final
+
+
+def last(frames):
+    return final_frame(frames).image
 
 
 @pytest.fixture()
@@ -49,10 +57,15 @@ def ran(cfg):
     """``cfg`` as its recipe records it: ``auto`` precision becomes the dtype that ran (float32 in the tests)."""
     return dataclasses.replace(cfg, precision=precision.resolve(cfg.precision).dtype)
 
+
+def reported(algorithm, cfg):
+    """What a run of ``cfg`` reports here (its frames' facts)."""
+    return RunFacts(precision.resolve(cfg.precision, algorithm))
+
 @pytest.mark.parametrize("algorithm", list(CONFIGS))
 def test_round_trip_through_png_and_json(tmp_path, photo, algorithm):
     cfg = CONFIGS[algorithm]
-    recipe = make_recipe(algorithm, cfg, weights="random" if algorithm != "gan" else None,
+    recipe = make_recipe(algorithm, cfg, ran=reported(algorithm, cfg), weights="random" if algorithm != "gan" else None,
                          inputs={"image": photo, "styles": [photo, photo[::-1]], "none": None}, run={"steps": 4})
     assert recipe["genart"] == __version__ and recipe["seed"] == cfg.seed and recipe["algorithm"] == algorithm
     assert recipe["inputs"]["image"].startswith("sha256:") and len(recipe["inputs"]["styles"]) == 2
@@ -128,14 +141,81 @@ def _reloaded(path):
     return config_from_recipe(recipe), np.asarray(Image.open(path).convert("RGB"))
 
 
+# --- what ran travels with the run -------------------------------------------------------------------
+
+#: What a worker that computed in bfloat16 reports, where the app's own auto would be float32.
+WORKER_BF16 = precision.Policy("bfloat16", "auto", "bfloat16: its step measured 2.1× float32's speed on this machine.",
+                               "dream", 2.1)
+CLUSTER = "Ray cluster at 10.0.0.5:6379, node 10.0.0.7"
+
+
+@pytest.fixture()
+def no_deciding(monkeypatch):
+    """precision.resolve raises: whatever records a recipe must not decide the precision again."""
+    def decide(*args, **kwargs):
+        raise AssertionError("precision was decided again after the run")
+
+    monkeypatch.setattr(precision, "resolve", decide)
+    monkeypatch.setattr(precision.policy, "resolve", decide)
+
+
+def test_a_recipe_records_the_precision_its_run_reported_and_decides_nothing(no_deciding):
+    cfg = DreamConfig()
+    recipe = make_recipe("dream", cfg, ran=RunFacts(WORKER_BF16, CLUSTER), weights="random")
+    assert recipe["config"]["precision"] == "bfloat16"  # what ran, though the app's auto would be float32
+    assert recipe["run"] == {"precision": WORKER_BF16.reason}
+    assert config_from_recipe(recipe).precision == "bfloat16"  # a replay computes in what ran
+    here = make_recipe("dream", cfg, ran=RunFacts(WORKER_BF16), weights="random")
+    assert here == recipe  # where it ran changes nothing in the picture, nor in its recipe
+    settings = make_recipe("dream", cfg, weights="random")  # no run: the settings as asked
+    assert settings["config"]["precision"] == "auto" and settings["run"] == {}
+    fast = make_recipe("fast_style", FastStyleConfig(), ran=RunFacts(None, CLUSTER), weights="random",
+                       run={"model": "random"})
+    assert fast["run"] == {"model": "random"}  # no precision to choose
+
+
+def test_a_report_that_contradicts_its_config_is_refused(no_deciding):
+    with pytest.raises(ValueError, match="the run reports bfloat16, but its config asked for float32"):
+        make_recipe("dream", DreamConfig(precision="float32"), ran=RunFacts(WORKER_BF16))
+    forced = make_recipe("dream", DreamConfig(precision="bfloat16"), ran=RunFacts(WORKER_BF16))
+    assert forced["config"]["precision"] == "bfloat16"
+
+
+def test_record_run_adds_a_finished_runs_facts_to_a_recipe_made_before_it(no_deciding):
+    before = make_recipe("style", StyleConfig(), weights="random", run={"steps": 4})
+    after = record_run(before, RunFacts(dataclasses.replace(WORKER_BF16, algorithm="style"), CLUSTER))
+    assert after["config"]["precision"] == "bfloat16" and after["run"]["precision"].startswith("bfloat16: its step")
+    assert after["run"]["steps"] == 4 and before["config"]["precision"] == "auto"  # a new recipe; the first unchanged
+    assert record_run(before, None) == before
+
+
+def test_a_trainers_recipe_takes_the_trainers_own_policy(no_deciding):
+    gan_bf16 = precision.Policy("bfloat16", "auto", "bfloat16, set by GENART_PRECISION.", "gan")
+    trainer = types.SimpleNamespace(config=GanConfig(), facts=RunFacts(gan_bf16, CLUSTER), step=8, epoch=1.0,
+                                    data_source="given", num_examples=256, data_digest=None)
+    recipe = trainer_recipe(trainer)
+    assert recipe["config"]["precision"] == "bfloat16"
+    assert recipe["run"] == {"steps": 8, "epochs": 1.0, "data": "given", "examples": 256,
+                             "precision": gan_bf16.reason}
+
+
+def test_a_runs_frames_report_its_policy(photo):
+    frames = list(dream(photo, DreamConfig(layers=("mixed2",), octaves=1, steps_per_octave=2, tile_size=0, max_dim=64),
+                        model=models.dream_extractor(("mixed2",), "random")))
+    assert {f.facts for f in frames} == {RunFacts(precision.resolve("auto", "dream"), THIS_PROCESS)}
+    assert frames[-1].facts.precision.dtype == "float32"  # GENART_PRECISION in tests/conftest.py
+
+
 def test_dream_recipe_reproduces_the_image(tmp_path, photo):
     # tiled (tile 160 > the 96 px image): the random roll of each step depends on the seed
     cfg = DreamConfig(layers=("mixed2",), octaves=2, steps_per_octave=3, step_size=0.05, tile_size=160, max_dim=96,
                       seed=11)
     model = models.dream_extractor(cfg.layers, "random")
-    first = last(dream(photo, cfg, model=model))
+    final = final_frame(dream(photo, cfg, model=model))
+    first = final.image
     path = tmp_path / "dream.png"
-    save_png(path, first, text=png_text(make_recipe("dream", cfg, weights="random", inputs={"image": photo})))
+    save_png(path, first, text=png_text(make_recipe("dream", cfg, ran=final.facts, weights="random",
+                                                    inputs={"image": photo})))
     again_cfg, stored = _reloaded(str(path))
     assert again_cfg == ran(cfg) and np.array_equal(stored, first)
     again = last(dream(photo, again_cfg, model=models.dream_extractor(again_cfg.layers, "random")))
@@ -144,15 +224,17 @@ def test_dream_recipe_reproduces_the_image(tmp_path, photo):
     assert not np.array_equal(other, first)  # the seed is what made it
 
 
+@pytest.mark.slow
 def test_style_recipe_reproduces_the_image(tmp_path, photo):
     yy, xx = np.mgrid[0:64, 0:64]
     stripes = (((xx + yy) // 5) % 2 * 200 + 30).astype(np.uint8)
     style = np.stack([stripes, 255 - stripes, stripes // 2], axis=2)
     cfg = StyleConfig(steps=4, max_dim=64, init="noise", seed=4)
     model = models.vgg19_extractor(cfg.style_layers, cfg.content_layers, "random")
-    first = last(stylize(photo, style, cfg, model=model))
+    final = final_frame(stylize(photo, style, cfg, model=model))
+    first = final.image
     path = tmp_path / "style.png"
-    save_png(path, first, text=png_text(make_recipe("style", cfg, weights="random",
+    save_png(path, first, text=png_text(make_recipe("style", cfg, ran=final.facts, weights="random",
                                                     inputs={"content": photo, "styles": [style]})))
     again_cfg, stored = _reloaded(str(path))
     assert again_cfg == ran(cfg) and np.array_equal(stored, first)
@@ -180,7 +262,7 @@ def test_style_tab_restores_log_weights_blend_and_the_rest(client, tmp_path):
                       optimizer="lbfgs", scales=3, preserve_colors=True, style_scale=0.5, blend=(1.0, 3.0),
                       init="noise", seed=42)
     path = tmp_path / "recipe.json"
-    path.write_text(json.dumps(make_recipe("style", cfg, weights="random")))
+    path.write_text(json.dumps(make_recipe("style", cfg, ran=reported("style", cfg), weights="random")))
     values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/style_recipe")]
     assert values[0] == pytest.approx(-3) and values[1] == pytest.approx(5)
     assert values[2:12] == [12.0, 1500, 128, "lbfgs", 3, True, 0.5, 0.75, "noise", 42]
@@ -209,6 +291,7 @@ def test_tab_refuses_a_recipe_for_another_tab_or_a_broken_file(client, tmp_path,
         client.predict(handle_file(str(broken)), api_name="/gan_recipe")
 
 
+@pytest.mark.slow
 def test_app_pngs_carry_their_recipe(client, tmp_path, photo):
     path = tmp_path / "photo.png"
     Image.fromarray(photo).save(path)

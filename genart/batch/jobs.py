@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import GenartError, InputError
 from ..export import MAX_VIDEO_FRAMES, save_png
 from ..frames import Frame
-from ..recipe import png_text
+from ..recipe import png_text, record_run
 from .tasks import Task, final_frame
 
 #: Files a batch takes as pictures (by extension, any case).
@@ -181,14 +181,15 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
     on_write = on_write or (lambda path: bar.write(path, file=sys.stdout))
 
     def finish(item: Item, recipe: dict, compute: Callable[[], Frame]) -> np.ndarray | None:
-        """Write one result (or record its failure); the image written, else None."""
+        """Write one result with what its run reported (or record its failure); the image written, else None."""
         try:
-            image = compute().image
+            final = compute()
         except (InputError, RunFailed) as exc:
             report.failed.append((item.name, str(exc)))
             image = None
         else:
-            report.written.append(write_png(item.out, image, recipe))
+            image = final.image
+            report.written.append(write_png(item.out, image, record_run(recipe, final.facts)))
             on_write(item.out)
         bar.update()
         return image

@@ -81,9 +81,11 @@ class Task:
 
     ``call(image, previous)`` gives the task body's (args, kwargs) for one picture (``previous``: the
     result a chained frame starts from, else None); ``recipe(image, previous)`` the recipe its PNG
-    carries (it decodes the picture, so a broken file fails here, before any compute). ``settings``
-    is what a finished output's recipe must hold to count as made by this task (its config, as a
-    recipe records it, and the weights; a chained task's ``init`` varies and is left out).
+    carries, but for what the run reports (it decodes the picture, so a broken file fails here, before
+    any compute; :func:`genart.recipe.record_run` adds the final frame's facts). ``settings`` is what a
+    finished output's recipe must hold to count as made by this task (its config, as a recipe records
+    it, and the weights; a chained task's ``init`` varies and is left out, and so does ``auto``
+    precision, which a run records as the dtype it computed in).
     """
 
     body: Callable[..., Iterator[Frame]]
@@ -102,8 +104,10 @@ class Task:
 def _settings(algorithm: str, config, weights: str, leave_out: tuple[str, ...] = ()) -> dict:
     from ..recipe import make_recipe
 
-    recipe = make_recipe(algorithm, config, weights=weights)
-    return {"weights": weights, "config": {k: v for k, v in recipe["config"].items() if k not in leave_out}}
+    settings = make_recipe(algorithm, config, weights=weights)["config"]
+    if settings.get("precision") == "auto":  # any dtype a run chose for auto
+        leave_out += ("precision",)
+    return {"weights": weights, "config": {k: v for k, v in settings.items() if k not in leave_out}}
 
 
 def _bytes(path: str | None) -> bytes | None:

@@ -84,7 +84,7 @@ def run_dream(args) -> int:
         frames = record_zoom(frames, clip.add)
     final = progress(frames, args.quiet, timelapse)
     write_outputs(png, None if zooming else gif, final.image,
-           make_recipe("dream", cfg, weights=weights, inputs=digests), timelapse)
+           make_recipe("dream", cfg, ran=final.facts, weights=weights, inputs=digests), timelapse)
     if zooming and not len(clip) and (mp4 or gif):
         note("the run ended before its first zoom frame, so there is no animation to write.")
     elif zooming:
@@ -117,7 +117,8 @@ def run_style(args) -> int:
     timelapse = Timelapse() if gif else None
     frames = stylize(args.content, styles, cfg, model=model, init_image=args.init_image, mask=args.mask)
     final = progress(frames, args.quiet, timelapse)
-    write_outputs(png, gif, final.image, make_recipe("style", cfg, weights=weights, inputs=digests), timelapse)
+    write_outputs(png, gif, final.image, make_recipe("style", cfg, ran=final.facts, weights=weights, inputs=digests),
+                  timelapse)
     return 0
 
 

@@ -113,6 +113,6 @@ def run(args: argparse.Namespace) -> int:
     compare_inputs(recipe, digests)
     weights = weights_for(args, recipe)
     final = progress(paint(args.content, style, cfg, model=load_model(weights)), args.quiet)
-    write_outputs(png, None, final.image, make_recipe("fast_style", cfg, weights=weights, inputs=digests,
-                                                      run=model_facts(weights)), None)
+    write_outputs(png, None, final.image, make_recipe("fast_style", cfg, ran=final.facts, weights=weights,
+                                                      inputs=digests, run=model_facts(weights)), None)
     return 0

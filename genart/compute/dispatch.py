@@ -7,6 +7,7 @@ import functools
 from typing import Callable, Iterator
 
 from ..errors import InputError
+from ..frames import THIS_PROCESS
 from .settings import ADDRESS_ENV, on_ray
 
 def _require_ray() -> None:
@@ -21,7 +22,7 @@ def _require_ray() -> None:
 def where() -> str:
     """One line for the app's header: ``"this process"`` or ``"Ray cluster at …, N CPUs, M GPUs"``."""
     if not on_ray():
-        return "this process"
+        return THIS_PROCESS
     _require_ray()
     from .ray_runs import cluster
 

@@ -14,10 +14,14 @@ How a run maps onto Ray:
   :func:`run_remote` calls a plain function there (the estimates time their steps on the cluster).
 - File paths among the arguments travel as the files' bytes (:func:`portable`), so no node needs
   the app's disk; genart's decoders take bytes as they take paths.
+- The frames' :class:`~genart.frames.RunFacts` (the precision the run decided on its worker) travel
+  with them, saying where they computed (:func:`location`): the app's recipe records the worker's
+  decision, never its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import sys
@@ -202,11 +206,22 @@ def portable(value: Any) -> Any:
     return value
 
 
+def location() -> str:
+    """Where this process computes, as a run's facts say it: ``"Ray cluster at <address>, node <ip>"``
+    (called in a task or an actor on the cluster)."""
+    ray = _ray()
+    return f"Ray cluster at {ray.get_runtime_context().gcs_address}, node {ray.util.get_node_ip_address()}"
+
+
 def _frames(fn: Callable[..., Iterator], args: tuple, kwargs: dict) -> Iterator:
-    """The task's body: ``fn``'s frames, its generator closed however the task ends (cancelled too)."""
+    """The task's body: ``fn``'s frames, their facts saying where they computed (:func:`location`),
+    its generator closed however the task ends (cancelled too)."""
     frames = fn(*args, **kwargs)
+    where = location()
     try:
-        yield from frames
+        for frame in frames:
+            facts = getattr(frame, "facts", None)
+            yield frame if facts is None else dataclasses.replace(frame, facts=dataclasses.replace(facts, where=where))
     finally:
         frames.close()
 

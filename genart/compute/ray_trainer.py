@@ -200,7 +200,7 @@ class RemoteTrainer:
                 if small is not None:
                     image = np.repeat(np.repeat(small, GRID_SCALE, 0), GRID_SCALE, 1)
                 self._step = step
-                yield Frame(image, step, total, stage, metrics, final=final)
+                yield Frame(image, step, total, stage, metrics, final=final, facts=self.facts)
         except ray.exceptions.RayActorError as exc:  # raised by the stream itself when the actor dies
             raise self._lost(exc) from None
         finally:

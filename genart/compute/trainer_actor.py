@@ -7,6 +7,7 @@ are written in the actor's own temporary folders, since the actor may be on anot
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import threading
@@ -17,6 +18,7 @@ import ray
 
 from ..errors import InputError
 from ..gan import GRID_SCALE, GanConfig
+from .ray_runs import location
 
 #: Attributes that never change for a trainer, read once when it is built.
 FIXED = ("num_examples", "data_source", "data_note", "data_digest", "architecture", "image_shape",
@@ -37,12 +39,14 @@ class TrainerActor:
         return ray.get_runtime_context().get_actor_id()
 
     def build(self, config: GanConfig, data) -> dict:
-        """Build the trainer (as ``GanTrainer(config, data)``); returns its fixed attributes."""
+        """Build the trainer (as ``GanTrainer(config, data)``); returns its fixed attributes, its ``facts``
+        saying where it computes (:func:`~genart.compute.ray_runs.location`)."""
         from ..gan import GanTrainer
 
         self.trainer = GanTrainer(config, data)
         return {"actor_id": ray.get_runtime_context().get_actor_id(),
-                **{name: getattr(self.trainer, name) for name in FIXED}}
+                **{name: getattr(self.trainer, name) for name in FIXED},
+                "facts": dataclasses.replace(self.trainer.facts, where=location())}
 
     def train(self, epochs: int) -> Iterator[tuple]:
         """``trainer.train(epochs)`` as compact frames: the preview grid at 1× and only when it changed."""

@@ -26,10 +26,10 @@ channel explorer (:mod:`~genart.dream.explorer`). This module only hands their p
 
 from .config import (CHANNEL_MODES, GUIDE_MAX_DIM, LAYER_CHANNELS, MAX_LAPNORM_LEVELS, MAX_ZOOM_FRAMES, MIN_NET_SIDE,
                      OBJECTIVES, PREVIEW_SECONDS, TUTORIAL, DreamConfig, cost_key, octave_shape, plan, run_cost)
-from .run import (ALGORITHM, COSTING, dream, dream_zoom, model_for, policy, recipe_inputs, resolve_precision,
-                  step_seconds, structure)
+from .run import (ALGORITHM, COSTING, PRECISION, dream, dream_zoom, model_for, policy, recipe_inputs, step_seconds,
+                  structure)
 
 __all__ = ["ALGORITHM", "CHANNEL_MODES", "COSTING", "GUIDE_MAX_DIM", "LAYER_CHANNELS", "MAX_LAPNORM_LEVELS",
-           "MAX_ZOOM_FRAMES", "MIN_NET_SIDE", "OBJECTIVES", "PREVIEW_SECONDS", "TUTORIAL", "DreamConfig", "cost_key",
-           "dream", "dream_zoom", "model_for", "octave_shape", "plan", "policy", "recipe_inputs", "resolve_precision",
+           "MAX_ZOOM_FRAMES", "MIN_NET_SIDE", "OBJECTIVES", "PRECISION", "PREVIEW_SECONDS", "TUTORIAL", "DreamConfig",
+           "cost_key", "dream", "dream_zoom", "model_for", "octave_shape", "plan", "policy", "recipe_inputs",
            "run_cost", "step_seconds", "structure"]

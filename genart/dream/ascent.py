@@ -41,7 +41,7 @@ Reproducible to the bit, in this process and in another (a Ray worker), on purpo
 
 A tiled step (an image larger than ``tile_size``) keeps its loop over tiles inside the graph;
 measured the same in 9 traces over 3 processes too, though no rule says it must be
-(README, *Reproducibility*).
+(docs/precision.md, *Reproducibility*).
 """
 
 from __future__ import annotations

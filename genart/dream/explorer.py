@@ -28,9 +28,9 @@ from PIL import Image, ImageDraw
 
 from .. import models, precision
 from ..errors import InputError, check_float, check_int
-from ..frames import Frame
+from ..frames import Frame, RunFacts
 from .config import LAYER_CHANNELS
-from .run import resolve_precision
+from .run import PRECISION
 
 #: Tiles in one sheet, and the sheet's columns.
 TILES, COLUMNS = 16, 4
@@ -123,12 +123,6 @@ def compose_sheet(tiles: np.ndarray, channels: Sequence[int]) -> np.ndarray:
     return np.asarray(sheet)
 
 
-def _model_for(layer: str, model, policy):
-    if model is None:
-        return models.dream_extractor((layer,), precision=policy.dtype)
-    return models.with_precision(model, policy)
-
-
 def channel_sheet(layer: str = "mixed3", channels: Sequence[int] | None = None, *, size: int = 128,
                   steps: int = 20, step_size: float = 0.05, seed: int = 0, model=None,
                   precision: str = "auto") -> Iterator[Frame]:
@@ -166,10 +160,11 @@ def _run(cfg: ExplorerConfig, model) -> Iterator[Frame]:
     start = rng.uniform(-NOISE, NOISE, (1, cfg.size, cfg.size, 3)).astype(np.float32)
     x = tf.constant(np.repeat(start, n, axis=0))
     yield Frame(compose_sheet(_to_uint8(x.numpy()), cfg.channels), 0, cfg.steps, "starting", {})
-    chosen = resolve_precision(cfg.precision)
+    chosen = PRECISION.policy(cfg.precision)
     if chosen.dtype == "float16":  # its batched step does not loss-scale float16 gradients (yet)
-        chosen = precision.resolve("float32")
-    net = _model_for(cfg.layer, model, chosen)
+        chosen = PRECISION.policy("float32")
+    facts = RunFacts(chosen)
+    net = PRECISION.network(chosen, model, lambda dtype: models.dream_extractor((cfg.layer,), precision=dtype))
     width = net.outputs[0].shape[-1]
     if width is not None and hi >= width:
         raise InputError(f"channels: {cfg.layer} has {width} channels (0 to {width - 1}); got {hi}.")
@@ -188,7 +183,7 @@ def _run(cfg: ExplorerConfig, model) -> Iterator[Frame]:
         measured = True
         done += chunk
         yield Frame(compose_sheet(tiles, cfg.channels), done, cfg.steps, stage,
-                    {"loss": float(np.mean(losses.numpy()))}, final=done == cfg.steps)
+                    {"loss": float(np.mean(losses.numpy()))}, final=done == cfg.steps, facts=facts)
 
 
 def _to_uint8(x: np.ndarray) -> np.ndarray:

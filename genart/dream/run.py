@@ -16,7 +16,7 @@ import time
 from typing import Iterator
 
 from .. import models, precision
-from ..frames import Frame
+from ..frames import Frame, RunFacts
 from ..images import ImageSource, load_image, to_uint8
 from ..masks import load_mask
 from ..costing import Costing
@@ -27,30 +27,21 @@ from .zoom import ZOOM_FRAME, ended_early, frame_config, zoom_in
 #: ``auto`` precision is decided from DeepDream's own step at the default run's first size (500 px wide,
 #: 4:3, tiles of 512: one tile), once per machine (:mod:`genart.precision`).
 ALGORITHM, PRECISION_SHAPE = "dream", (375, 500)
+#: DeepDream's precision (also what the channel explorer computes in).
+PRECISION = precision.AlgorithmPrecision(
+    ALGORITHM, lambda dtype: step_seconds(DreamConfig(precision=dtype), PRECISION_SHAPE))
 
 
 def policy(config: DreamConfig) -> precision.Policy:
     """What a run of ``config`` computes in (``auto``: decided from this algorithm's step)."""
-    return resolve_precision(config.precision)
-
-
-def resolve_precision(requested: str) -> precision.Policy:
-    """``requested`` (``auto``, ``float32``, …) for DeepDream's network: :func:`genart.precision.resolve`
-    with this algorithm's own step as the timer (also what the channel explorer computes in)."""
-    return precision.resolve(requested, ALGORITHM, timer=_precision_timer)
-
-
-def _precision_timer(dtype: str) -> float:
-    return step_seconds(DreamConfig(precision=dtype), PRECISION_SHAPE)
+    return PRECISION.policy(config.precision)
 
 
 def model_for(config: DreamConfig, model=None, chosen: precision.Policy | None = None):
     """The network a run of ``config`` computes with: ``model`` (or the cached InceptionV3 cut at the
     config's layers) in the ``chosen`` precision (default: the config's, :func:`policy`)."""
-    chosen = chosen or policy(config)
-    if model is None:
-        return models.dream_extractor(config.layers, precision=chosen.dtype)
-    return models.with_precision(model, chosen)
+    return PRECISION.network(chosen or policy(config), model,
+                             lambda dtype: models.dream_extractor(config.layers, precision=dtype))
 
 
 def structure(config: DreamConfig, guide: bool = False, mask: bool = False):
@@ -145,13 +136,14 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None, *
 
     cfg = config
     chosen = policy(cfg)
+    facts = RunFacts(chosen)
     rgb = load_image(image, cfg.max_dim, what="image")
     base = rgb.shape[:2]
     base_mask = None if mask is None else tf.constant(load_mask(mask, base, cfg.mask_feather))
     guide_rgb = None if guide is None else load_image(guide, GUIDE_MAX_DIM, what="guide image")
     segments = plan(cfg, base)
     total = sum(s.steps for s in segments)
-    yield Frame(rgb, 0, total, "starting", {})  # at once, before a first build of the network
+    yield Frame(rgb, 0, total, "starting", {}, facts=facts)  # at once, before a first build of the network
     net = model_for(cfg, model, chosen)
     fn = ascent_for(net).step(structure(cfg, guide=guide is not None, mask=mask is not None))
     x = original = preprocess(rgb)
@@ -189,7 +181,7 @@ def dream(image: ImageSource, config: DreamConfig = DreamConfig(), model=None, *
             metrics = {"loss": loss, **({"stopped_at_threshold": 1.0} if stopped else {})}
             stage = f"stopped: the loss reached the threshold {cfg.threshold:g}" if stopped else segment.label + picked
             image_out = _deprocess(x, base, original, base_mask)
-            yield Frame(image_out, step, total, stage, metrics, final=stopped or step == total)
+            yield Frame(image_out, step, total, stage, metrics, final=stopped or step == total, facts=facts)
             if stopped:
                 return
 
@@ -239,7 +231,7 @@ def dream_zoom(image: ImageSource, config: DreamConfig, model=None, *, guide=Non
                 latest = frame
             stage = frame.stage if ended_early(frame) else f"zoom frame {k}/{n}"
             yield Frame(frame.image, offset + frame.step, total, stage, metrics,
-                        final=(frame.final and k == n) or ended_early(frame))
+                        final=(frame.final and k == n) or ended_early(frame), facts=frame.facts)
             if ended_early(frame):
                 return
         offset += config.zoom_steps

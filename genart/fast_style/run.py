@@ -27,7 +27,7 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import InputError
-from ..frames import Frame
+from ..frames import Frame, RunFacts
 from ..images import ImageSource, load_image, resize, to_uint8
 from ..costing import Costing
 from .config import FastStyleConfig, plan, run_cost
@@ -100,11 +100,12 @@ def paint(content: ImageSource, style: ImageSource, config: FastStyleConfig = Fa
     """
     content_rgb = load_image(content, config.max_dim, what="content image")
     segment = plan(config, content_rgb.shape[:2])[0]
-    yield Frame(content_rgb, 0, 1, "starting", {})  # at once, before TensorFlow works or the model loads
+    facts = RunFacts()  # the hub network computes in float32: no precision to choose
+    yield Frame(content_rgb, 0, 1, "starting", {}, facts=facts)  # at once, before TensorFlow works or the model loads
     style_in = prepare_style(style, config.style_size)
     model = model if model is not None else load_model()
     picture = blend(content_rgb, stylise(model, content_rgb, style_in), config.strength)
-    yield Frame(picture, 1, 1, segment.label, {}, final=True)
+    yield Frame(picture, 1, 1, segment.label, {}, final=True, facts=facts)
 
 
 def step_seconds(config: FastStyleConfig, shape: tuple[int, int], model=None) -> float:

@@ -30,7 +30,7 @@ float32). Issue #12 allowed training in it only if it learns as well: at most 1.
 steps until the grid stops being noise. ``benchmarks/bench_gan_quality.py --simulate-bf16 fast``
 trains the fast preset with bfloat16's roundings beside float32 (same seed): both stopped being
 noise at step 60 (1.0×), and over 310 steps their classifier confidence stayed 0.016 apart on
-average (0.09 at most) with the same coverage of the ten classes within 2 (README, Benchmarks). The
+average (0.09 at most) with the same coverage of the ten classes within 2 (benchmarks/README.md). The
 ``tutorial`` preset names float32 and stays the tutorial's exact arithmetic.
 
 The package: :mod:`~genart.gan.config` (the settings, the presets, the plan, the cost; no
@@ -48,9 +48,9 @@ from .config import (CHECKPOINT_PREFIX, CONFIG_FILE, DEFAULT_PRESET, DIGIT_STEPS
                      MAX_EPOCHS, OWN_SIDE, PRESETS, PREVIEW_SECONDS, SIDE, GanConfig, check_epochs, cost_key,
                      epochs_for_steps, image_shape, plan, preset, run_cost)
 from .run import COSTING, startup_seconds, step_seconds
-from .trainer import HISTORY_KEYS, GanTrainer, policy
+from .trainer import HISTORY_KEYS, PRECISION, GanTrainer, policy
 
 __all__ = ["CHECKPOINT_PREFIX", "CONFIG_FILE", "COSTING", "DEFAULT_PRESET", "DIGIT_STEPS", "GRID_COLS", "GRID_SAMPLES",
-           "GRID_SCALE", "HISTORY_KEYS", "MAX_EPOCHS", "OWN_SIDE", "PRESETS", "PREVIEW_SECONDS", "SIDE", "GanConfig",
-           "GanTrainer", "check_epochs", "cost_key", "epochs_for_steps", "image_shape", "plan", "policy", "preset", "run_cost", "startup_seconds",
-           "step_seconds"]
+           "GRID_SCALE", "HISTORY_KEYS", "MAX_EPOCHS", "OWN_SIDE", "PRECISION", "PRESETS", "PREVIEW_SECONDS", "SIDE",
+           "GanConfig", "GanTrainer", "check_epochs", "cost_key", "epochs_for_steps", "image_shape", "plan", "policy",
+           "preset", "run_cost", "startup_seconds", "step_seconds"]

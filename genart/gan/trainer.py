@@ -23,7 +23,7 @@ from .. import precision
 from .data import OWN, load_digits
 from ..errors import InputError, check_int
 from ..export import Timelapse
-from ..frames import Frame
+from ..frames import Frame, RunFacts
 from ..images import grid, to_uint8
 from .checkpoint import read_meta, write_meta
 from .config import CHECKPOINT_PREFIX, GRID_COLS, GRID_SCALE, PREVIEW_SECONDS, GanConfig, check_epochs
@@ -89,6 +89,8 @@ class GanTrainer:
         # The networks compute in the resolved precision (Keras' mixed policy: variables, images,
         # logits, losses and Adam's state stay float32); see "bfloat16" in genart.gan's docstring.
         self.precision = policy(config)
+        #: What this trainer's runs report (its frames carry it; its recipe records it).
+        self.facts = RunFacts(self.precision)
         self._parts = build_parts(self.architecture, config, self.image_shape, self.precision.keras_policy)
         self._step = self._parts.step  # kept after close: step, epoch and history still answer
         self._lock = threading.RLock()
@@ -222,7 +224,7 @@ class GanTrainer:
                     if self.sec_per_step is not None:
                         metrics["sec_per_step"] = self.sec_per_step
                     frame = Frame(self._grid, step, last, f"epoch {math.ceil(step / spe)}/{epochs_total}",
-                                  metrics, final=final)
+                                  metrics, final=final, facts=self.facts)
                 yield frame
         finally:
             del batches  # stop the prefetching pipeline now, not at garbage collection
@@ -375,19 +377,30 @@ class GanTrainer:
             raise InputError("This trainer has been closed; start a new one.")
 
 
+class StepTimer:
+    """The DCGAN's precision timer: seconds per training step at :data:`PRECISION_BATCH` in a given dtype,
+    on one small trainer per dtype, kept while measuring and closed when the measurement ends."""
+
+    def __init__(self):
+        self._trainers: dict[str, GanTrainer] = {}
+
+    def __call__(self, dtype: str) -> float:
+        if dtype not in self._trainers:
+            self._trainers[dtype] = GanTrainer(GanConfig(batch_size=PRECISION_BATCH, precision=dtype),
+                                               data=np.zeros((PRECISION_BATCH, 28, 28), np.uint8))
+        return self._trainers[dtype].time_step(PRECISION_BATCH)
+
+    def close(self) -> None:
+        trainers, self._trainers = self._trainers, {}
+        for trainer in trainers.values():
+            trainer.close()
+
+
+#: The DCGAN's precision: ``auto`` is decided from its own training step in float32 and bfloat16.
+PRECISION = precision.AlgorithmPrecision("gan", StepTimer())
+
+
 def policy(config: GanConfig) -> precision.Policy:
     """What a trainer of ``config`` computes in: ``auto`` is decided from the DCGAN's own training
     step in float32 and bfloat16 (once per machine; :mod:`genart.precision`)."""
-    trainers: dict[str, GanTrainer] = {}
-
-    def timer(dtype: str) -> float:  # one small trainer per dtype, kept while measuring
-        if dtype not in trainers:
-            trainers[dtype] = GanTrainer(GanConfig(batch_size=PRECISION_BATCH, precision=dtype),
-                                         data=np.zeros((PRECISION_BATCH, 28, 28), np.uint8))
-        return trainers[dtype].time_step(PRECISION_BATCH)
-
-    try:
-        return precision.resolve(config.precision, "gan", timer=timer)
-    finally:
-        for trainer in trainers.values():
-            trainer.close()
+    return PRECISION.policy(config.precision)

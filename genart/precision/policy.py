@@ -25,7 +25,9 @@ timings; the decision is taken from them on reading, so every process that reads
 **The timer**: ``timer(dtype) -> float``, seconds per step of the algorithm's real compiled step
 computing in ``dtype`` (``"float32"`` or ``"bfloat16"``), at a size representative of its runs, in
 this process (the decision is this machine's). It may warm up (and trace) in its call. It times a
-fixed dtype, never ``auto`` (a timer asking for ``auto`` is an error).
+fixed dtype, never ``auto`` (a timer asking for ``auto`` is an error). A timer with a ``close()``
+method (one that keeps networks built to be timed) is closed as soon as its measurement ends. A run
+module passes its timer through :class:`genart.precision.AlgorithmPrecision`.
 
 Only the networks' arithmetic changes: Keras' ``mixed_*`` policies keep the variables float32 and
 :func:`genart.models.with_precision` casts every output back to float32, so images, losses, Gram
@@ -334,7 +336,10 @@ def _decide(algorithm: str, timer: Callable[[str], float]) -> Policy:
             with machine_cache.exclusive(path, LOCK_WAIT_S) if path else contextlib.nullcontext():
                 entry = _stored(algorithm)  # measured by another process while this one waited?
                 if entry is None:
-                    f32, bf16, rounds = measure(timer)
+                    try:
+                        f32, bf16, rounds = measure(timer)
+                    finally:  # a timer that built networks to time lets them go now
+                        getattr(timer, "close", lambda: None)()
                     entry = {
                         "algorithm": algorithm, "cpu": _fact("cpu"), "tensorflow": _fact("tensorflow"),
                         "cpus": os.cpu_count(), "float32_s": f32, "bfloat16_s": bf16, "speedup": f32 / bf16,

@@ -34,8 +34,9 @@ module only hands their public names on.
 
 from .config import (CONTENT_LAYERS, CONV_LAYERS, FAST, INITS, MIN_SCALE_SIDE, OPTIMIZERS, POOLINGS, PREVIEW_SECONDS,
                      STYLE_LAYERS, TUTORIAL, VGG19_LAYERS, StyleConfig, cost_key, plan, run_cost, style_size)
-from .run import ALGORITHM, COSTING, model_for, policy, recipe_inputs, step_seconds, stylize
+from .run import ALGORITHM, COSTING, PRECISION, model_for, policy, recipe_inputs, step_seconds, stylize
 
 __all__ = ["ALGORITHM", "CONTENT_LAYERS", "CONV_LAYERS", "COSTING", "FAST", "INITS", "MIN_SCALE_SIDE", "OPTIMIZERS",
-           "POOLINGS", "PREVIEW_SECONDS", "STYLE_LAYERS", "TUTORIAL", "VGG19_LAYERS", "StyleConfig", "cost_key",
-           "model_for", "plan", "policy", "recipe_inputs", "run_cost", "step_seconds", "style_size", "stylize"]
+           "POOLINGS", "PRECISION", "PREVIEW_SECONDS", "STYLE_LAYERS", "TUTORIAL", "VGG19_LAYERS", "StyleConfig",
+           "cost_key", "model_for", "plan", "policy", "recipe_inputs", "run_cost", "step_seconds", "style_size",
+           "stylize"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import models, precision
 from ..errors import InputError
-from ..frames import Frame
+from ..frames import Frame, RunFacts
 from ..images import ImageSource, load_image, resize, to_uint8
 from ..masks import load_mask
 from ..costing import Costing
@@ -36,25 +36,21 @@ def _float(img: np.ndarray) -> np.ndarray:
 #: ``auto`` precision is decided from style transfer's own Adam step at 256×192 (it gained at least as much
 #: there as at 512×384, in a quarter of the time to measure), once per machine (:mod:`genart.precision`).
 ALGORITHM, PRECISION_SHAPE = "style", (192, 256)
+#: Style transfer's precision.
+PRECISION = precision.AlgorithmPrecision(
+    ALGORITHM, lambda dtype: step_seconds(StyleConfig(precision=dtype), PRECISION_SHAPE))
 
 
 def policy(config: StyleConfig) -> precision.Policy:
     """What a run of ``config`` computes in (``auto``: decided from this algorithm's step)."""
-    return precision.resolve(config.precision, ALGORITHM, timer=_precision_timer)
-
-
-def _precision_timer(dtype: str) -> float:
-    return step_seconds(StyleConfig(precision=dtype), PRECISION_SHAPE)
+    return PRECISION.policy(config.precision)
 
 
 def model_for(config: StyleConfig, model=None, chosen: precision.Policy | None = None):
     """The extractor a run of ``config`` computes with: ``model`` (or the cached VGG19 cut at the
     config's layers, with its pooling) in the ``chosen`` precision (default: the config's, :func:`policy`)."""
-    chosen = chosen or policy(config)
-    if model is None:
-        return models.vgg19_extractor(config.style_layers, config.content_layers, precision=chosen.dtype,
-                                      pooling=config.pooling)
-    return models.with_precision(model, chosen)
+    return PRECISION.network(chosen or policy(config), model, lambda dtype: models.vgg19_extractor(
+        config.style_layers, config.content_layers, precision=dtype, pooling=config.pooling))
 
 
 def _weights(config: StyleConfig):
@@ -186,7 +182,9 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
         style_ins = [to_uint8(gray(s / np.float32(255.0), match=content01)) for s in style_rgbs]
         init_rgb = to_uint8(gray(init_rgb / np.float32(255.0))) if init_rgb is not None else None
 
-    model = model_for(cfg, model)
+    chosen = policy(cfg)
+    facts = RunFacts(chosen)
+    model = model_for(cfg, model, chosen)
     if len(model.outputs) != len(cfg.style_layers) + len(cfg.content_layers):
         raise ValueError(f"the model has {len(model.outputs)} outputs; the config needs "
                          f"{len(cfg.style_layers)} style + {len(cfg.content_layers)} content layers")
@@ -209,7 +207,7 @@ def stylize(content: ImageSource, styles: ImageSource | Sequence[ImageSource], c
             shown = with_chroma(shown, _sized(content_rgb, hw) / np.float32(255.0))
         metrics = {"style": float(terms[0]), "content": float(terms[1]), "tv": float(terms[2]),
                    "total": float(terms.sum())}
-        return Frame(to_uint8(shown), done, total, stage, metrics, final)
+        return Frame(to_uint8(shown), done, total, stage, metrics, final, facts)
 
     last_yield = time.perf_counter()
     for segment in segments:

@@ -1,4 +1,18 @@
-"""The Gradio app: one module per tab, assembled by :func:`build_demo`."""
+"""The Gradio app: one module per tab, assembled by :func:`build_demo`.
+
+* The tabs: :mod:`~genart.ui.dream`, :mod:`~genart.ui.style`, :mod:`~genart.ui.gan` each build
+  theirs as layout (``<tab>_layout``: the components, in a dataclass), then wiring; satellites add
+  parts (``dream_extras``: the channel explorer and zoom; ``fast_style``: the style tab's fast
+  method and live mirror; ``gan_play``, ``gan_plots``, ``gan_data``).
+* Shared by the tabs, one job each: ``inputs`` (uploads, numbers), ``user_errors`` (a sentence
+  for the page), ``limits`` (the heavy slots, the per-run time limit), ``heavy`` (a run wired into
+  them, stoppable at once), ``streaming`` (frames to the page), ``progress`` (the time left),
+  ``status`` (the status line), ``downloads``, ``estimate_line``, ``precision_radio``, ``masks``
+  (the mask painter), ``recipes`` (the recipe drop zone). No submodule is named like a name this
+  module imports (``precision``, ``compute``): importing it would replace that name here.
+* Across tabs: ``studio`` (send-to buttons), ``gallery`` (the session's results), ``fairness``
+  (heavy jobs per session), ``server`` (environment and warm-up, for ``app.py``).
+"""
 
 from __future__ import annotations
 

@@ -23,8 +23,13 @@ from ..export import Clip
 from ..images import image_hw
 from ..models import INCEPTION_LAYERS, weights_mode
 from ..recipe import make_recipe
-from .common import (as_number, downloads, estimate_line, heavy, out_path, run_facts, status_line, stream, user_error,
-                     wire_estimate)
+from .downloads import downloads, out_path
+from .user_errors import user_error
+from .estimate_line import estimate_line, wire_estimate
+from .heavy import heavy
+from .inputs import as_number
+from .status import status_line
+from .streaming import run_facts, stream
 
 _EXPLORER = ExplorerConfig()
 _DEFAULT = DreamConfig()
@@ -135,7 +140,7 @@ def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
         for tick in stream(frames, estimate=estimate(COSTING, cfg, image_hw(image), measure=False)):
             files = (None, None, None)
             if tick.frame.final:
-                recipe = make_recipe("dream", cfg, weights=weights_mode(), run=run_facts(tick),
+                recipe = make_recipe("dream", cfg, ran=tick.frame.facts, weights=weights_mode(), run=run_facts(tick),
                                      inputs=recipe_inputs(image, cfg, **kwargs))
                 result, _ = downloads(tick.frame.image, None, f"dream-zoom-seed{cfg.seed}", recipe)
                 files = (result, clip.save_mp4(out_path("dream-zoom.mp4"), ZOOM_FPS),

@@ -16,7 +16,7 @@ import json
 import logging
 
 from ..settings import env_number
-from .common import HEAVY
+from .limits import HEAVY
 
 log = logging.getLogger("genart")
 

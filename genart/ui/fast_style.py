@@ -1,6 +1,7 @@
 """The style tab's fast method: one pass of the arbitrary-style network, Refine, and the live mirror.
 
-:mod:`genart.ui.style` lays the tab out and calls in here for what the fast method adds:
+:mod:`genart.ui.style_layout` lays the tab out and :mod:`genart.ui.style` wires it; both call in here for what
+the fast method adds:
 
 * a **Method** choice at the top (:func:`method_radio`): the optimisation (Gatys et al., step by
   step) or *Fast (one pass)*; switching hides the other method's controls (:func:`wire_method`);
@@ -30,8 +31,14 @@ from ..fast_style import COSTING, FastStyleConfig, FastStyler, model_facts, mode
 from ..images import image_hw
 from ..models import weights_mode
 from ..recipe import make_recipe, read_recipe
-from .common import (HEAVY, as_number, downloads, estimate_line, heavy, heavy_limit, run_budget, run_facts, status_line,
-                     stream, user_error)
+from .downloads import downloads
+from .user_errors import user_error
+from .estimate_line import estimate_line
+from .heavy import heavy
+from .inputs import as_number
+from .limits import HEAVY, budget_words, heavy_limit, run_budget
+from .status import status_line
+from .streaming import run_facts, stream
 from .recipes import Restore, differing, load_recipe, restored_note, slider_value
 
 #: The two methods, as the Method radio names them.
@@ -131,7 +138,8 @@ def wire_run(fast: FastControls, content, style, output, status, png, gif,
             if not tick.frame.final:
                 yield tick.frame.image, status_line(tick), None, None, gr.skip()
                 continue
-            recipe = make_recipe("fast_style", cfg, weights=weights, inputs=recipe_inputs(content, style),
+            recipe = make_recipe("fast_style", cfg, ran=tick.frame.facts, weights=weights,
+                                 inputs=recipe_inputs(content, style),
                                  run={**model_facts(weights), **(run_facts(tick) or {})})
             result, _ = downloads(tick.frame.image, None, f"fast-style-{cfg.max_dim}px", recipe)
             yield tick.frame.image, status_line(tick) + note, result, None, result
@@ -255,9 +263,10 @@ def build_live_mirror(style, strength: gr.Slider):
     (``#style-live-status``). Each frame uses the tab's ``style`` image and fast ``strength``.
     Returns the stream event."""
     with gr.Accordion("Live mirror: your webcam in the chosen style", open=False, elem_id="style-live-box"):
+        limit = f"; it stops after {budget_words(run_budget())}" if run_budget() else ""
         gr.Markdown("Start the webcam: each frame is painted in the style image above by the fast network, as fast "
                     "as this server allows. While it streams it counts as one of your runs (and other visitors' "
-                    "runs wait for it)" + (f"; it stops after {_limit_words()}" if run_budget() else "") + ".")
+                    "runs wait for it)" + limit + ".")
         with gr.Row():
             live_in = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="Webcam",
                                elem_id="style-live-input", webcam_options=gr.WebcamOptions(constraints=CAMERA))
@@ -273,8 +282,3 @@ def build_live_mirror(style, strength: gr.Slider):
                           outputs=[live_out, status, mirror], api_name="style_live", concurrency_id=HEAVY,
                           concurrency_limit=heavy_limit(), stream_every=LIVE_EVERY_S,
                           time_limit=int(budget) if budget else None, show_progress="hidden")
-
-
-def _limit_words() -> str:
-    seconds = run_budget() or 0
-    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"

@@ -20,7 +20,7 @@ import gradio as gr
 
 from ..errors import GenartError
 from ..recipe import read_recipe
-from .common import out_path
+from .downloads import out_path
 from .recipes import Restore
 
 #: Entries kept per session (the oldest are dropped past it).

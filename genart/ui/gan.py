@@ -8,12 +8,16 @@ The trainer lives in this session's ``gr.State`` (built on Train, closed on Rese
 ends or after an hour unused). Train starts over with the controls' settings; Continue adds epochs
 to the session's trainer with the settings it was built with; Stop ends a run between two steps
 (the trainer's lock keeps it whole), and Continue then resumes from there.
+
+:func:`build_gan_tab` places the components (:mod:`genart.ui.gan_layout`), then wires them: the
+recipe drop zone, "Play with the generator" (:mod:`genart.ui.gan_play`), Train, Continue, Stop,
+Reset and the downloads, the controls that follow the dataset and preset, and the estimate line.
+The data controls' helpers are :mod:`genart.ui.gan_data`'s, the plots' tables :mod:`genart.ui.gan_plots`'.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import os
 import shutil
@@ -24,28 +28,30 @@ from typing import Callable, NamedTuple
 
 import gradio as gr
 
-from ..gan.data import DATASET_LABELS, DATASETS, OWN, SUBSET_PATH, load_digits, load_shipped_subset, mnist_cached
+from ..gan.data import DATASET_LABELS, OWN, load_digits
 from ..errors import InputError
 from ..estimate import estimate
 from ..export import save_png
-from ..gan import (COSTING, DEFAULT_PRESET, DIGIT_STEPS, PRESETS, GanConfig, GanTrainer, check_epochs,
-                   epochs_for_steps, preset)
+from ..gan import COSTING, DEFAULT_PRESET, PRESETS, GanConfig, GanTrainer, check_epochs, preset
 from ..gan.meter import judges
 from ..gan.pool import POOL
-from ..gan.imagesets import COLOURS, MIN_IMAGES, count_files, load_image_set, max_images
+from ..gan.imagesets import MIN_IMAGES, count_files
 from ..recipe import png_text, trainer_recipe
-from .common import as_number, estimate_line, heavy, out_path, status_line, stream, user_error, wire_estimate
-from .recipes import Restore, load_recipe, recipe_drop, restored_note, slider_value
+from .downloads import out_path
+from .user_errors import user_error
+from .estimate_line import estimate_line, wire_estimate
+from .heavy import heavy
+from .inputs import as_number
+from .status import status_line
+from .streaming import stream
+from .recipes import Restore, load_recipe, restored_note, slider_value
+from .gan_data import MAX_EXAMPLES, UI_EPOCHS, default_epochs, examples_available, examples_slider, load_pictures
+from .gan_layout import GanLayout, layout
 from .gan_play import build_play
-from .gan_plots import DIGIT_COLORS, PLOT_COLORS, digits_expectation, digits_table, loss_table
+from .gan_plots import digits_expectation, digits_table, loss_table
 
 _DEFAULT = GanConfig()
 _START = PRESETS[DEFAULT_PRESET]
-#: Examples per epoch: the slider's maximum means the whole training set (60 000 for MNIST).
-MAX_EXAMPLES = 60_000
-#: Epochs of Continue (and of Train on own pictures); Train on MNIST starts at :func:`default_epochs`.
-UI_EPOCHS = 1
-EPOCHS_SLIDER_MAX = 50
 #: A trainer nobody has used for this long is closed (its memory freed).
 STATE_TTL_S = 3600
 #: The plots are redrawn at most this often.
@@ -59,15 +65,6 @@ def make_config(dataset, preset_name, learning_rate, batch_size, examples_per_ep
                   learning_rate=as_number(learning_rate, "learning_rate"),
                   batch_size=as_number(batch_size, "batch_size"),
                   examples_per_epoch=None if examples == MAX_EXAMPLES else examples)
-
-
-def load_pictures(dataset, zip_path, colour):
-    """The uploaded zip as an ImageSet when the dataset is "own" (None otherwise)."""
-    if dataset != OWN:
-        return None
-    if not zip_path:
-        raise InputError(f"Upload a zip of your pictures first (at least {MIN_IMAGES}, at most {max_images():,}).")
-    return load_image_set(zip_path, str(colour))
 
 
 #: How the status line names the trainer's metrics (None: not shown there).
@@ -169,130 +166,9 @@ def close_trainer(trainer: GanTrainer | None) -> None:
         trainer.close()
 
 
-def default_epochs(dataset) -> int:
-    """The Epochs slider's start for ``dataset``: on MNIST, enough epochs of the digits there for
-    about :data:`DIGIT_STEPS` steps of the default preset (1 epoch of 60 000, 7 of the 5 000 shipped);
-    otherwise :data:`UI_EPOCHS`."""
-    n = examples_available(str(dataset)) if dataset == "mnist" else 0
-    return min(EPOCHS_SLIDER_MAX, epochs_for_steps(_START, DIGIT_STEPS, n)) if n else UI_EPOCHS
-
-
-def examples_available(dataset) -> int:
-    """Training images of ``dataset`` that Train will draw from, found without loading or downloading.
-
-    The full training set when Keras has it cached (or already loaded here); otherwise, for MNIST,
-    the 5 000 digits shipped with genart: all there is offline, and what an epoch draws at most
-    until the first download has landed in the cache. Fashion-MNIST has no offline copy: 60 000.
-    """
-    if dataset == "mnist" and not mnist_cached():
-        return _shipped_size() if os.path.isfile(SUBSET_PATH) else MAX_EXAMPLES
-    return MAX_EXAMPLES
-
-
-@functools.lru_cache(maxsize=1)
-def _shipped_size() -> int:
-    return len(load_shipped_subset())
-
-
-def examples_slider(dataset, examples=MAX_EXAMPLES):
-    """The examples slider for ``dataset``: its range ends at the images really there (5 000 offline)."""
-    n = examples_available(str(dataset))
-    value = as_number(examples, "examples_per_epoch") if examples is not None else n
-    # the range stays 100–60 000 (API calls may send up to it; training draws at most n)
-    return gr.update(value=n if value >= n or value == MAX_EXAMPLES else value, info=_examples_info(n))
-
-
-def _examples_info(n: int) -> str:
-    return (f"Drawn at random each epoch, at most {n:,}: all the training images there are here. "
-            "A full MNIST epoch (60,000) takes minutes on 2 CPU cores.")
-
-
-def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTab:
-    """Lay out the DCGAN tab inside the current Blocks and wire its events to ``make_trainer``
-    (called as ``make_trainer(config)``, or ``make_trainer(config, data=pictures)`` for own pictures)."""
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=2, min_width=320):
-            dataset = gr.Radio([(DATASET_LABELS[name], name) for name in DATASETS + (OWN,)], value=_DEFAULT.dataset,
-                               label="Dataset", elem_id="gan-dataset")
-            with gr.Group(visible=_DEFAULT.dataset == OWN, elem_id="gan-own") as own_group:
-                own_zip = gr.File(label=f"Your pictures: a .zip of {MIN_IMAGES} to {max_images():,} images",
-                                  file_types=[".zip"], type="filepath", elem_id="gan-own-zip")
-                colour = gr.Radio(list(COLOURS), value=_DEFAULT.colour, label="Colour", elem_id="gan-colour",
-                                  info="auto: grey when every picture is grey. Pictures are centre-cropped to "
-                                  "32×32 and train a DCGAN one stage deeper than the tutorial's.")
-            with gr.Row():
-                train_btn = gr.Button("Train", variant="primary", elem_id="gan-train")
-                continue_btn = gr.Button("Continue", elem_id="gan-continue")
-                stop_btn = gr.Button("Stop", variant="stop", elem_id="gan-stop")
-                reset_btn = gr.Button("Reset", elem_id="gan-reset")
-            estimate_md = gr.Markdown(elem_id="gan-estimate")
-            preset_name = gr.Radio(list(PRESETS), value=DEFAULT_PRESET, label="Preset", elem_id="gan-preset",
-                                   info="fast: Adam 2e-4, β1 0.5, batch 64, pictures from an EMA of the generator "
-                                   "(0.99), digits soonest · tutorial: Adam 1e-4, "
-                                   "β1 0.9, batch 256 · dcgan-paper: Adam 2e-4, β1 0.5, batch 256")
-            learning_rate = gr.Number(value=_START.learning_rate, label="Learning rate", step=1e-5,
-                                      info="Adam, both networks (1e-6 to 0.1).", elem_id="gan-lr")
-            batch_size = gr.Slider(16, 256, value=_START.batch_size, step=16, label="Batch size",
-                                   elem_id="gan-batch")
-            epochs = gr.Slider(1, EPOCHS_SLIDER_MAX, value=default_epochs(_DEFAULT.dataset), step=1, label="Epochs",
-                               elem_id="gan-epochs",
-                               info="Epochs to add on Train or Continue; a stopped, unfinished epoch counts as one. "
-                               "The tutorial trains 50.")
-            available = examples_available(_DEFAULT.dataset)
-            examples = gr.Slider(100, MAX_EXAMPLES, value=available, step=100, label="Examples per epoch",
-                                 elem_id="gan-examples", info=_examples_info(available))
-            restore = wire_recipe_restore(recipe_drop("gan"), dataset, preset_name, learning_rate, batch_size, epochs,
-                                          examples, colour)
-        with gr.Column(scale=3, min_width=320) as results:
-            note = gr.Markdown("Press **Train**: the 4×4 grid shows what the generator draws from 16 fixed "
-                               "noise vectors, updated every few seconds.", label="Trainer", elem_id="gan-note")
-            grid_image = gr.Image(label="Generated samples (fixed noise)", format="jpeg", interactive=False,
-                                  elem_id="gan-grid", height=360)
-            status = gr.Textbox(label="Status", interactive=False, elem_id="gan-status",
-                                elem_classes=["genart-status"])
-            plot = gr.LinePlot(None, x="step", y="value", color="series", color_map=PLOT_COLORS,
-                               label="Losses (blue: generator · orange: discriminator) and the discriminator's "
-                               "scores (green: D(x), real images · red: D(G(z)), generated ones)",
-                               elem_id="gan-loss", height=240)
-            digits_plot = gr.LinePlot(None, x="step", y="value", color="series", color_map=DIGIT_COLORS,
-                                      y_lim=[0, 1], elem_id="gan-digits", height=200,
-                                      label="Looks like digits? A classifier trained on real MNIST digits scores the "
-                                      "16 samples (confidence · classes covered ÷ 10); the flat lines are what 9 in "
-                                      "10 sets of 16 real digits reach. MNIST only.")
-            with gr.Row():
-                gif = gr.File(label="Time-lapse (GIF)", elem_id="gan-gif")
-                keras_file = gr.File(label="Generator (.keras)", elem_id="gan-keras")
-                ckpt_zip = gr.File(label="Checkpoint (zip)", elem_id="gan-ckpt")
-            samples_png = gr.File(label="Samples (PNG, with its recipe)", elem_id="gan-png")
-            save_btn = gr.Button("Prepare downloads now", size="sm", elem_id="gan-save")
-    trainer_state = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=close_trainer)
-    play_events = build_play(trainer_state)
-
-    def drive(trainer: GanTrainer, epochs):
-        """Train ``trainer`` and map its frames to (grid, status, plot, note, state, gif, keras, zip)."""
-        try:
-            frames = trainer.train(as_number(epochs, "epochs"))
-        except Exception as exc:
-            raise user_error(exc) from None
-        plan = estimate(COSTING, trainer.config, epochs=as_number(epochs, "epochs"), num_examples=trainer.num_examples,
-                        fresh=False, measure=False)
-        with POOL.using(trainer):
-            yield from updates(trainer, stream(frames, estimate=plan))
-
-    def updates(trainer, ticks):
-        """Ticks of ``trainer``'s run → (grid, status, plot, note, state, gif, keras, zip) updates."""
-        last_image, last_plot = None, 0.0
-        for tick in ticks:
-            frame, now = tick.frame, time.perf_counter()
-            image = frame.image if frame.image is not last_image else gr.skip()
-            last_image = frame.image
-            table = digits = gr.skip()
-            if frame.final or now - last_plot >= PLOT_INTERVAL_S:
-                table, digits, last_plot = loss_table(trainer.history()), digits_table(trainer), now
-            files = write_downloads(trainer) if frame.final else (gr.skip(),) * 3
-            note_text = describe(trainer) if frame.final else gr.skip()
-            yield image, status_line(tick, STATUS_NAMES), table, digits, note_text, trainer, *files
-
+def trainer_runner(make_trainer: Callable[..., GanTrainer]) -> Callable:
+    """Train's function (/train_gan): a new trainer from ``make_trainer`` with the controls' settings
+    (the session's old one closed), then its run streamed."""
     def train_gan(dataset=_DEFAULT.dataset, preset_name=DEFAULT_PRESET, learning_rate=_START.learning_rate,
                   batch_size=_START.batch_size, epochs=UI_EPOCHS, examples_per_epoch=MAX_EXAMPLES,
                   own_zip=None, colour=_DEFAULT.colour, trainer=None):
@@ -314,81 +190,150 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
         yield gr.skip(), "Tracing the train step…", gr.skip(), gr.skip(), describe(trainer), trainer, *(gr.skip(),) * 3
         yield from drive(trainer, epochs)
 
-    def continue_gan(epochs=UI_EPOCHS, trainer=None):
-        if trainer is None:
-            raise gr.Error("Nothing to continue in this session yet: press Train first.", print_exception=False)
-        if trainer.closed:
-            raise gr.Error(f"This session's trainer was closed to make room for other visitors (this server keeps "
-                           f"{POOL.limit} at most); press Train to start a new one.", print_exception=False)
-        yield gr.skip(), f"Continuing from step {trainer.step}…", gr.skip(), gr.skip(), describe(trainer), trainer, \
-            *(gr.skip(),) * 3
-        yield from drive(trainer, epochs)
+    return train_gan
 
-    def reset_gan(trainer=None):
-        close_trainer(trainer)
-        return None, "", None, None, "Reset: press **Train**.", \
-            None, None, None, None
 
-    def prepare_downloads(trainer=None):
-        if trainer is None:
-            raise gr.Error("Nothing to download yet: press Train first.", print_exception=False)
-        try:
-            return write_downloads(trainer)
-        except Exception as exc:
-            raise user_error(exc) from None
+# Continue (/continue_gan): more epochs of the session's trainer. (Like the others with an endpoint, it
+# has no docstring: Gradio would show it as the endpoint's description.)
+def continue_gan(epochs=UI_EPOCHS, trainer=None):
+    if trainer is None:
+        raise gr.Error("Nothing to continue in this session yet: press Train first.", print_exception=False)
+    if trainer.closed:
+        raise gr.Error(f"This session's trainer was closed to make room for other visitors (this server keeps "
+                       f"{POOL.limit} at most); press Train to start a new one.", print_exception=False)
+    yield gr.skip(), f"Continuing from step {trainer.step}…", gr.skip(), gr.skip(), describe(trainer), trainer, \
+        *(gr.skip(),) * 3
+    yield from drive(trainer, epochs)
 
-    def show_preset(name):
-        return (PRESETS[name].learning_rate, PRESETS[name].batch_size) if name in PRESETS else (gr.skip(), gr.skip())
 
-    outputs = [grid_image, status, plot, digits_plot, note, trainer_state, gif, keras_file, ckpt_zip]
-    train_event = heavy(train_btn.click, train_gan, [dataset, preset_name, learning_rate, batch_size, epochs, examples,
-                                                     own_zip, colour, trainer_state], outputs, status,
-                        api_name="train_gan", show_progress_on=[status])
-    continue_event = heavy(continue_btn.click, continue_gan, [epochs, trainer_state], outputs, status,
-                           api_name="continue_gan", show_progress_on=[status])
-    stop_btn.click(None, cancels=[train_event, continue_event, *play_events], api_name=False)
-    reset_event = reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs,
-                                  cancels=[train_event, continue_event], api_name="reset_gan")
-    save_event = save_btn.click(prepare_downloads, inputs=[trainer_state], outputs=[gif, keras_file, ckpt_zip],
-                                api_name="gan_downloads", show_progress="minimal")
+def drive(trainer: GanTrainer, epochs):
+    """Train ``trainer`` and map its frames to (grid, status, plot, note, state, gif, keras, zip)."""
+    try:
+        frames = trainer.train(as_number(epochs, "epochs"))
+    except Exception as exc:
+        raise user_error(exc) from None
+    plan = estimate(COSTING, trainer.config, epochs=as_number(epochs, "epochs"), num_examples=trainer.num_examples,
+                    fresh=False, measure=False)
+    with POOL.using(trainer):
+        yield from updates(trainer, stream(frames, estimate=plan))
+
+
+def updates(trainer, ticks):
+    """Ticks of ``trainer``'s run → (grid, status, plot, note, state, gif, keras, zip) updates."""
+    last_image, last_plot = None, 0.0
+    for tick in ticks:
+        frame, now = tick.frame, time.perf_counter()
+        image = frame.image if frame.image is not last_image else gr.skip()
+        last_image = frame.image
+        table = digits = gr.skip()
+        if frame.final or now - last_plot >= PLOT_INTERVAL_S:
+            table, digits, last_plot = loss_table(trainer.history()), digits_table(trainer), now
+        files = write_downloads(trainer) if frame.final else (gr.skip(),) * 3
+        note_text = describe(trainer) if frame.final else gr.skip()
+        yield image, status_line(tick, STATUS_NAMES), table, digits, note_text, trainer, *files
+
+
+# Reset (/reset_gan): the session's trainer closed, the outputs cleared.
+def reset_gan(trainer=None):
+    close_trainer(trainer)
+    return None, "", None, None, "Reset: press **Train**.", \
+        None, None, None, None
+
+
+# "Prepare downloads now" (/gan_downloads): the session trainer's time-lapse, generator and checkpoint.
+def prepare_downloads(trainer=None):
+    if trainer is None:
+        raise gr.Error("Nothing to download yet: press Train first.", print_exception=False)
+    try:
+        return write_downloads(trainer)
+    except Exception as exc:
+        raise user_error(exc) from None
+
+
+def show_preset(name):
+    """A preset's learning rate and batch size (a name that is not a preset changes nothing)."""
+    return (PRESETS[name].learning_rate, PRESETS[name].batch_size) if name in PRESETS else (gr.skip(), gr.skip())
+
+
+def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examples_per_epoch, own_zip=None,
+                  colour=_DEFAULT.colour):
+    """The estimate line for Train with these settings (own pictures: counted, not decoded)."""
+    def num_examples():
+        if dataset != OWN:
+            return len(load_digits(str(dataset)))
+        if not own_zip or count_files(own_zip) < MIN_IMAGES:
+            raise InputError(f"upload a zip of at least {MIN_IMAGES} pictures to see how long training takes.")
+        return count_files(own_zip)
+
+    def request():
+        cfg = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
+        return cfg, (), {"epochs": as_number(epochs, "epochs"), "num_examples": num_examples()}
+
+    line = estimate_line(COSTING, request)
+    with contextlib.suppress(InputError):  # a setting the line above already refuses
+        if dataset == "mnist" and preset_name == DEFAULT_PRESET:
+            line += " " + digits_expectation(make_config(dataset, preset_name, learning_rate, batch_size,
+                                                         MAX_EXAMPLES))
+    return line
+
+
+def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTab:
+    """Lay out the DCGAN tab inside the current Blocks and wire its events to ``make_trainer``
+    (called as ``make_trainer(config)``, or ``make_trainer(config, data=pictures)`` for own pictures)."""
+    ui = layout()
+    restore = wire_recipe_restore(ui.drop, ui.dataset, ui.preset_name, ui.learning_rate, ui.batch_size, ui.epochs,
+                                  ui.examples, ui.colour)
+    trainer_state = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=close_trainer)
+    play_events = build_play(trainer_state)
+    train_event, continue_event, grid_events = _wire_training(ui, trainer_state, make_trainer, play_events)
+    _wire_settings(ui)
+    wire_estimate(estimate_text, [ui.dataset, ui.preset_name, ui.learning_rate, ui.batch_size, ui.epochs,
+                                  ui.examples, ui.own_zip, ui.colour],
+                  ui.estimate_md, after=[train_event, continue_event], api_name="gan_estimate")
+    return GanTab(ui.samples_png, ui.gif, grid_events[1:3], restore, ui.results)
+
+
+def _wire_training(ui: GanLayout, trainer_state: gr.State, make_trainer: Callable[..., GanTrainer],
+                   play_events: list) -> tuple:
+    """Train, Continue, Stop, Reset and "Prepare downloads now", each followed by the samples PNG.
+    Returns the Train and Continue events and the samples PNG's events (after save, train, continue, reset)."""
+    outputs = [ui.grid_image, ui.status, ui.plot, ui.digits_plot, ui.note, trainer_state, ui.gif, ui.keras_file,
+               ui.ckpt_zip]
+    train_event = heavy(ui.train_btn.click, trainer_runner(make_trainer),
+                        [ui.dataset, ui.preset_name, ui.learning_rate, ui.batch_size, ui.epochs, ui.examples,
+                         ui.own_zip, ui.colour, trainer_state], outputs, ui.status,
+                        api_name="train_gan", show_progress_on=[ui.status])
+    continue_event = heavy(ui.continue_btn.click, continue_gan, [ui.epochs, trainer_state], outputs, ui.status,
+                           api_name="continue_gan", show_progress_on=[ui.status])
+    ui.stop_btn.click(None, cancels=[train_event, continue_event, *play_events], api_name=False)
+    reset_event = ui.reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs,
+                                     cancels=[train_event, continue_event], api_name="reset_gan")
+    save_event = ui.save_btn.click(prepare_downloads, inputs=[trainer_state],
+                                   outputs=[ui.gif, ui.keras_file, ui.ckpt_zip], api_name="gan_downloads",
+                                   show_progress="minimal")
     # The samples PNG follows every event that changes or saves the trainer (a separate step, so the
     # endpoints above keep their outputs); /gan_png also gives it on its own.
-    grid_events = [event.then(write_grid_png, inputs=[trainer_state], outputs=[samples_png],
+    grid_events = [event.then(write_grid_png, inputs=[trainer_state], outputs=[ui.samples_png],
                               api_name="gan_png" if n == 0 else False, show_progress="hidden")
                    for n, event in enumerate((save_event, train_event, continue_event, reset_event))]
+    return train_event, continue_event, grid_events
+
+
+def _wire_settings(ui: GanLayout) -> None:
+    """Controls that follow others: the examples slider and epochs follow the dataset, the own
+    pictures' box shows for "own", a preset sets its learning rate and batch size."""
     # The examples slider ends at the images really there (5 000 offline for MNIST): checked again on
     # each page load (Keras may have downloaded MNIST since) and when the visitor picks a dataset.
-    gr.on(None, lambda: gr.skip() if examples_available(_DEFAULT.dataset) == available
-          else examples_slider(_DEFAULT.dataset), inputs=[], outputs=[examples], api_name=False, show_progress="hidden")
-    dataset.input(examples_slider, inputs=[dataset, examples], outputs=[examples], api_name=False,
-                  show_progress="hidden")
-    dataset.input(default_epochs, inputs=[dataset], outputs=[epochs], api_name=False, show_progress="hidden")
-    dataset.change(lambda name: gr.update(visible=name == OWN), inputs=[dataset], outputs=[own_group], api_name=False,
-                   show_progress="hidden")
+    gr.on(None, lambda: gr.skip() if examples_available(_DEFAULT.dataset) == ui.available
+          else examples_slider(_DEFAULT.dataset), inputs=[], outputs=[ui.examples], api_name=False,
+          show_progress="hidden")
+    ui.dataset.input(examples_slider, inputs=[ui.dataset, ui.examples], outputs=[ui.examples], api_name=False,
+                     show_progress="hidden")
+    ui.dataset.input(default_epochs, inputs=[ui.dataset], outputs=[ui.epochs], api_name=False,
+                     show_progress="hidden")
+    ui.dataset.change(lambda name: gr.update(visible=name == OWN), inputs=[ui.dataset], outputs=[ui.own_group],
+                      api_name=False, show_progress="hidden")
     # .input, not .change: a restored recipe sets the preset and its own learning rate together
-    preset_name.input(show_preset, inputs=[preset_name], outputs=[learning_rate, batch_size], api_name=False)
+    ui.preset_name.input(show_preset, inputs=[ui.preset_name], outputs=[ui.learning_rate, ui.batch_size],
+                         api_name=False)
 
-    def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examples_per_epoch, own_zip=None,
-                      colour=_DEFAULT.colour):
-        """The estimate line for Train with these settings (own pictures: counted, not decoded)."""
-        def num_examples():
-            if dataset != OWN:
-                return len(load_digits(str(dataset)))
-            if not own_zip or count_files(own_zip) < MIN_IMAGES:
-                raise InputError(f"upload a zip of at least {MIN_IMAGES} pictures to see how long training takes.")
-            return count_files(own_zip)
-
-        def request():
-            cfg = make_config(dataset, preset_name, learning_rate, batch_size, examples_per_epoch, colour)
-            return cfg, (), {"epochs": as_number(epochs, "epochs"), "num_examples": num_examples()}
-
-        line = estimate_line(COSTING, request)
-        with contextlib.suppress(InputError):  # a setting the line above already refuses
-            if dataset == "mnist" and preset_name == DEFAULT_PRESET:
-                line += " " + digits_expectation(make_config(dataset, preset_name, learning_rate, batch_size,
-                                                             MAX_EXAMPLES))
-        return line
-
-    wire_estimate(estimate_text, [dataset, preset_name, learning_rate, batch_size, epochs, examples, own_zip, colour],
-                  estimate_md, after=[train_event, continue_event], api_name="gan_estimate")
-    return GanTab(samples_png, gif, grid_events[1:3], restore, results)

@@ -15,7 +15,10 @@ from ..export import save_mp4, save_png
 from ..gan import GanTrainer
 from ..gan.walk import MAX_FRAMES, MAX_FRAMES_BETWEEN, MAX_POINTS, check_walk, latent_walk, save_gif
 from ..recipe import png_text, trainer_recipe
-from .common import as_number, out_path, stoppable, user_error
+from .downloads import out_path
+from .user_errors import user_error
+from .heavy import stoppable
+from .inputs import as_number
 
 #: Playback speed of the walk's MP4 and GIF, and the most frames a second streamed to the page.
 WALK_FPS, WALK_PREVIEW_FPS = 24, 12

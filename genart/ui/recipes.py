@@ -8,7 +8,7 @@ from typing import Callable, NamedTuple
 import gradio as gr
 
 from ..recipe import config_from_recipe, read_recipe
-from .common import user_error
+from .user_errors import user_error
 
 
 class Restore(NamedTuple):

@@ -3,13 +3,15 @@
 Its advanced section has the reference tool's controls (VGG19 layers, pooling, gradient
 normalisation), and a mask painted over the content (:mod:`genart.ui.masks`) says where the style goes.
 The fast method (one pass of the arbitrary-style network), Refine and the live webcam mirror are
-:mod:`genart.ui.fast_style`'s; this module lays them out where they go and shares its uploads with them.
+:mod:`genart.ui.fast_style`'s; the tab lays them out where they go and shares its uploads with them.
+
+:func:`build_style_tab` places the components (:mod:`genart.ui.style_layout`), then wires them: the
+recipe drop zone, the preset, both methods' Run, Refine and Stop, and the estimate line.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from typing import Callable, Iterator, NamedTuple
 
 import gradio as gr
@@ -20,33 +22,22 @@ from ..estimate import estimate
 from ..fast_style import paint
 from ..export import Timelapse
 from ..images import image_hw
-from ..masks import MAX_FEATHER
 from ..models import weights_mode
 from ..recipe import make_recipe
-from ..style import (CONTENT_LAYERS, CONV_LAYERS, COSTING, FAST, INITS, OPTIMIZERS, POOLINGS, STYLE_LAYERS, TUTORIAL,
-                     StyleConfig, recipe_inputs, stylize)
-from .common import (ASSETS, UploadImage, as_number, downloads, estimate_line, heavy, precision_radio, precision_value,
-                     run_facts, status_line, stream, user_error, wire_estimate)
-from .recipes import Restore, differing, load_recipe, recipe_drop, restored_note, slider_value
+from ..style import (CONTENT_LAYERS, CONV_LAYERS, COSTING, FAST, STYLE_LAYERS, TUTORIAL, StyleConfig, recipe_inputs,
+                     stylize)
+from .downloads import downloads
+from .user_errors import user_error
+from .estimate_line import estimate_line, wire_estimate
+from .heavy import heavy
+from .inputs import as_number
+from .precision_radio import precision_value
+from .status import status_line
+from .streaming import run_facts, stream
+from .recipes import Restore, differing, load_recipe, restored_note, slider_value
 from . import fast_style
-from .masks import editor_value, mask_editor, mask_source
-
-#: A photo and a public-domain painting each (assets/paintings.NOTICE.md).
-EXAMPLES = [[os.path.join(ASSETS, photo), os.path.join(ASSETS, painting)] for photo, painting in (
-    ("chelsea.jpg", "hokusai-great-wave.jpg"), ("coffee.jpg", "picabia-udnie.jpg"),
-    ("chelsea.jpg", "matisse-woman-with-hat.jpg"))]
-EXAMPLES_CREDIT = ("Photos: scikit-image's samples (CC0). Paintings, all **public domain**: Katsushika Hokusai, "
-                   "*The Great Wave off Kanagawa* (c. 1831) · Francis Picabia, *Udnie* (1913) · Henri Matisse, "
-                   "*Woman with a Hat* (1905).")
-
-#: The tab starts from the FAST preset at a size a 2-vCPU box paints in about a minute or two;
-#: the sliders reach the tutorial's 512 px and 1000 steps.
-UI_MAX_DIM = 256
-UI_STEPS = 60
-PRESETS = {
-    "Coarse-to-fine (Adam, quarter and half size first)": FAST,
-    "Tutorial (Adam, 1000 steps, 512 px)": TUTORIAL,
-}
+from .masks import editor_value, mask_source
+from .style_layout import PRESETS, UI_MAX_DIM, UI_STEPS, StyleLayout, layout
 
 
 def make_config(log_style_weight, log_content_weight, tv_weight, steps, max_dim, optimizer, scales,
@@ -90,10 +81,6 @@ def _layers(value) -> tuple:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
-
-
-#: Fixed colours, named in the plot's label (Gradio drops the legend of a plot that starts empty).
-PLOT_COLORS = {"style": "#4c78a8", "content": "#f58518", "tv": "#54a24b"}
 
 
 def loss_table(history: list[dict]) -> pd.DataFrame:
@@ -165,119 +152,20 @@ def wire_recipe_restore(drop: gr.File, log_style, log_content, tv, steps, max_di
     drop.upload(both.fn, inputs=[drop], outputs=both.outputs, api_name="style_recipe")
     return both
 
+def apply_preset(name):
+    """A preset's settings → the steps, size, optimiser, scales, weights and precision controls."""
+    cfg = PRESETS[name]
+    fast = cfg is FAST
+    return (UI_STEPS if fast else cfg.steps, UI_MAX_DIM if fast else cfg.max_dim, cfg.optimizer, cfg.scales,
+            math.log10(cfg.style_weight), math.log10(cfg.content_weight), cfg.tv_weight, cfg.precision)
 
-def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., Iterator] = paint) -> StyleTab:
-    """Lay out the style transfer tab inside the current Blocks and wire its events to ``run`` (the
-    optimisation) and ``fast`` (the fast method's one pass)."""
-    ui = FAST
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=2, min_width=320):
-            method = fast_style.method_radio()
-            with gr.Row():
-                content = UploadImage(label="Content image", type="filepath", sources=["upload", "clipboard"],
-                                      elem_id="style-content", height=220)
-                style = UploadImage(label="Style image", type="filepath", sources=["upload", "clipboard"],
-                                    elem_id="style-style", height=220)
-            with gr.Row():
-                run_btn = gr.Button("Run", variant="primary", elem_id="style-run")
-                fast_btn = fast_style.run_button()
-                stop_btn = gr.Button("Stop", variant="stop", elem_id="style-stop")
-            fast_ui = fast_style.build_controls(method, fast_btn)
-            estimate_md = gr.Markdown(elem_id="style-estimate")
-            gr.Examples(EXAMPLES, inputs=[content, style], label="Examples: a photo in the style of a painting",
-                        elem_id="style-examples")
-            gr.Markdown(EXAMPLES_CREDIT, elem_id="style-credits")
-            with gr.Column(elem_id="style-optimisation") as optimisation:  # hidden for the fast method
-                preset = gr.Radio(list(PRESETS), value=next(iter(PRESETS)), label="Preset",
-                                  info="Sets the optimiser, steps, size and scales below.", elem_id="style-preset")
-                with gr.Row():
-                    log_style = gr.Slider(-4, 6, value=math.log10(ui.style_weight), step=0.1,
-                                          label="Style weight (log₁₀)", info="Tutorial: −2 (1e-2).")
-                    log_content = gr.Slider(0, 8, value=math.log10(ui.content_weight), step=0.1,
-                                            label="Content weight (log₁₀)", info="Tutorial: 4 (1e4).")
-                    tv = gr.Slider(0, 300, value=ui.tv_weight, step=1, label="TV weight",
-                                   info="Smoothness; tutorial: 30.")
-                with gr.Row():
-                    steps = gr.Slider(1, 1000, value=UI_STEPS, step=1, label="Steps", elem_id="style-steps",
-                                      info=f"The tutorial runs {TUTORIAL.steps}.")
-                    max_dim = gr.Slider(64, 1024, value=UI_MAX_DIM, step=32, label="Max size (px)",
-                                        elem_id="style-max-dim", info=f"Tutorial: {TUTORIAL.max_dim}.")
-                with gr.Row():
-                    optimizer = gr.Radio(list(OPTIMIZERS), value=ui.optimizer, label="Optimiser",
-                                         info="adam: the tutorial; lbfgs: the paper (L-BFGS-B).")
-                    scales = gr.Slider(1, 4, value=ui.scales, step=1, label="Coarse-to-fine scales",
-                                       info="2 = half size first, then full size.")
-                with gr.Row():
-                    preserve = gr.Checkbox(value=False, label="Keep the content's colours",
-                                           info="Transfer luminance only.")
-                    style_scale = gr.Slider(0.25, 2.0, value=1.0, step=0.05, label="Style scale",
-                                            info="Style size relative to the content: bigger = larger brush marks.")
-                with gr.Accordion("Second style, start image, seed", open=False) as extras:
-                    with gr.Row():
-                        style2 = UploadImage(label="Second style image (optional)", type="filepath",
-                                             sources=["upload", "clipboard"], elem_id="style-style2", height=160)
-                        share = gr.Slider(0, 1, value=0.5, step=0.05, label="Second style's share",
-                                          info="Its weight in the blended style target (used when uploaded).")
-                    with gr.Row():
-                        init = gr.Radio(list(INITS), value="content", label="Start from",
-                                        info="'image' continues from the picture below (e.g. a previous result).")
-                        init_image = UploadImage(label="Start image", type="filepath", sources=["upload", "clipboard"],
-                                                 elem_id="style-init", height=160)
-                    seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (noise start)")
-                with gr.Accordion("Advanced: VGG19 layers, pooling, gradients", open=False, elem_id="style-advanced"):
-                    with gr.Row():
-                        style_layers = gr.Dropdown(list(CONV_LAYERS), value=list(STYLE_LAYERS), multiselect=True,
-                                                   label="Style layers", elem_id="style-style-layers",
-                                                   info="Gram matrices of these; tutorial: block1–5_conv1.")
-                        content_layers = gr.Dropdown(list(CONV_LAYERS), value=list(CONTENT_LAYERS), multiselect=True,
-                                                     label="Content layers", elem_id="style-content-layers",
-                                                     info="Features kept from the content; tutorial: block5_conv2.")
-                    with gr.Row():
-                        pooling = gr.Radio(list(POOLINGS), value="max", label="Pooling", elem_id="style-pooling",
-                                           info="max: the tutorial; avg: the paper (smoother pictures).")
-                        normalize = gr.Checkbox(value=False, label="Normalise gradients per layer",
-                                                elem_id="style-normalize",
-                                                info="jcjohnson's neural-style: every layer pushes as hard as its "
-                                                     "weight (Adam only; its weights: content 5, style 100).")
-                    precision = precision_radio("style-precision", algorithm="style", exact="the Tutorial preset sets it")
-                with gr.Accordion("Mask: paint where the style goes", open=False, elem_id="style-mask-box"):
-                    gr.Markdown("Pick the brush (left of the picture) and paint over the content. With one style, the "
-                                "style goes where you paint and the rest stays the photo; with a second style, the "
-                                "first goes where you paint and the second elsewhere (its share weighs the two "
-                                "regions). Nothing painted "
-                                "(and no mask uploaded): everywhere.")
-                    mask_paint = mask_editor("style-mask", "Mask: paint where the style goes")
-                    with gr.Row():
-                        mask_upload = UploadImage(label="…or upload a black-and-white mask (white = style)",
-                                                  type="filepath", sources=["upload", "clipboard"],
-                                                  elem_id="style-mask-upload", height=140)
-                        feather = gr.Slider(0, min(32, MAX_FEATHER), value=0, step=0.5, label="Soft edges (px)",
-                                            elem_id="style-feather",
-                                            info="Blur of the mask's edge, in pixels at the final size.")
-            live = fast_style.build_live_mirror(style, fast_ui.strength)
-            restore = wire_recipe_restore(recipe_drop("style"), log_style, log_content, tv, steps, max_dim,
-                                          optimizer, scales, preserve, style_scale, share, init, seed, style_layers,
-                                          content_layers, pooling, normalize, feather, precision, fast_ui)
-        with gr.Column(scale=3, min_width=320) as results:
-            output = gr.Image(label="Stylised", format="jpeg", interactive=False, elem_id="style-output")
-            status = gr.Textbox(label="Status", interactive=False, elem_id="style-status",
-                                elem_classes=["genart-status"])
-            plot = gr.LinePlot(x="step", y="log10 loss", color="term", color_map=PLOT_COLORS,
-                               label="Loss terms, log₁₀ weighted (blue: style · orange: content · green: TV)",
-                               height=220, elem_id="style-plot")
-            with gr.Row():
-                png = gr.File(label="Result (PNG)", elem_id="style-png")
-                gif = gr.File(label="Time-lapse (GIF)", elem_id="style-gif")
 
-    def apply_preset(name):
-        cfg = PRESETS[name]
-        fast = cfg is FAST
-        return (UI_STEPS if fast else cfg.steps, UI_MAX_DIM if fast else cfg.max_dim, cfg.optimizer, cfg.scales,
-                math.log10(cfg.style_weight), math.log10(cfg.content_weight), cfg.tv_weight, cfg.precision)
-
-    def run_style(content, style, log_style_weight=math.log10(ui.style_weight),
-                  log_content_weight=math.log10(ui.content_weight), tv_weight=ui.tv_weight, steps=UI_STEPS,
-                  max_dim=UI_MAX_DIM, optimizer=ui.optimizer, scales=ui.scales, preserve_colors=False,
+def style_runner(run: Callable[..., Iterator]) -> Callable[..., Iterator]:
+    """The Run event's function (/stylize, and Refine's /style_refine): the controls' values → ``run``'s
+    painting streamed with its status, loss plot, and at the end its PNG and time-lapse."""
+    def run_style(content, style, log_style_weight=math.log10(FAST.style_weight),
+                  log_content_weight=math.log10(FAST.content_weight), tv_weight=FAST.tv_weight, steps=UI_STEPS,
+                  max_dim=UI_MAX_DIM, optimizer=FAST.optimizer, scales=FAST.scales, preserve_colors=False,
                   style_scale=1.0, second_style=None, second_style_share=0.5, init="content", init_image=None,
                   seed=0, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS, pooling="max",
                   normalize_gradients=False, mask_painted=None, mask_file=None, mask_feather=0.0, precision="auto"):
@@ -297,39 +185,56 @@ def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., 
             history.append({"step": tick.frame.step, **tick.frame.metrics})
             inputs = recipe_inputs(content, styles, init_image=start, mask=mask) if tick.frame.final else None
             files = (downloads(tick.frame.image, timelapse, f"style-{cfg.max_dim}px", make_recipe(
-                "style", cfg, weights=weights_mode(), inputs=inputs, run=run_facts(tick)))
+                "style", cfg, ran=tick.frame.facts, weights=weights_mode(), inputs=inputs, run=run_facts(tick)))
                      if tick.frame.final else (None, None))
             yield (tick.frame.image, status_line(tick), loss_table(history), *files)
 
-    preset.change(apply_preset, inputs=[preset],
-                  outputs=[steps, max_dim, optimizer, scales, log_style, log_content, tv, precision], api_name=False)
-    run_inputs = [content, style, log_style, log_content, tv, steps, max_dim, optimizer, scales, preserve,
-                  style_scale, style2, share, init, init_image, seed, style_layers, content_layers, pooling, normalize,
-                  mask_paint, mask_upload, feather, precision]
-    event = heavy(run_btn.click, run_style, run_inputs, [output, status, plot, png, gif], status, api_name="stylize")
-    fast_style.wire_method(fast_ui, [optimisation, run_btn, plot, gif])
-    fast_event = fast_style.wire_run(fast_ui, content, style, output, status, png, gif, run=fast)
-    refine = fast_style.wire_refine(fast_ui, init, init_image, extras, run_style, run_inputs,
-                                    [output, status, plot, png, gif])
-    stop_btn.click(None, cancels=[event, fast_event, refine, live], api_name=False)
-    content.change(editor_value, inputs=[content], outputs=[mask_paint], api_name=False)  # paint over the content
+    return run_style
 
-    def estimate_text(content, second_style=None, steps=UI_STEPS, max_dim=UI_MAX_DIM, optimizer=ui.optimizer,
-                      scales=ui.scales, style_scale=1.0, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS,
-                      pooling="max", method=fast_style.OPTIMISATION, fast_max_dim=fast_style.UI_MAX_DIM):
-        """The estimate line for these settings (the content's aspect, else 4:3), of the chosen method."""
-        if method == fast_style.FAST_METHOD:
-            return fast_style.estimate_text(content, fast_max_dim)
 
-        def request():
-            cfg = make_config(math.log10(ui.style_weight), math.log10(ui.content_weight), ui.tv_weight, steps,
-                              max_dim, optimizer, scales, False, style_scale, None, "content", 0, style_layers,
-                              content_layers, pooling)
-            return cfg, (image_hw(content), 1 + bool(second_style)), {}
-        return estimate_line(COSTING, request)
+def estimate_text(content, second_style=None, steps=UI_STEPS, max_dim=UI_MAX_DIM, optimizer=FAST.optimizer,
+                  scales=FAST.scales, style_scale=1.0, style_layers=STYLE_LAYERS, content_layers=CONTENT_LAYERS,
+                  pooling="max", method=fast_style.OPTIMISATION, fast_max_dim=fast_style.UI_MAX_DIM):
+    """The estimate line for these settings (the content's aspect, else 4:3), of the chosen method."""
+    if method == fast_style.FAST_METHOD:
+        return fast_style.estimate_text(content, fast_max_dim)
 
-    wire_estimate(estimate_text, [content, style2, steps, max_dim, optimizer, scales, style_scale, style_layers,
-                                  content_layers, pooling, method, fast_ui.max_dim], estimate_md,
+    def request():
+        cfg = make_config(math.log10(FAST.style_weight), math.log10(FAST.content_weight), FAST.tv_weight, steps,
+                          max_dim, optimizer, scales, False, style_scale, None, "content", 0, style_layers,
+                          content_layers, pooling)
+        return cfg, (image_hw(content), 1 + bool(second_style)), {}
+    return estimate_line(COSTING, request)
+
+
+def build_style_tab(run: Callable[..., Iterator] = stylize, fast: Callable[..., Iterator] = paint) -> StyleTab:
+    """Lay out the style transfer tab inside the current Blocks and wire its events to ``run`` (the
+    optimisation) and ``fast`` (the fast method's one pass)."""
+    ui = layout()
+    restore = wire_recipe_restore(ui.drop, ui.log_style, ui.log_content, ui.tv, ui.steps, ui.max_dim, ui.optimizer,
+                                  ui.scales, ui.preserve, ui.style_scale, ui.share, ui.init, ui.seed, ui.style_layers,
+                                  ui.content_layers, ui.pooling, ui.normalize, ui.feather, ui.precision, ui.fast)
+    event, fast_event, refine = _wire_runs(ui, run, fast)
+    wire_estimate(estimate_text, [ui.content, ui.style2, ui.steps, ui.max_dim, ui.optimizer, ui.scales,
+                                  ui.style_scale, ui.style_layers, ui.content_layers, ui.pooling, ui.method,
+                                  ui.fast.max_dim], ui.estimate_md,
                   after=[event, fast_event, refine], api_name="style_estimate")
-    return StyleTab(content, style, init, init_image, extras, png, gif, event, restore, results, method, fast_event,
-                    refine)
+    return StyleTab(ui.content, ui.style, ui.init, ui.init_image, ui.extras, ui.png, ui.gif, event, restore,
+                    ui.results, ui.method, fast_event, refine)
+
+
+def _wire_runs(ui: StyleLayout, run: Callable[..., Iterator], fast: Callable[..., Iterator]) -> tuple:
+    """The preset, Run (/stylize), the method switch, the fast Run, Refine and Stop; the mask editor
+    shows the content. Returns the (Run, fast Run, Refine) events."""
+    run_style = style_runner(run)
+    ui.preset.change(apply_preset, inputs=[ui.preset], outputs=[ui.steps, ui.max_dim, ui.optimizer, ui.scales,
+                                                                ui.log_style, ui.log_content, ui.tv, ui.precision],
+                     api_name=False)
+    event = heavy(ui.run_btn.click, run_style, ui.run_inputs(), ui.run_outputs(), ui.status, api_name="stylize")
+    fast_style.wire_method(ui.fast, [ui.optimisation, ui.run_btn, ui.plot, ui.gif])
+    fast_event = fast_style.wire_run(ui.fast, ui.content, ui.style, ui.output, ui.status, ui.png, ui.gif, run=fast)
+    refine = fast_style.wire_refine(ui.fast, ui.init, ui.init_image, ui.extras, run_style, ui.run_inputs(),
+                                    ui.run_outputs())
+    ui.stop_btn.click(None, cancels=[event, fast_event, refine, ui.live], api_name=False)
+    ui.content.change(editor_value, inputs=[ui.content], outputs=[ui.mask_paint], api_name=False)  # paint over it
+    return event, fast_event, refine

@@ -12,18 +12,12 @@ from genart.cli import main
 from genart.errors import InputError
 from genart.fingerprints import image_digest
 from genart.recipe import read_recipe
+from tests.helpers import make_video, outputs, picture, pixels, video_facts
 
 DREAM = ["--layers", "mixed2", "--octaves", "1", "--steps-per-octave", "1", "--tile-size", "0", "--max-dim", "64",
          "--weights", "random"]
 STYLE = ["--steps", "2", "--max-dim", "64", "--weights", "random"]
 NAMES = ("p0.png", "p1.jpg", "p2.png")
-
-
-def picture(seed: int, w: int = 80, h: int = 60) -> np.ndarray:
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    rng = np.random.default_rng(seed)
-    waves = [127 + 120 * np.sin(xx / rng.uniform(4, 12) + yy / rng.uniform(5, 15) + c) for c in range(3)]
-    return np.stack(waves, axis=2).astype(np.uint8)
 
 
 @pytest.fixture()
@@ -38,18 +32,11 @@ def folder(tmp_path):
     return src
 
 
-def outputs(out):
-    return sorted(p for p in os.listdir(out) if not p.startswith("."))
-
-
-def pixels(path):
-    return np.asarray(Image.open(path).convert("RGB"))
-
-
 def mtimes(out):
     return {name: os.stat(os.path.join(out, name)).st_mtime_ns for name in outputs(out)}
 
 
+@pytest.mark.slow
 def test_folder_batch_reports_the_broken_file_goes_on_and_a_rerun_skips_what_is_done(folder, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["dream", "--batch", str(folder), "--out", str(out), *DREAM]) == 1
@@ -93,6 +80,7 @@ def test_a_glob_gives_the_same_pictures_as_single_runs_and_an_interrupted_output
     assert np.array_equal(pixels(out / "p2.png"), pixels(single))
 
 
+@pytest.mark.slow
 def test_guide_mask_and_style_batches_equal_single_runs(folder, tmp_path, style_files):
     mask = tmp_path / "mask.png"
     Image.fromarray(np.tile(np.arange(80, dtype=np.uint8)[None, :] * 3, (60, 1))).save(mask)
@@ -136,28 +124,6 @@ def test_command_lines_that_mix_single_runs_and_batches_are_refused(argv, messag
     assert message in capsys.readouterr().err
 
 
-def make_video(path, frames: int = 6, fps: float = 8.0) -> list[np.ndarray]:
-    import imageio.v2 as iio2
-
-    images = [np.roll(picture(9, 96, 64), 6 * k, axis=1) for k in range(frames)]
-    writer = iio2.get_writer(str(path), format="FFMPEG", mode="I", fps=fps, codec="libx264", quality=9,
-                             pixelformat="yuv420p", macro_block_size=1, ffmpeg_log_level="error")
-    for image in images:
-        writer.append_data(image)
-    writer.close()
-    return [np.asarray(f)[:, :, :3] for f in iio2.get_reader(str(path), format="FFMPEG")]  # as decoded
-
-
-def video_facts(path):
-    import imageio.v2 as iio2
-
-    reader = iio2.get_reader(str(path), format="FFMPEG")
-    try:
-        return reader.count_frames(), reader.get_meta_data()["fps"]
-    finally:
-        reader.close()
-
-
 def test_a_dream_video_keeps_its_frame_rate_and_frame_count(tmp_path, capsys, monkeypatch):
     clip = tmp_path / "clip.mp4"
     make_video(clip, frames=6, fps=8.0)
@@ -173,6 +139,7 @@ def test_a_dream_video_keeps_its_frame_rate_and_frame_count(tmp_path, capsys, mo
     assert video_facts(tmp_path / "cut" / "clip.mp4") == (4, 8.0)
 
 
+@pytest.mark.slow
 def test_style_video_frames_start_from_the_previous_result(tmp_path, style_files, monkeypatch):
     from genart import models
     from genart.style import TUTORIAL, stylize

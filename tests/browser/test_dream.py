@@ -2,33 +2,16 @@
 
 import time
 
-import pytest
-from PIL import Image
-
-pytestmark = pytest.mark.browser
+from tests.browser.helpers import pictures_seen, upload_picture
 
 
-def _output_src(page, elem_id):
-    img = page.locator(f"#{elem_id} img")
-    return img.first.get_attribute("src") if img.count() else None
-
-
-def test_dream_upload_run_streams_and_stop(page, tmp_path, photo):
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
+def test_dream_upload_run_streams_and_stop(page, photo_file):
     page.get_by_role("tab", name="DeepDream").click()
-    page.locator("#dream-input input[type=file]").set_input_files(str(path))
-    page.locator("#dream-input img").first.wait_for()
+    upload_picture(page, "dream-input", photo_file)
     page.get_by_label("Steps per octave", exact=False).first.fill("100")
     page.locator("#dream-run").click()
 
-    seen = []
-    deadline = time.time() + 120
-    while len(seen) < 3 and time.time() < deadline:
-        src = _output_src(page, "dream-output")
-        if src and (not seen or src != seen[-1]):
-            seen.append(src)
-        time.sleep(0.2)
+    seen = pictures_seen(page, "dream-output", 3)
     assert len(seen) >= 3, "the output image should change at least twice while the run streams"
 
     page.locator("#dream-stop").click()

@@ -1,31 +1,9 @@
 """The DeepDream tab's channel explorer and zoom animation in a real browser (headless Chromium)."""
 
-import time
-
 import imageio_ffmpeg
-import pytest
-from PIL import Image
 
 from genart.dream.explorer import GAP
-
-pytestmark = pytest.mark.browser
-
-
-def _set_slider(page, elem_id, value):
-    box = page.locator(f"#{elem_id} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
-
-
-def _wait_status(page, elem_id, text, timeout=240):
-    status = page.locator(f"#{elem_id} textarea")
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = status.input_value()
-        if text in value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"#{elem_id} never showed {text!r}; last: {status.input_value()!r}")
+from tests.browser.helpers import set_number, upload_picture, wait_status
 
 
 def _open_extras(page):
@@ -39,10 +17,10 @@ def test_explorer_runs_and_a_click_targets_the_channel(page):
     page.locator("#explorer-layer input").fill("mixed2")
     page.get_by_role("option", name="mixed2", exact=True).click()
     page.locator("#explorer-first input").fill("20")
-    _set_slider(page, "explorer-steps", 2)
-    _set_slider(page, "explorer-size", 80)
+    set_number(page, "explorer-steps", 2)
+    set_number(page, "explorer-size", 80)
     page.locator("#explorer-run").click()
-    status = _wait_status(page, "explorer-status", "done")
+    status = wait_status(page, "explorer-status", "done", timeout=240)
     assert status.startswith("mixed2 channels 20–35 · step 2/2")
     img = page.locator("#explorer-sheet img").first
     img.wait_for()
@@ -63,20 +41,17 @@ def test_explorer_runs_and_a_click_targets_the_channel(page):
     assert page.locator("#dream-channel-layer input").first.input_value().startswith("mixed2")
 
 
-def test_zoom_animation_streams_and_offers_mp4_and_gif(page, tmp_path, photo):
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
+def test_zoom_animation_streams_and_offers_mp4_and_gif(page, tmp_path, photo_file):
     _open_extras(page)
-    page.locator("#dream-input input[type=file]").set_input_files(str(path))
-    page.locator("#dream-input img").first.wait_for()
+    upload_picture(page, "dream-input", photo_file)
     page.get_by_label("Octaves", exact=False).first.fill("1")
     page.get_by_label("Steps per octave", exact=False).first.fill("2")
     page.get_by_label("Tile size (px)", exact=False).first.fill("0")
     page.get_by_label("Max size (px)", exact=False).first.fill("128")
-    _set_slider(page, "dream-zoom-frames", 3)
-    _set_slider(page, "dream-zoom-steps", 2)
+    set_number(page, "dream-zoom-frames", 3)
+    set_number(page, "dream-zoom-steps", 2)
     page.locator("#dream-zoom-run").click()
-    status = _wait_status(page, "dream-status", "done")
+    status = wait_status(page, "dream-status", "done", timeout=240)
     assert status.startswith("zoom frame 3/3 · step 8/8")
     link = page.locator("#dream-zoom-mp4 a").first
     link.wait_for()

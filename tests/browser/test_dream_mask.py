@@ -4,22 +4,18 @@ import io
 import time
 
 import numpy as np
-import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.browser
+from tests.browser.helpers import settled_box, upload_picture
 
 
 def _set_slider(page, label, value):
     page.locator("#dream-input").page.get_by_label(label, exact=False).first.fill(str(value))
 
 
-def test_painted_mask_limits_the_dream(page, tmp_path, photo):
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
+def test_painted_mask_limits_the_dream(page, photo, photo_file):
     page.get_by_role("tab", name="DeepDream").click()
-    page.locator("#dream-input input[type=file]").set_input_files(str(path))
-    page.locator("#dream-input img").first.wait_for()
+    upload_picture(page, "dream-input", photo_file)
     for label, value in (("Octaves", 1), ("Steps per octave", 3), ("Step size", 0.05), ("Max size (px)", 160)):
         _set_slider(page, label, value)
 
@@ -29,7 +25,7 @@ def test_painted_mask_limits_the_dream(page, tmp_path, photo):
     canvas.wait_for()
     time.sleep(1.0)  # the input arrives in the editor as its background
     editor.get_by_role("button", name="Brush").first.click()
-    box = canvas.bounding_box()
+    box = settled_box(canvas)
     x, y0, y1 = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.35, box["y"] + box["height"] * 0.65
     page.mouse.move(x, y0)
     page.mouse.down()

@@ -3,30 +3,10 @@ the mirror's test uses Chromium's fake camera)."""
 
 import time
 
-import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 
-pytestmark = pytest.mark.browser
-
-
-def _src(page, elem_id: str):
-    img = page.locator(f"#{elem_id} img")
-    return img.first.get_attribute("src") if img.count() else None
-
-
-def _wait(predicate, seconds: float) -> bool:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
-
-
-def _set_number(page, elem_id: str, value) -> None:
-    box = page.locator(f"#{elem_id} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
+from tests.browser.helpers import image_src, set_number
+from tests.helpers import session, wait_until
 
 
 def test_fast_method_hides_the_optimisation_paints_at_once_and_refines(page):
@@ -34,26 +14,26 @@ def test_fast_method_hides_the_optimisation_paints_at_once_and_refines(page):
     assert page.locator("#style-optimisation").is_visible() and not page.locator("#style-fast-box").is_visible()
     page.locator("#style-method").get_by_label("Fast (one pass)").check()
     page.locator("#style-fast-box").wait_for()
-    assert _wait(lambda: not page.locator("#style-optimisation").is_visible(), 20)
+    assert wait_until(lambda: not page.locator("#style-optimisation").is_visible(), 20)
     assert page.locator("#style-fast-run").is_visible() and not page.locator("#style-run").is_visible()
     assert "Random, untrained weights" in page.locator("#style-fast-model").inner_text()
     page.locator("#style-examples").get_by_role("gridcell").first.click()
     page.locator("#style-style img").first.wait_for()
-    _set_number(page, "style-fast-max-dim", 96)
+    set_number(page, "style-fast-max-dim", 96)
     estimate = page.locator("#style-estimate")
-    assert _wait(lambda: "one pass 96×" in estimate.inner_text(), 240), estimate.inner_text()
+    assert wait_until(lambda: "one pass 96×" in estimate.inner_text(), 240), estimate.inner_text()
     page.locator("#style-fast-run").click()
     status = page.locator("#style-status textarea")
-    assert _wait(lambda: "done" in status.input_value(), 180), status.input_value()
+    assert wait_until(lambda: "done" in status.input_value(), 180), status.input_value()
     assert status.input_value().startswith("one pass 96×") and "random, untrained network" in status.input_value()
-    assert _src(page, "style-output")
+    assert image_src(page, "style-output")
     page.locator("#style-png a").first.wait_for()  # the PNG to download
 
     page.locator("#style-refine").click()  # the optimisation, from the fast picture
-    assert _wait(lambda: page.locator("#style-optimisation").is_visible(), 20)
+    assert wait_until(lambda: page.locator("#style-optimisation").is_visible(), 20)
     assert page.locator("#style-method").get_by_label("Optimisation", exact=False).is_checked()
     assert page.locator("#style-init img").count() and page.get_by_role("radio", name="image", exact=True).is_checked()
-    assert _wait(lambda: "adam" in status.input_value(), 180), status.input_value()
+    assert wait_until(lambda: "adam" in status.input_value(), 180), status.input_value()
     page.locator("#style-stop").click()
 
 
@@ -66,24 +46,24 @@ def test_live_mirror_paints_the_fake_camera_and_holds_the_heavy_slot_until_the_t
     page.locator("#style-live-input button", has_text="Record").click()
     live_status = page.locator("#style-live-status textarea")
     # no style image yet: one sentence, and the stream goes on
-    assert _wait(lambda: "Upload a style image above first" in live_status.input_value(), 120), \
+    assert wait_until(lambda: "Upload a style image above first" in live_status.input_value(), 120), \
         live_status.input_value()
-    assert _src(page, "style-live-output") is None
+    assert image_src(page, "style-live-output") is None
     page.locator("#style-examples").get_by_role("gridcell").first.click()  # a style: the mirror starts painting
     seen = []
 
     def changed_three_times():
-        src = _src(page, "style-live-output")
+        src = image_src(page, "style-live-output")
         if src and (not seen or src != seen[-1]):
             seen.append(src)
         return len(seen) >= 3
 
-    assert _wait(changed_three_times, 180), f"the live output changed {len(seen)} times"
+    assert wait_until(changed_three_times, 180), f"the live output changed {len(seen)} times"
     assert live_status.input_value().startswith("256×192 px") and "frames/s" in live_status.input_value()
 
     # while the mirror streams it holds the heavy slot: another visitor's run waits for it ...
     content, style = style_files
-    other = Client(app_server, verbose=False, analytics_enabled=False, download_files=False)
+    other = session(app_server)
     job = other.submit(handle_file(content), handle_file(style), 1.0, 64, api_name="/stylize_fast")
     time.sleep(5)
     assert not job.done(), "a run of another session should wait while the mirror streams"

@@ -3,46 +3,22 @@
 import re
 import time
 
-import pytest
+from tests.browser.helpers import pictures_seen, set_number, wait_status
 
-pytestmark = pytest.mark.browser
 
 STEP = re.compile(r"step (\d+)/(\d+)")
 
 
-def _set_number(page, elem_id: str, value) -> None:
-    box = page.locator(f"#{elem_id} input[type=number]").first
-    box.fill(str(value))
-    box.press("Enter")
-
-
-def _wait_status(page, predicate, timeout=120.0) -> str:
-    status = page.locator("#gan-status textarea")
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        text = status.input_value()
-        if predicate(text):
-            return text
-        time.sleep(0.2)
-    raise AssertionError(f"status never matched; last: {status.input_value()!r}")
-
-
 def test_gan_train_streams_stop_and_continue(page):
     page.get_by_role("tab", name="DCGAN").click()
-    _set_number(page, "gan-batch", 16)
-    _set_number(page, "gan-examples", 640)  # 40 steps per epoch
-    _set_number(page, "gan-epochs", 5)
+    set_number(page, "gan-batch", 16)
+    set_number(page, "gan-examples", 640)  # 40 steps per epoch
+    set_number(page, "gan-epochs", 5)
     page.locator("#gan-train").click()
 
-    seen, grid = [], page.locator("#gan-grid img")
-    deadline = time.time() + 120
-    while len(seen) < 2 and time.time() < deadline:
-        src = grid.first.get_attribute("src") if grid.count() else None
-        if src and (not seen or src != seen[-1]):
-            seen.append(src)
-        time.sleep(0.2)
+    seen = pictures_seen(page, "gan-grid", 2)
     assert len(seen) >= 2, "the grid should be redrawn while training"
-    running = _wait_status(page, lambda t: "s/step" in t and "left" in t)
+    running = wait_status(page, "gan-status", lambda t: "s/step" in t and "left" in t)
     assert STEP.search(running).group(2) == "200"  # 5 epochs × 40 steps
     assert "This session's trainer" in page.locator("#gan-note").inner_text()
 
@@ -53,9 +29,9 @@ def test_gan_train_streams_stop_and_continue(page):
     assert page.locator("#gan-status textarea").input_value() == frozen and "done" not in frozen
     stopped_at = int(STEP.search(frozen).group(1))
 
-    _set_number(page, "gan-epochs", 1)
+    set_number(page, "gan-epochs", 1)
     page.locator("#gan-continue").click()
-    final = _wait_status(page, lambda t: "done" in t, timeout=180)
+    final = wait_status(page, "gan-status", lambda t: "done" in t, timeout=180)
     done, total = map(int, STEP.search(final).groups())
     assert done == total and total % 40 == 0 and total >= stopped_at  # resumed, finished its epoch
     page.locator("#gan-ckpt a, #gan-ckpt [download]").first.wait_for(timeout=30_000)

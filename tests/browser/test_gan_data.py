@@ -6,40 +6,12 @@ import time
 import zipfile
 
 import numpy as np
-import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.browser
+from tests.browser.helpers import set_file, set_number, wait_status
+
 
 STEP = re.compile(r"step (\d+)/(\d+)")
-
-
-def _wait_status(page, predicate, timeout=180.0) -> str:
-    status = page.locator("#gan-status textarea")
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        text = status.input_value()
-        if predicate(text):
-            return text
-        time.sleep(0.2)
-    raise AssertionError(f"status never matched; last: {status.input_value()!r}")
-
-
-def _upload(page, component: str, path, tries: int = 3) -> None:
-    """Give the just-shown file component ``path`` and wait until it shows the file's name. A file set
-    while the component is still mounting was seen lost (a fresh clone's CI virtualenv, 3 runs in 4): set it again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    box = page.locator(component)
-    box.wait_for(state="visible")
-    for attempt in range(tries):
-        box.locator("input[type=file]").set_input_files(str(path))
-        try:
-            box.get_by_text(path.name).first.wait_for(timeout=30_000)
-            return
-        except PlaywrightTimeout:
-            if attempt == tries - 1:
-                raise
 
 
 def test_own_pictures_upload_train_and_continue(page, tmp_path):
@@ -54,19 +26,17 @@ def test_own_pictures_upload_train_and_continue(page, tmp_path):
     page.get_by_role("tab", name="DCGAN").click()
     assert not page.locator("#gan-own-zip").is_visible()  # only shown for own pictures
     page.locator("#gan-dataset").get_by_label("Your pictures (zip)").check()
-    _upload(page, "#gan-own-zip", archive)
-    batch = page.locator("#gan-batch input[type=number]").first
-    batch.fill("32")
-    batch.press("Enter")
+    set_file(page, "gan-own-zip", archive)
+    set_number(page, "gan-batch", 32)
     estimate = page.locator("#gan-estimate")
     deadline = time.time() + 300  # the first estimate builds and times a 32-px probe
     while "× 2 steps of 32" not in estimate.inner_text() and time.time() < deadline:
         time.sleep(0.3)
     assert "× 2 steps of 32" in estimate.inner_text()  # the estimate counted the zip's 64 pictures
     page.locator("#gan-train").click()
-    final = _wait_status(page, lambda t: "done" in t)
+    final = wait_status(page, "gan-status", lambda t: "done" in t, timeout=180)
     assert STEP.search(final).groups() == ("2", "2")
     assert "your pictures, 64 at 32×32 colour" in page.locator("#gan-note").inner_text()
     page.locator("#gan-continue").click()
-    final = _wait_status(page, lambda t: "done" in t and "step 4/4" in t)
+    final = wait_status(page, "gan-status", lambda t: "done" in t and "step 4/4" in t, timeout=180)
     page.locator("#gan-ckpt a, #gan-ckpt [download]").first.wait_for(timeout=30_000)

@@ -7,21 +7,11 @@ import pytest
 
 from genart.gan import GanConfig
 from genart.recipe import make_recipe
-
-pytestmark = pytest.mark.browser
+from tests.browser.helpers import wait_for
 
 
 def _number(page, elem_id: str) -> str:
     return page.locator(f"#{elem_id} input[type=number]").first.input_value()
-
-
-def _wait(predicate, timeout=30.0) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("the controls were not restored in time")
 
 
 def test_gan_recipe_sets_preset_rate_batch_and_examples(page, tmp_path):
@@ -32,7 +22,7 @@ def test_gan_recipe_sets_preset_rate_batch_and_examples(page, tmp_path):
     page.get_by_role("tab", name="DCGAN").click()
     page.locator("#gan-recipe-box").get_by_text("Recipe", exact=True).first.click()
     page.locator("#gan-recipe input[type=file]").set_input_files(str(path))
-    _wait(lambda: _number(page, "gan-batch") == "48")
+    wait_for(lambda: _number(page, "gan-batch") == "48", 30, "the controls were not restored in time")
     time.sleep(1)  # any event the restore triggered has run by now
     assert page.locator("#gan-preset input[value='dcgan-paper']").is_checked()
     assert float(_number(page, "gan-lr")) == pytest.approx(3e-4)

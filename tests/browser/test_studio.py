@@ -1,11 +1,9 @@
 """The studio in a real browser: a dream sent to the style tab and painted there, the session
 gallery restoring a result's settings, Run in view on a laptop screen in every tab."""
 
-import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from tests.browser.helpers import upload_picture
 
 
 def _wait_done(page, elem_id: str) -> None:
@@ -19,11 +17,8 @@ def _set(page, label: str, value) -> None:
     box.press("Enter")
 
 
-def test_send_a_dream_to_style_run_it_and_restore_from_the_gallery(page, tmp_path, photo, style_files):
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
-    page.locator("#dream-input input[type=file]").set_input_files(str(path))
-    page.locator("#dream-input img").first.wait_for()
+def test_send_a_dream_to_style_run_it_and_restore_from_the_gallery(page, photo_file, style_files):
+    upload_picture(page, "dream-input", photo_file)
     _set(page, "number input for Octaves", 1)
     _set(page, "number input for Steps per octave", 2)
     _set(page, "number input for Max size (px)", 128)
@@ -33,8 +28,7 @@ def test_send_a_dream_to_style_run_it_and_restore_from_the_gallery(page, tmp_pat
     page.locator("#dream-send-content").click()  # the dream becomes the style tab's content
     page.wait_for_function("() => document.querySelector('#style-content img') !== null")
     expect(page.get_by_role("tab", name="Style transfer")).to_have_attribute("aria-selected", "true")
-    page.locator("#style-style input[type=file]").set_input_files(style_files[1])
-    page.locator("#style-style img").first.wait_for()
+    upload_picture(page, "style-style", style_files[1])
     page.locator("#style-max-dim input[type=number]").fill("64")
     page.locator("#style-steps input[type=number]").fill("3")
     page.locator("#style-run").click()

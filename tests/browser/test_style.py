@@ -2,14 +2,7 @@
 
 import time
 
-import pytest
-
-pytestmark = pytest.mark.browser
-
-
-def _output_src(page):
-    img = page.locator("#style-output img")
-    return img.first.get_attribute("src") if img.count() else None
+from tests.browser.helpers import pictures_seen
 
 
 def test_example_run_streams_plots_and_stops(page):
@@ -21,13 +14,7 @@ def test_example_run_streams_plots_and_stops(page):
     page.locator("#style-steps input[type=number]").fill("500")
     page.locator("#style-run").click()
 
-    seen = []
-    deadline = time.time() + 120
-    while len(seen) < 3 and time.time() < deadline:
-        src = _output_src(page)
-        if src and (not seen or src != seen[-1]):
-            seen.append(src)
-        time.sleep(0.2)
+    seen = pictures_seen(page, "style-output", 3)
     assert len(seen) >= 3, "the stylised image should change at least twice while the run streams"
     status = page.locator("#style-status textarea")
     assert "style" in status.input_value() and "total" in status.input_value()

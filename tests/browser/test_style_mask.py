@@ -4,13 +4,11 @@ import io
 import time
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from genart.images import load_image
 from genart.recipe import read_recipe
-
-pytestmark = pytest.mark.browser
+from tests.browser.helpers import settled_box
 
 
 def _pictures(tmp_path):
@@ -41,7 +39,7 @@ def test_painted_stroke_confines_the_style(page, tmp_path):
     time.sleep(1.5)
     page.locator("#style-mask button[aria-label=Brush]").click()  # pick the brush
     time.sleep(0.5)
-    box = canvas.bounding_box()
+    box = settled_box(canvas)
     y = box["y"] + box["height"] * 0.2  # a stroke across the upper part of the picture
     page.mouse.move(box["x"] + box["width"] * 0.15, y)
     page.mouse.down()

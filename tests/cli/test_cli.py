@@ -102,6 +102,7 @@ def test_style_with_two_styles_preset_and_json_recipe(tmp_path, style_files, cap
     assert (cfg["steps"], cfg["init"], cfg["preserve_colors"], cfg["scales"]) == (2, "noise", False, 1)
 
 
+@pytest.mark.slow
 def test_gan_trains_writes_grid_gif_checkpoint_and_recipe_epochs(tmp_path, capsys):
     out, ckpt = tmp_path / "gan.png", tmp_path / "ckpt"
     args = ["gan", "--batch-size", "16", "--examples-per-epoch", "32", "--preset", "dcgan-paper", "-q"]
@@ -144,6 +145,7 @@ def test_bad_input_exits_non_zero_with_one_line(tmp_path, style_files, capsys, a
     assert len(lines) == 1 and lines[0].startswith("genart: error: ") and message in lines[0], lines
 
 
+@pytest.mark.slow
 def test_gan_until_digits_stops_when_the_meter_says_so(tmp_path, capsys, monkeypatch):
     """``--until-digits`` ends training at the first grid the digit meter finds real-looking (a stub here,
     satisfied at its third score), with --epochs as the limit; no meter (Fashion-MNIST) is one sentence."""

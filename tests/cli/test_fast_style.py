@@ -10,7 +10,7 @@ from genart.cli import main
 from genart.fast_style import FastStyleConfig, load_model, paint
 from genart.fingerprints import image_digest
 from genart.recipe import config_from_recipe, read_recipe
-from tests.batch.test_batch import make_video, outputs, picture, pixels, video_facts
+from tests.helpers import make_video, outputs, picture, pixels, video_facts
 
 FAST = ["--method", "fast", "--max-dim", "64", "--weights", "random", "-q"]
 

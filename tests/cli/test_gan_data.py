@@ -30,6 +30,7 @@ def folder(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_a_folder_trains_the_32px_networks_and_the_recipe_fingerprints_it(folder, tmp_path, capsys):
     out, ckpt = tmp_path / "own.png", tmp_path / "ckpt"
     assert main(["gan", "--dataset", str(folder), *TINY, "-o", str(out), "--checkpoint", str(ckpt)]) == 0
@@ -49,6 +50,7 @@ def test_a_folder_trains_the_32px_networks_and_the_recipe_fingerprints_it(folder
     assert "the dataset differs from the recipe's" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_zip_in_grey(folder, tmp_path):
     archive = tmp_path / "pictures.zip"
     with zipfile.ZipFile(archive, "w") as zf:

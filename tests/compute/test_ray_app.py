@@ -9,13 +9,15 @@ import time
 
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
 from genart.recipe import config_from_recipe, read_recipe
 
 from tests import ROOT
+from tests.helpers import close_tab_after_frames, serve, session, wait_until
+
 SMALL = dict(layers=["mixed2"], octaves=1, octave_scale=1.3, steps_per_octave=4, step_size=0.02, tile_size=0,
              max_dim=128, seed=3)
 
@@ -34,40 +36,19 @@ def ray_app(ray_cluster):
             os.environ.pop("GENART_RAY_ADDRESS")
         else:
             os.environ["GENART_RAY_ADDRESS"] = before
-    kwargs = launch_kwargs()
-    kwargs.update(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
-    demo.launch(**kwargs)
-    try:
-        yield demo, demo.local_url
-    finally:
-        demo.close()
+    with serve(demo, **launch_kwargs()) as url:
+        yield demo, url
 
 
 @pytest.fixture()
 def ray_client(ray_app):
-    return Client(ray_app[1], verbose=False, analytics_enabled=False, download_files=False)
-
-
-@pytest.fixture()
-def photo_file(tmp_path, photo):
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
-    return str(path)
+    return session(ray_app[1])
 
 
 def free_cpus() -> float:
     import ray
 
     return ray.available_resources().get("CPU", 0.0)
-
-
-def wait_for(condition, limit: float) -> bool:
-    deadline = time.time() + limit
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
 
 
 def block_text(demo, elem_id: str) -> str:
@@ -102,38 +83,36 @@ def test_dream_streams_from_the_cluster_and_equals_the_in_process_run(ray_client
 
 
 def test_stop_cancels_the_remote_task(ray_client, photo_file):
-    assert wait_for(lambda: free_cpus() == 2, 30), "the cluster should start idle"
+    assert wait_until(lambda: free_cpus() == 2, 30), "the cluster should start idle"
     job = ray_client.submit(handle_file(photo_file), **{**SMALL, "octaves": 6, "steps_per_octave": 200,
                                                         "max_dim": 256}, api_name="/dream")
-    assert wait_for(lambda: len(job.outputs()) >= 2, 180), "the run should have streamed a frame"
+    assert wait_until(lambda: len(job.outputs()) >= 2, 180), "the run should have streamed a frame"
     assert free_cpus() == 1, "the running task holds one of the cluster's CPUs"
     job.cancel()
-    assert wait_for(lambda: free_cpus() == 2, 30), "Stop should cancel the task and free its CPU"
+    assert wait_until(lambda: free_cpus() == 2, 30), "Stop should cancel the task and free its CPU"
 
 
 def test_a_closed_tab_cancels_the_remote_task(ray_app, photo_file):
     """Closing the tab drops the event stream: the app closes the run, which cancels its task."""
-    from tests.ui.test_robustness import close_tab_after_frames
-
-    assert wait_for(lambda: free_cpus() == 2, 30)
+    assert wait_until(lambda: free_cpus() == 2, 30)
     long_run = {**SMALL, "octaves": 6, "steps_per_octave": 200, "max_dim": 256}
 
     def running_on_the_cluster():
         assert free_cpus() == 1, "the task runs on the cluster"
 
     close_tab_after_frames(ray_app[1], photo_file, list(long_run.values()), while_open=running_on_the_cluster)
-    assert wait_for(lambda: free_cpus() == 2, 30), "the abandoned run's task should be cancelled"
+    assert wait_until(lambda: free_cpus() == 2, 30), "the abandoned run's task should be cancelled"
 
 
 def test_the_per_run_time_limit_ends_the_remote_task(ray_client, photo_file, monkeypatch):
     monkeypatch.setenv("GENART_MAX_RUN_SECONDS", "4")  # read when a run starts
-    assert wait_for(lambda: free_cpus() == 2, 30)
+    assert wait_until(lambda: free_cpus() == 2, 30)
     started = time.time()
     final = ray_client.predict(handle_file(photo_file), **{**SMALL, "octaves": 6, "steps_per_octave": 200,
                                                            "max_dim": 256}, api_name="/dream")
     assert final[1].endswith("stopped at this server's limit of 4 s per run"), final[1]
     assert time.time() - started < 90 and final[2] is not None  # its picture so far, with downloads
-    assert wait_for(lambda: free_cpus() == 2, 30), "the task should be cancelled at the limit"
+    assert wait_until(lambda: free_cpus() == 2, 30), "the task should be cancelled at the limit"
 
 
 def test_errors_inside_the_task_read_as_sentences(ray_client, tmp_path, photo_file):
@@ -211,6 +190,7 @@ def _python(code: str, **env) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_without_the_variable_ray_is_never_imported():
     done = _python("import sys\n"
                    "from genart.cli import main\n"

@@ -9,7 +9,6 @@ local trainer's exactly (same TensorFlow on the same machine).
 import json
 import os
 import shutil
-import time
 import zipfile
 
 import numpy as np
@@ -17,6 +16,7 @@ import pytest
 
 from genart.errors import InputError
 from genart.gan import GanConfig
+from tests.helpers import STEP, serve, session, steps, wait_until
 
 #: 256 examples in batches of 32: 8 steps an epoch, a new preview grid every 3 steps.
 TINY = GanConfig(batch_size=32, examples_per_epoch=256, preview_every=3, seed=3)
@@ -27,15 +27,6 @@ def _remote(config, **kw):
     from genart.compute.ray_trainer import RemoteTrainer
 
     return RemoteTrainer(config, **kw)
-
-
-def _wait(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +107,7 @@ def test_stop_mid_training_leaves_a_trainer_that_continue_resumes(ray_cluster):
     assert seen == [1, 2, 3, 4]
     # the actor's run ends (it does not just wait for the frames to be read: that would hold one of
     # its threads for good) within a few steps of the last frame read
-    assert _wait(lambda: ray.get(remote._actor.runs.remote()) == 0, 20), "the stopped run should end"
+    assert wait_until(lambda: ray.get(remote._actor.runs.remote()) == 0, 20), "the stopped run should end"
     stopped = remote.step
     assert 4 <= stopped < 15, stopped
     resumed = list(remote.train(1))  # the unfinished epoch counts as the one asked for
@@ -207,14 +198,8 @@ def ray_app(on_ray):
     """The whole app built and launched (127.0.0.1) with GENART_RAY_ADDRESS set to the test cluster."""
     from genart.ui import build_demo, launch_kwargs
 
-    demo = build_demo()
-    kwargs = launch_kwargs()
-    kwargs.update(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
-    demo.launch(**kwargs)
-    try:
-        yield demo.local_url
-    finally:
-        demo.close()
+    with serve(build_demo(), **launch_kwargs()) as url:
+        yield url
 
 
 def _live_trainers() -> set:
@@ -232,13 +217,11 @@ def _new_trainer(before: set):
 
 def test_sessions_get_their_own_actors_and_reset_kills_only_theirs(ray_app):
     import ray
-    from gradio_client import Client
     from PIL import Image
 
     from genart.compute.ray_trainer import RemoteTrainer
-    from tests.ui.test_gan import STEP, steps
 
-    a, b = (Client(ray_app, verbose=False, analytics_enabled=False, download_files=False) for _ in range(2))
+    a, b = session(ray_app), session(ray_app)
     before = _live_trainers()
     *_, status, _, _, note, gif, keras_file, ckpt = a.predict("mnist", "fast", 2e-4, 32, 1, 128, api_name="/train_gan")
     assert steps(status) == (4, 4) and "done" in status and "batch 32" in note
@@ -257,9 +240,9 @@ def test_sessions_get_their_own_actors_and_reset_kills_only_theirs(ray_app):
     assert ray.available_resources().get("CPU") == ray.cluster_resources()["CPU"]  # idle trainers hold no CPU
     # Stop in b mid-run, then Continue: b resumes from where it stopped; a is untouched
     job = b.submit(10, api_name="/continue_gan")  # 80 steps planned
-    assert _wait(lambda: any(u[1] and STEP.search(u[1]) for u in job.outputs()), 120)
+    assert wait_until(lambda: any(u[1] and STEP.search(u[1]) for u in job.outputs()), 120)
     job.cancel()
-    assert _wait(lambda: ray.get(tb._actor.runs.remote()) == 0, 20), "Stop should end the actor's run"
+    assert wait_until(lambda: ray.get(tb._actor.runs.remote()) == 0, 20), "Stop should end the actor's run"
     stopped = tb.step
     assert 8 < stopped < 88
     _, status, *_ = b.predict(1, api_name="/continue_gan")

@@ -258,6 +258,7 @@ def test_empty_mask_and_unreadable_guide_get_a_sentence(photo, model):
         list(dream(photo, _config(), model=model, guide=b"not a picture"))
 
 
+@pytest.mark.slow
 def test_guide_is_the_guide_layers_loss(photo, model):
     guide = photo[::-1, ::-1].copy()
     _, g3 = _acts(model, guide)
@@ -269,6 +270,7 @@ def test_guide_is_the_guide_layers_loss(photo, model):
     assert np.abs(two.astype(int) - _run(photo, model, steps_per_octave=3, step_size=0.05)[-1].image).mean() > 0.5
 
 
+@pytest.mark.slow
 def test_repeated_calls_do_not_retrace(photo, model):
     """The zoom animation calls dream() once a frame: one trace per kind of step, however many calls."""
     ascent = ascent_for(model)

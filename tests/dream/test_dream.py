@@ -120,6 +120,7 @@ def test_tiling_is_seeded(photo, model):
     assert not np.array_equal(run(1), run(2))
 
 
+@pytest.mark.slow
 def test_another_trace_of_the_step_computes_the_same_pixels(photo, model):
     """A run is reproducible to the bit by a fresh trace of its step, as in another process (a Ray worker).
 
@@ -186,6 +187,7 @@ def test_bad_image_is_an_input_error(model):
         next(dream(b"this is not a picture", DreamConfig(layers=LAYERS), model=model))
 
 
+@pytest.mark.slow
 def test_compiled_steps_go_with_their_evicted_layer_sets(photo):
     """A public server sees many layer combinations: their compiled steps must not pile up."""
     import gc

@@ -212,6 +212,7 @@ def test_app_zoom_endpoint_streams_and_writes_the_animation(client, tmp_path, ph
         client.predict(handle_file(str(src)), **{**settings, "zoom_frames": 400}, api_name="/dream_zoom")
 
 
+@pytest.mark.slow
 def test_strongest_channels_are_measured_once_for_the_whole_animation(photo, model, monkeypatch):
     import genart.dream.run as gd
 

@@ -133,6 +133,7 @@ def test_default_handle_is_the_tutorials(monkeypatch):
 
 # --- the random architecture ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_random_network_keeps_odd_sizes(net):
     style = tf.random.uniform([1, 256, 256, 3], seed=1)
     for h, w in [(97, 131), (64, 48), (33, 35)]:

@@ -41,6 +41,7 @@ def test_asset_is_small_plain_arrays_loaded_once():
     assert meter.load_meter() is meter.load_meter()
 
 
+@pytest.mark.slow
 def test_real_held_out_digits_reach_the_threshold(held_out):
     m = meter.load_meter()
     images, labels = held_out

@@ -95,6 +95,7 @@ def test_own_config_needs_pictures_and_bad_shapes_are_sentences():
 
 
 @pytest.mark.parametrize("grey", [False, True])
+@pytest.mark.slow
 def test_a_few_steps_on_own_pictures_change_both_networks(grey):
     data = shapes(64, grey=grey)
     trainer = GanTrainer(tiny(learning_rate=2e-4), data)
@@ -112,6 +113,7 @@ def test_a_few_steps_on_own_pictures_change_both_networks(grey):
     trainer.close()
 
 
+@pytest.mark.slow
 def test_trainers_on_the_same_pictures_share_them_and_other_uploads_stay_apart(colour_set):
     import gc
 
@@ -137,6 +139,7 @@ def test_trainers_on_the_same_pictures_share_them_and_other_uploads_stay_apart(c
     c.close()
 
 
+@pytest.mark.slow
 def test_checkpoint_round_trip_of_an_own_data_model(colour_set, tmp_path):
     a = GanTrainer(tiny(), colour_set)
     list(a.train(1))
@@ -189,6 +192,7 @@ def test_restore_refuses_another_architecture_or_image_shape_with_a_sentence(col
         grey.restore(tmp_path / "digits")
 
 
+@pytest.mark.slow
 def test_a_new_batch_size_or_data_never_retraces_the_step(colour_set):
     trainer = GanTrainer(tiny(), colour_set)
     trainer.time_step(16)
@@ -197,6 +201,7 @@ def test_a_new_batch_size_or_data_never_retraces_the_step(colour_set):
     assert trainer._parts.train_step.experimental_get_tracing_count() == 1
 
 
+@pytest.mark.slow
 def test_the_cost_estimate_times_the_networks_a_run_would_use():
     """An own-data run is costed on a probe trainer with the 32-px networks, not the tutorial's."""
     from genart import estimate

@@ -38,6 +38,7 @@ def test_samples_are_reproducible_by_seed_and_differ_between_seeds(trainer):
     assert np.array_equal(nine[cell, cell], a[cell, cell])
 
 
+@pytest.mark.slow
 def test_samples_follow_the_weights_and_survive_a_checkpoint(tmp_path):
     images = load_shipped_subset().images[:64]
     t = GanTrainer(GanConfig(**TINY), images)
@@ -134,6 +135,7 @@ def test_save_mp4_refuses_no_frames(tmp_path):
         save_mp4([], tmp_path / "x.mp4")
 
 
+@pytest.mark.slow
 def test_history_records_both_scores_of_the_discriminator():
     t = GanTrainer(GanConfig(**TINY), load_shipped_subset().images[:64])
     frames = list(t.train(2))
@@ -193,6 +195,7 @@ def test_the_estimate_line_says_when_digits_usually_appear(monkeypatch):
     assert "here" not in plots.digits_expectation(PRESETS["fast"])  # not timed yet: no made-up seconds
 
 
+@pytest.mark.slow
 def test_forced_bfloat16_trains_with_bfloat16_inside_and_float32_outside():
     t = GanTrainer(GanConfig(batch_size=2, examples_per_epoch=4, precision="bfloat16"),
                    load_shipped_subset().images[:8])

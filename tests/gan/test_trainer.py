@@ -122,6 +122,7 @@ def test_bad_data_and_epochs_are_clear_errors(digits):
         trainer.train(0)
 
 
+@pytest.mark.slow
 def test_one_step_changes_both_networks_with_finite_losses(digits):
     trainer = GanTrainer(tiny(examples_per_epoch=16), digits)
     assert trainer.steps_per_epoch == 1
@@ -138,6 +139,7 @@ def test_one_step_changes_both_networks_with_finite_losses(digits):
     assert frame.image.dtype == np.uint8 and frame.image.shape == (4 * (4 * 30 + 2), 4 * (4 * 30 + 2), 3)
 
 
+@pytest.mark.slow
 def test_train_step_equals_the_tutorials_step_with_keras_adam(digits):
     """Our step writes Adam out (Keras' apply_gradients leaks memory when traced per trainer); it must
     still be the tutorial's train_step: same losses, same Keras Adam update, step after step."""
@@ -175,6 +177,7 @@ def test_discriminator_learns_in_a_few_steps(digits):
     assert frames[-1].metrics["real_score"] > frames[0].metrics["real_score"]
 
 
+@pytest.mark.slow
 def test_frame_contract_and_preview_cadence(digits):
     trainer = GanTrainer(tiny(examples_per_epoch=48, preview_every=2), digits)  # 3 steps per epoch
     frames = list(trainer.train(2))
@@ -189,6 +192,7 @@ def test_frame_contract_and_preview_cadence(digits):
     assert trainer.history()["step"] == [1, 2, 3, 4, 5, 6]
 
 
+@pytest.mark.slow
 def test_the_tracker_tells_a_training_runs_time_left_also_when_it_continues(digits):
     from genart import estimate, gan
     from genart.ui import progress
@@ -203,6 +207,7 @@ def test_the_tracker_tells_a_training_runs_time_left_also_when_it_continues(digi
         assert all(v is not None and v > 0 for v in left[1:-1]), left  # from the run's pace after its first step
 
 
+@pytest.mark.slow
 def test_train_twice_equals_training_on(digits):
     a, b = GanTrainer(tiny(), digits), GanTrainer(tiny(), digits)
     list(a.train(1))
@@ -220,6 +225,7 @@ def test_different_seeds_give_different_runs(digits):
     assert not np.array_equal(a.grid(), b.grid())
 
 
+@pytest.mark.slow
 def test_checkpoint_restore_gives_identical_grids_and_training(digits, tmp_path):
     a = GanTrainer(tiny(), digits)
     list(a.train(1))
@@ -245,6 +251,7 @@ def test_restore_rejects_missing_or_mismatched_checkpoints(digits, tmp_path):
         trainer.restore(tmp_path / "small")
 
 
+@pytest.mark.slow
 def test_stopped_run_leaves_the_trainer_consistent_and_continue_resumes(digits):
     trainer = GanTrainer(tiny(examples_per_epoch=64), digits)  # 4 steps per epoch
     run = trainer.train(2)
@@ -262,6 +269,7 @@ def test_stopped_run_leaves_the_trainer_consistent_and_continue_resumes(digits):
         np.testing.assert_array_equal(x.numpy(), y.numpy())
 
 
+@pytest.mark.slow
 def test_export_generator_and_timelapse(digits, tmp_path):
     import imageio.v3 as iio
 
@@ -289,6 +297,7 @@ def test_closed_trainer_refuses_to_train(digits):
         trainer.train(1)
 
 
+@pytest.mark.slow
 def test_trainers_of_a_loaded_dataset_share_one_copy_of_its_images(digits):
     """Every visitor's trainer would otherwise hold its own 47 MB copy of MNIST."""
     a, b = GanTrainer(tiny(examples_per_epoch=16)), GanTrainer(tiny(examples_per_epoch=16, seed=3))
@@ -299,6 +308,7 @@ def test_trainers_of_a_loaded_dataset_share_one_copy_of_its_images(digits):
         trainer.close()
 
 
+@pytest.mark.slow
 def test_close_frees_the_networks_at_once_and_refuses_further_use(digits, tmp_path):
     """A server replaces trainers all day: a closed one must give its memory back now, not at some later
     garbage collection (Keras models and tf.functions sit in reference cycles)."""
@@ -317,6 +327,7 @@ def test_close_frees_the_networks_at_once_and_refuses_further_use(digits, tmp_pa
     trainer.close()  # twice is fine
 
 
+@pytest.mark.slow
 def test_the_averaged_generator_draws_every_picture_while_training_is_unchanged(digits, tmp_path):
     """Issue 22: with ema_decay the grid, new samples, walks and the .keras download come from the moving
     average of the generator's weights; the training itself (losses, raw weights) is the same as without."""
@@ -343,6 +354,7 @@ def test_the_averaged_generator_draws_every_picture_while_training_is_unchanged(
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_the_digit_meter_scores_mnist_grids_only(digits):
     trainer = GanTrainer(tiny(), digits)
     frames = list(trainer.train(1))

@@ -100,6 +100,7 @@ def normalised_gradient(model, x):
     return (img - x).numpy() / 1e-3, float(loss)
 
 
+@pytest.mark.slow
 def test_dream_ascent_in_float16_is_loss_scaled_and_close_to_float32(inception, monkeypatch):
     x = tf.random.stateless_uniform([128, 128, 3], [0, 1], -0.5, 0.5)
     ref, ref_loss = normalised_gradient(inception, x)
@@ -117,6 +118,7 @@ def test_dream_ascent_in_float16_is_loss_scaled_and_close_to_float32(inception, 
     assert np.mean(half == 0) <= np.mean(ref == 0) + 0.002
 
 
+@pytest.mark.slow
 def test_a_float16_dream_ends_near_float32s_objective(photo, inception):
     cfg = DreamConfig(layers=("mixed3",), octaves=2, steps_per_octave=3, max_dim=96, tile_size=0,
                       precision="float32")  # the injected network decides what the step computes in
@@ -141,6 +143,7 @@ def style_gradient(model, normalize, weights):
 
 @pytest.mark.parametrize("normalize", [False, True])
 @pytest.mark.parametrize("weights", [[1e-2, 0.0, 0.0], [0.0, 1e4, 0.0]], ids=["style", "content"])
+@pytest.mark.slow
 def test_style_gradient_in_float16_is_loss_scaled_and_close_to_float32(vgg, normalize, weights, monkeypatch):
     ref_terms, ref = style_gradient(vgg, normalize, weights)
     terms, half = style_gradient(models.with_precision(vgg, "float16"), normalize, weights)

@@ -17,6 +17,7 @@ from genart import models, precision
 from genart.precision import machine_cache
 from genart.dream import DreamConfig, dream
 from genart.errors import InputError
+from genart.frames import RunFacts
 from genart.recipe import make_recipe
 from genart.style import CONTENT_LAYERS, STYLE_LAYERS, StyleConfig, stylize
 
@@ -370,11 +371,15 @@ def test_forced_bfloat16_style_keeps_losses_float32_and_finite(photo):
 
 
 def test_recipes_record_the_precision_that_ran(hardware):
+    from genart import dream as dreams, style as styles
+
     hardware({"avx2"})
-    recipe = make_recipe("dream", DreamConfig(), weights="random")
+    cfg = DreamConfig()
+    recipe = make_recipe("dream", cfg, ran=RunFacts(dreams.policy(cfg)), weights="random")  # what its run reports
     assert recipe["config"]["precision"] == "float32"  # auto, resolved: a replay computes the same way
     assert recipe["run"]["precision"].startswith("float32")
-    forced = make_recipe("style", StyleConfig(precision="bfloat16"), weights="random")
+    forced_cfg = StyleConfig(precision="bfloat16")
+    forced = make_recipe("style", forced_cfg, ran=RunFacts(styles.policy(forced_cfg)), weights="random")
     assert forced["config"]["precision"] == "bfloat16"
 
 
@@ -392,6 +397,7 @@ def test_the_tabs_precision_control_is_what_runs(client, style_files, monkeypatc
         assert read_recipe(png["path"], "style")["config"]["precision"] == expected
 
 
+@pytest.mark.slow
 def test_each_algorithm_decides_auto_from_its_own_step_and_the_app_says_so(hardware, monkeypatch):
     """Issue 23: DeepDream, style transfer and the DCGAN each time their own compiled step (the run modules
     pass their timers); the decisions differ where the gains differ, and the header and each tab's
@@ -399,12 +405,12 @@ def test_each_algorithm_decides_auto_from_its_own_step_and_the_app_says_so(hardw
     import genart.dream.run as dream_run
     import genart.style.run as style_run
     from genart import dream as dreams, gan, style as styles
-    from genart.ui.common import estimate_line
+    from genart.ui.estimate_line import estimate_line
 
     hardware({"avx512_bf16"})
     timers = {"dream": Timer(1.0, 0.45), "style": Timer(1.0, 0.97)}  # DeepDream gains 2.2×, style 1.03×
-    monkeypatch.setattr(dream_run, "_precision_timer", timers["dream"])
-    monkeypatch.setattr(style_run, "_precision_timer", timers["style"])
+    monkeypatch.setattr(dream_run.PRECISION, "timer", timers["dream"])
+    monkeypatch.setattr(style_run.PRECISION, "timer", timers["style"])
     assert dreams.policy(DreamConfig()).dtype == "bfloat16" and styles.policy(StyleConfig()).dtype == "float32"
     assert dreams.policy(DreamConfig(precision="float32")).dtype == "float32"  # asked for: no measurement
     calls = {name: len(t.calls) for name, t in timers.items()}

@@ -17,18 +17,8 @@ SMALL = dict(max_dim=64, preview_every=1)
 
 
 @pytest.fixture(scope="module")
-def model():
-    return models.vgg19_extractor(STYLE_LAYERS, CONTENT_LAYERS, weights="random")
-
-
-@pytest.fixture(scope="module")
 def avg_model():
     return models.vgg19_extractor(STYLE_LAYERS, CONTENT_LAYERS, weights="random", pooling="avg")
-
-
-@pytest.fixture(scope="module")
-def content():
-    return style_pictures.waves()
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +142,7 @@ def test_normalisation_with_lbfgs_says_why_not():
         StyleConfig(optimizer="lbfgs", normalize_gradients=True)
 
 
+@pytest.mark.slow
 def test_each_structural_choice_compiles_once(content, style):
     """Layers, pooling, normalisation and mask modes each trace their compiled function once, whatever
     the size, weights or optimiser of later runs."""

@@ -5,23 +5,12 @@ import pytest
 import tensorflow as tf
 
 from tests import style_pictures
-from genart import models
 from genart.errors import InputError
-from genart.style import CONTENT_LAYERS, STYLE_LAYERS, StyleConfig, stylize
+from genart.style import STYLE_LAYERS, StyleConfig, stylize
 from genart.style.losses import gram_matrix, masked_gram
 
 # Strong style, little content, no smoothing: random-weight VGG19's style terms are small otherwise.
 STRONG = dict(max_dim=64, preview_every=1, style_weight=1e3, content_weight=1.0, tv_weight=0.0)
-
-
-@pytest.fixture(scope="module")
-def model():
-    return models.vgg19_extractor(STYLE_LAYERS, CONTENT_LAYERS, weights="random")
-
-
-@pytest.fixture(scope="module")
-def content():
-    return style_pictures.waves()
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +90,7 @@ def test_mask_of_another_size_is_resized_and_feathered_at_every_scale(model, con
     assert 0 < edge < inside  # the feathered edge fades in
 
 
+@pytest.mark.slow
 def test_two_styles_each_pull_their_own_region(model, content, stripes, checks, right_half):
     cfg = StyleConfig(steps=8, optimizer="lbfgs", **STRONG)
     result = list(stylize(content, [stripes, checks], cfg, model, mask=right_half))[-1].image

@@ -8,7 +8,6 @@ import pytest
 import tensorflow as tf
 
 from tests import style_pictures
-from genart import models
 from genart.errors import InputError
 from genart.frames import Frame
 from genart.images import resize
@@ -20,13 +19,8 @@ SMALL = dict(max_dim=64, preview_every=1)
 
 
 @pytest.fixture(scope="module")
-def model():
-    """Seeded random-weight VGG19 cut at the tutorial's style then content layers (built once)."""
-    return models.vgg19_extractor(STYLE_LAYERS, CONTENT_LAYERS, weights="random")
-
-
-@pytest.fixture(scope="module")
 def content():
+    """This module's own content picture (in place of tests/style/conftest.py's): waves with a disc."""
     yy, xx = np.mgrid[0:48, 0:64].astype(np.float32)
     r = 127 + 110 * np.sin(xx / 7.0)
     g = 127 + 110 * np.cos(yy / 5.0)
@@ -129,6 +123,7 @@ def test_defaults_are_the_tutorials():
     assert TUTORIAL == dataclasses.replace(cfg, precision="float32")
 
 
+@pytest.mark.slow
 def test_tutorial_preset_equals_the_tutorial_loop(model, content, style):
     steps = 6
     frames = run(content, style, model, steps=steps)
@@ -208,6 +203,7 @@ def test_init_from_content_noise_or_image(model, content, style):
     assert np.abs(a.astype(int) - content.astype(int)).mean() > 40
 
 
+@pytest.mark.slow
 def test_coarse_to_fine_starts_at_half_size_and_carries_over(model, big_content, style):
     frames = run(big_content, style, model, steps=4, scales=2, max_dim=96, optimizer="lbfgs")
     big = tuple(frames[-1].image.shape[:2])
@@ -218,6 +214,7 @@ def test_coarse_to_fine_starts_at_half_size_and_carries_over(model, big_content,
     assert not np.array_equal(frames[-1].image, one_scale[-1].image)
 
 
+@pytest.mark.slow
 def test_compiled_once_for_all_sizes_and_weights(model, content, big_content, style):
     run(content, style, model, steps=1)
     fn = compiled_for(model, len(STYLE_LAYERS)).loss_and_grad

@@ -3,19 +3,12 @@
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
-from PIL import Image
 
 SMALL = dict(layers=["mixed2"], octaves=2, octave_scale=1.3, steps_per_octave=4, step_size=0.02,
              tile_size=0, max_dim=128, seed=0)
 
 
-@pytest.fixture()
-def photo_file(tmp_path, photo):
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
-    return str(path)
-
-
+@pytest.mark.slow
 def test_dream_streams_frames_then_files(client, photo_file):
     # long enough (seconds, even with the step already traced by earlier tests) that several
     # frames pass the UI's 0.25 s throttle
@@ -41,6 +34,7 @@ def test_only_named_endpoint_defaults(client, photo_file):
     assert all(p["parameter_has_default"] for p in params[1:])
 
 
+@pytest.mark.slow
 def test_invalid_upload_reads_well_and_server_keeps_serving(client, tmp_path, photo_file):
     fake = tmp_path / "notes.png"
     fake.write_text("this is a text file renamed to .png")

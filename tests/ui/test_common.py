@@ -9,7 +9,9 @@ import pytest
 from genart.errors import InputError
 from genart.export import Timelapse
 from genart.frames import Frame
-from genart.ui.common import Tick, heavy_limit, run_budget, status_line, stream
+from genart.ui.limits import heavy_limit, run_budget
+from genart.ui.status import status_line
+from genart.ui.streaming import Tick, stream
 
 IMG = np.zeros((8, 8, 3), np.uint8)
 

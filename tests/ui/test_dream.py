@@ -109,6 +109,7 @@ def test_a_zoom_recipe_restores_the_zoom_sliders(client, tmp_path):
     assert value[-3:] == [12, 1.1, 7]
 
 
+@pytest.mark.slow
 def test_cli_mask_guide_and_new_options(tmp_path, files, photo, capsys):
     image, mask = files
     out = tmp_path / "out.png"

@@ -12,7 +12,7 @@ from genart.images import load_image
 from genart.fingerprints import image_digest
 from genart.recipe import config_from_recipe, make_recipe, read_recipe
 from genart.ui import fast_style as style_fast
-from genart.ui.common import HEAVY
+from genart.ui.limits import HEAVY
 
 SMALL = dict(strength=0.5, max_dim=96)
 

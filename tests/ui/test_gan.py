@@ -1,27 +1,17 @@
 """The DCGAN tab through its API (/train_gan, /continue_gan, /reset_gan, /gan_downloads): per-session trainers."""
 
 import json
-import re
 import time
 import zipfile
 
 import pytest
-from gradio_client import Client
+
+from tests.helpers import STEP, session, steps
 
 # Tiny settings: (dataset, preset, learning rate, batch size, epochs, examples per epoch).
-STEP = re.compile(r"epoch (\d+)/(\d+) · step (\d+)/(\d+)")
 
 
-def session(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
-
-
-def steps(status: str) -> tuple[int, int]:
-    m = STEP.search(status)
-    assert m, status
-    return int(m.group(3)), int(m.group(4))
-
-
+@pytest.mark.slow
 def test_two_sessions_train_and_continue_independently(app_server):
     a, b = session(app_server), session(app_server)
     grid, status, plot, digits, note, gif, keras_file, ckpt = a.predict("mnist", "tutorial", 1e-4, 64, 1, 128,
@@ -46,6 +36,7 @@ def test_two_sessions_train_and_continue_independently(app_server):
         session(app_server).predict(1, api_name="/continue_gan")
 
 
+@pytest.mark.slow
 def test_training_streams_grids_losses_and_timing(client):
     job = client.submit("mnist", "tutorial", 1e-4, 16, 2, 160, api_name="/train_gan")
     job.result(timeout=300)
@@ -63,6 +54,7 @@ def test_training_streams_grids_losses_and_timing(client):
     assert all(0 <= row[1] <= 1 for row in digits) and "digits" in statuses[-1] and "classes" in statuses[-1]
 
 
+@pytest.mark.slow
 def test_stop_leaves_the_trainer_resumable_and_reset_forgets_it(client):
     job = client.submit("mnist", "tutorial", 1e-4, 32, 10, 128, api_name="/train_gan")  # 40 steps planned
     deadline = time.time() + 120
@@ -86,6 +78,7 @@ def test_bad_settings_are_readable_errors(client):
         client.predict(api_name="/gan_downloads")
 
 
+@pytest.mark.slow
 def test_past_the_servers_trainer_limit_the_least_recently_used_one_is_closed(app_server, monkeypatch):
     from genart.gan.pool import POOL
 

@@ -2,22 +2,16 @@
 
 import io
 import json
-import re
 import zipfile
 
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from PIL import Image
 
 from genart.gan.imagesets import load_image_set
 from genart.recipe import read_recipe
-
-STEP = re.compile(r"epoch (\d+)/(\d+) · step (\d+)/(\d+)")
-
-
-def session(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+from tests.helpers import STEP, session
 
 
 def write_zip(path, colour, n=64, grey=False) -> str:
@@ -34,6 +28,7 @@ def write_zip(path, colour, n=64, grey=False) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_two_sessions_train_on_their_own_uploads_and_never_see_each_others(app_server, tmp_path):
     red, blue = write_zip(tmp_path / "red.zip", (230, 20, 20)), write_zip(tmp_path / "blue.zip", (20, 20, 230))
     a, b = session(app_server), session(app_server)
@@ -63,6 +58,7 @@ def test_two_sessions_train_on_their_own_uploads_and_never_see_each_others(app_s
     assert recipe["inputs"] == {"dataset": digest_a} and recipe["run"]["steps"] == 4
 
 
+@pytest.mark.slow
 def test_grey_uploads_and_the_colour_control(client, tmp_path):
     grey = write_zip(tmp_path / "grey.zip", (180, 180, 180))
     _, status, _, _, note, *_ = client.predict("own", "tutorial", 1e-4, 32, 1, 100, handle_file(grey), "auto",
@@ -87,6 +83,7 @@ def test_own_data_problems_are_sentences(client, tmp_path):
         client.predict("own", "tutorial", 1e-4, 32, 1, 100, handle_file(str(nested)), "auto", api_name="/train_gan")
 
 
+@pytest.mark.slow
 def test_the_estimate_counts_the_uploaded_pictures(client, tmp_path):
     pictures = write_zip(tmp_path / "p.zip", (200, 100, 0), n=100)
     text = client.predict("own", "tutorial", 1e-4, 32, 2, 5000, handle_file(pictures), "auto",

@@ -3,21 +3,12 @@
 import imageio_ffmpeg
 import numpy as np
 import pytest
-from gradio_client import Client
-from PIL import Image
 
 from genart.recipe import read_recipe
+from tests.helpers import pixels, session
 
 
-def session(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
-
-
-def pixels(value) -> np.ndarray:
-    path = value["path"] if isinstance(value, dict) else value
-    return np.asarray(Image.open(path).convert("RGB"))
-
-
+@pytest.mark.slow
 def test_new_samples_by_seed_with_their_recipe_and_only_for_this_sessions_trainer(app_server):
     a, b = session(app_server), session(app_server)
     with pytest.raises(Exception, match="press Train first"):

@@ -8,11 +8,12 @@ import time
 import httpx
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
 from tests.badfiles import MAX_DIM, corpus
+from tests.helpers import api_data, fn_index
 from genart.errors import InputError
 from genart.images import load_image
 
@@ -25,13 +26,6 @@ GENERIC = "Something went wrong"
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory):
     return corpus(tmp_path_factory.mktemp("corpus"))
-
-
-@pytest.fixture()
-def photo_file(tmp_path, photo):
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
-    return str(path)
 
 
 def _error_text(excinfo) -> str:
@@ -57,6 +51,7 @@ def test_every_awkward_file_decodes_or_reads_well(cases, as_bytes):
 
 # --- the corpus through the app's API ----------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_awkward_upload_through_the_dream_api(client, cases, photo_file):
     """Each file is processed (EXIF upright, bomb refused, huge downscaled) or answered with a sentence,
     and the server answers the next request normally."""
@@ -163,45 +158,6 @@ def test_a_path_sent_instead_of_an_upload_is_not_opened(app_server, path):
         done = read_events(http, session, until=("process_completed",))[-1]
     assert done["msg"] == "process_completed" and not done["success"]
     assert "was not uploaded by a user" in done["output"]["error"]
-
-
-def fn_index(url: str, api_name: str) -> int:
-    """The index of the event behind ``api_name``, for raw queue requests."""
-    config = Client(url, verbose=False, analytics_enabled=False).config
-    for dep in config["dependencies"]:
-        if dep.get("api_name") == api_name.lstrip("/"):
-            return dep["id"]
-    raise AssertionError(f"no {api_name} endpoint")
-
-
-def close_tab_after_frames(url: str, photo_file: str, values: list, frames: int = 2, while_open=None) -> None:
-    """Start /dream with ``photo_file`` and ``values`` as a browser tab does, then drop its event
-    stream after ``frames`` streamed frames, as closing the tab does (calling ``while_open()`` just before)."""
-    session_hash = f"tab-{time.time_ns()}"
-    with httpx.Client(base_url=url, timeout=60) as http:
-        with open(photo_file, "rb") as fh:
-            uploaded = http.post("/gradio_api/upload", files={"files": ("photo.png", fh, "image/png")}).json()[0]
-        image = {"path": uploaded, "meta": {"_type": "gradio.FileData"}, "orig_name": "photo.png"}
-        payload = {"data": api_data(url, "/dream", [image, *values]), "fn_index": fn_index(url, "/dream"),
-                   "session_hash": session_hash, "event_data": None, "trigger_id": None}
-        assert http.post("/gradio_api/queue/join", json=payload).status_code == 200
-        generating = 0
-        with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session_hash}) as resp:
-            for line in resp.iter_lines():
-                if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_generating":
-                    generating += 1
-                    if generating == frames:
-                        if while_open is not None:
-                            while_open()
-                        return  # leaving the blocks closes the connection, as a closed tab does
-
-
-def api_data(url: str, api_name: str, given: list) -> list:
-    """A raw queue request's data: the ``given`` values first, then the endpoint's defaults for the
-    rest (Gradio's queue wants one value per input; gradio_client fills them the same way)."""
-    api = Client(url, verbose=False, analytics_enabled=False).view_api(print_info=False, return_format="dict")
-    params = api["named_endpoints"][api_name]["parameters"]
-    return list(given) + [p.get("parameter_default") for p in params[len(given):]]
 
 
 def read_events(http: httpx.Client, session: str, until: tuple[str, ...], limit: float = 120) -> list[dict]:

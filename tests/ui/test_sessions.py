@@ -10,8 +10,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from tests.ui.test_gan import session, steps
-from tests.ui.test_robustness import close_tab_after_frames
+from tests.helpers import close_tab_after_frames, serve, session, steps, wait_until
 
 LONG = dict(layers=["mixed3"], octaves=8, octave_scale=1.3, steps_per_octave=200, step_size=0.01, tile_size=0,
             max_dim=320, seed=0)
@@ -52,33 +51,15 @@ def recorded():
     with gr.Blocks(analytics_enabled=False) as demo:
         build_dream_tab(run=run)
     demo.queue(max_size=8)
-    demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
-    try:
-        yield demo.local_url, log
-    finally:
-        demo.close()
-
-
-@pytest.fixture()
-def photo_file(tmp_path, photo):
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
-    return str(path)
-
-
-def _wait(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
+    with serve(demo) as url:
+        yield url, log
 
 
 def _wait_for_frames(job, n: int = 2) -> None:
-    assert _wait(lambda: len(job.outputs()) >= n, 120), "the run should have streamed frames"
+    assert wait_until(lambda: len(job.outputs()) >= n, 120), "the run should have streamed frames"
 
 
+@pytest.mark.slow
 def test_stop_ends_the_run_cleans_up_and_frees_the_worker(recorded, photo_file):
     url, log = recorded
     client = session(url)
@@ -87,7 +68,7 @@ def test_stop_ends_the_run_cleans_up_and_frees_the_worker(recorded, photo_file):
     _wait_for_frames(job)
     stopped = time.monotonic()
     job.cancel()
-    assert _wait(lambda: log["cleaned"] == cleaned + 1, 10), "the cancelled generator's cleanup should run"
+    assert wait_until(lambda: log["cleaned"] == cleaned + 1, 10), "the cancelled generator's cleanup should run"
     assert log["cleaned_at"][-1] - stopped < 5  # within about one preview chunk (0.75 s), not the whole run
     status = client.predict(handle_file(photo_file), **SHORT, api_name="/dream")[1]
     assert status.endswith("done") and log["cleaned"] == cleaned + 2
@@ -106,7 +87,7 @@ def test_stop_answers_at_once_while_the_first_run_of_its_kind_compiles(recorded,
     other = session(url).submit(handle_file(photo_file), **SHORT, api_name="/dream")  # the next visitor
     _wait_for_frames(other, 1)
     answered = time.monotonic() - stopped
-    assert _wait(lambda: 24 in log["cleaned_seed"], 120), "the abandoned run should be closed after its trace"
+    assert wait_until(lambda: 24 in log["cleaned_seed"], 120), "the abandoned run should be closed after its trace"
     compiled = log["cleaned_at"][log["cleaned_seed"].index(24)] - stopped
     # before, the next visitor waited for the whole trace: answered ≈ compiled; a loaded machine slows both
     assert answered < max(1.5, 0.75 * compiled), f"Stop answered after {answered:.1f} s; the trace took {compiled:.1f} s"
@@ -130,7 +111,7 @@ def test_a_closed_tab_ends_its_run_and_frees_the_worker(recorded, photo_file):
     cleaned = log["cleaned"]
     close_tab_after_frames(url, photo_file, list(LONG.values()))
     closed = time.monotonic()
-    assert _wait(lambda: log["cleaned"] == cleaned + 1, 20), "the abandoned run should be closed"
+    assert wait_until(lambda: log["cleaned"] == cleaned + 1, 20), "the abandoned run should be closed"
     assert log["cleaned_at"][-1] - closed < 15
     status = session(url).predict(handle_file(photo_file), **SHORT, api_name="/dream")[1]
     assert status.endswith("done")
@@ -147,6 +128,7 @@ def test_unexpected_errors_show_no_internals_and_the_server_keeps_serving(record
     assert client.predict(handle_file(photo_file), **SHORT, api_name="/dream")[1].endswith("done")
 
 
+@pytest.mark.slow
 def test_the_time_limit_ends_a_gan_run_that_can_then_continue(client, monkeypatch):
     monkeypatch.setenv("GENART_MAX_RUN_SECONDS", "4")
     grid, status, plot, digits, note, gif, keras_file, ckpt = client.predict("mnist", "tutorial", 1e-4, 16, 50, 160,
@@ -184,7 +166,6 @@ def test_two_sessions_see_only_their_own_pictures(app_server, tmp_path):
     # and one visitor's GAN downloads are not another's
     with pytest.raises(AppError, match="Nothing to download yet"):
         session(app_server).predict(api_name="/gan_downloads")
-
 
 
 def test_a_dream_ended_by_the_time_limit_keeps_its_picture_and_says_so_in_its_recipe(client, photo_file, monkeypatch):

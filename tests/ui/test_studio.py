@@ -7,24 +7,13 @@ import time
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
-from PIL import Image
 
 from genart.recipe import make_recipe, png_text
+from tests.helpers import session
 
 SMALL = dict(layers=["mixed2"], octaves=1, octave_scale=1.3, steps_per_octave=1, step_size=0.02, tile_size=0,
              max_dim=128, seed=0)
 LONG = {**SMALL, "octaves": 8, "steps_per_octave": 200, "max_dim": 320}
-
-
-def session(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
-
-
-@pytest.fixture()
-def photo_file(tmp_path, photo):
-    path = tmp_path / "photo.png"
-    Image.fromarray(photo).save(path)
-    return str(path)
 
 
 def dream(client, photo_file, **settings):
@@ -102,8 +91,9 @@ def test_sending_without_a_result_says_what_to_do():
 
 # --- readable download names -------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_downloads_have_readable_names_and_separate_folders(app_server, photo_file, style_files):
-    from genart.ui.common import out_path
+    from genart.ui.downloads import out_path
 
     client = session(app_server)
     png, gif = dream(client, photo_file, seed=7)
@@ -128,6 +118,7 @@ def test_downloads_have_readable_names_and_separate_folders(app_server, photo_fi
 
 # --- fair use: at most two heavy jobs per session ---------------------------------------------------
 
+@pytest.mark.slow
 def test_one_session_holds_at_most_two_heavy_jobs(app_server, photo_file):
     import httpx
 

@@ -8,8 +8,10 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from genart.images import load_image
+from genart import style as styles
 from genart.fingerprints import mask_digest
+from genart.frames import RunFacts
+from genart.images import load_image
 from genart.recipe import make_recipe, read_recipe
 from genart.style import StyleConfig
 
@@ -64,6 +66,7 @@ def test_recipe_restores_the_advanced_controls(client, tmp_path):
     cfg = StyleConfig(style_layers=("block2_conv2", "block4_conv1"), content_layers=("block4_conv2",),
                       pooling="avg", normalize_gradients=True, mask_feather=6.5)
     path = tmp_path / "recipe.json"
-    path.write_text(json.dumps(make_recipe("style", cfg, weights="random")))
+    ran = RunFacts(styles.policy(cfg))  # what its run reports here: float32 (tests/conftest.py)
+    path.write_text(json.dumps(make_recipe("style", cfg, ran=ran, weights="random")))
     values = [_value(v) for v in client.predict(handle_file(str(path)), api_name="/style_recipe")]
     assert values[12:18] == [["block2_conv2", "block4_conv1"], ["block4_conv2"], "avg", True, 6.5, "float32"]
