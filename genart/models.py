@@ -37,16 +37,15 @@ RANDOM_SEED = 0
 #: Layer names usable for DeepDream (InceptionV3's "mixed" concatenations).
 INCEPTION_LAYERS = tuple(f"mixed{i}" for i in range(11))
 _KERAS_APPLICATIONS = "https://storage.googleapis.com/tensorflow/keras-applications/"
+_INCEPTION_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+_VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 #: The ImageNet weights of the headless networks, as ``keras.applications`` names, fetches and checks them.
 WEIGHTS = {
-    "InceptionV3": CachedFile("InceptionV3's ImageNet weights (DeepDream)",
-                              "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                              _KERAS_APPLICATIONS + "inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "InceptionV3": CachedFile("InceptionV3's ImageNet weights (DeepDream)", _INCEPTION_FILE,
+                              f"{_KERAS_APPLICATIONS}inception_v3/{_INCEPTION_FILE}",
                               "bcbd6486424b2319ff4ef7d526e38f63", "models"),
-    "VGG19": CachedFile("VGG19's ImageNet weights (style transfer)",
-                        "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                        _KERAS_APPLICATIONS + "vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                        "253f8cb515780f3b799900260a226db6", "models"),
+    "VGG19": CachedFile("VGG19's ImageNet weights (style transfer)", _VGG19_FILE,
+                        f"{_KERAS_APPLICATIONS}vgg19/{_VGG19_FILE}", "253f8cb515780f3b799900260a226db6", "models"),
 }
 #: The files' names (what to place in the cache when offline).
 WEIGHT_FILES = {name: item.file for name, item in WEIGHTS.items()}

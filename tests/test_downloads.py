@@ -139,7 +139,8 @@ def test_a_download_in_progress_is_on_the_channel_until_it_ends(keras_home):
     worker.start()
     assert started.wait(30)
     (progress,) = downloads.active()
-    assert (progress.what, progress.source, progress.done, progress.total) == (item.what, item.file, 1_500_000, 4_000_000)
+    assert (progress.what, progress.source) == (item.what, item.file)
+    assert (progress.done, progress.total) == (1_500_000, 4_000_000)
     assert progress.line() == f"downloading {item.what} ({item.file}): 1.5 of 4.0 MB"
     release.set()
     worker.join(30)

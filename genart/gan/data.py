@@ -139,6 +139,7 @@ def _load(name: str) -> Digits:
         raise DataUnavailable(
             f"{DATASET_LABELS[name]} could not be downloaded ({type(exc).__name__}) and genart ships no "
             f"offline copy of it. Connect to the internet once (Keras keeps it in "
-            f"{os.path.dirname(DATA_FILES[name][0].path)}; `python -m genart weights` fetches it ahead) or choose MNIST digits, which fall back to the sample shipped with genart."
+            f"{os.path.dirname(DATA_FILES[name][0].path)}; `python -m genart weights` fetches it ahead) or choose "
+            "MNIST digits, which fall back to the sample shipped with genart."
         ) from None
     return Digits(np.asarray(images, np.uint8), np.asarray(labels, np.uint8), name, "keras")

@@ -10,8 +10,9 @@
   ``status`` (the status line), ``downloads``, ``estimate_line``, ``precision_radio``, ``masks``
   (the mask painter), ``recipes`` (the recipe drop zone). No submodule is named like a name this
   module imports (``precision``, ``compute``): importing it would replace that name here.
-* Across tabs: ``header`` (the one-line header and its details), ``studio`` (send-to buttons), ``gallery`` (the session's results), ``fairness``
-  (heavy jobs per session), ``server`` (environment and warm-up, for ``app.py``).
+* Across tabs: ``header`` (the one-line header and its details), ``studio`` (send-to buttons),
+  ``gallery`` (the session's results), ``fairness`` (heavy jobs per session), ``server``
+  (environment and warm-up, for ``app.py``).
 """
 
 from __future__ import annotations

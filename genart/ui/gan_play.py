@@ -117,7 +117,8 @@ def build_play(trainer_state: gr.State, stopper: Stopper | None = None) -> list:
     play = dict(concurrency_id=PLAY, concurrency_limit=2)
     sample_btn.click(new_samples, inputs=[sample_seed, trainer_state], outputs=[sample_image, sample_png],
                      api_name="gan_samples", show_progress="minimal", **play)
-    walk_event = walk_btn.click(stoppable(walk, 4, status=1, stopper=stopper), inputs=[points, between, walk_seed, trainer_state],
+    walk_event = walk_btn.click(stoppable(walk, 4, status=1, stopper=stopper),
+                                inputs=[points, between, walk_seed, trainer_state],
                                 outputs=[walk_image, walk_status, walk_mp4, walk_gif], api_name="gan_walk",
                                 show_progress_on=[walk_status], **play)
     return [walk_event]

@@ -95,7 +95,9 @@ def test_a_failed_download_is_one_line_each_and_the_others_still_come(caches, ca
 
 #: Lines TensorFlow (absl, XLA) writes: "I0000 00:00:17… port.cc:153] …", "E0000 … failed call to cuInit …",
 #: absl's "WARNING: All log messages before absl::InitializeLog() …", and the older "2024-… I tensorflow/…".
-TF_LINE = re.compile(r"^([IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl|\d{4}-\d\d-\d\d .*tensorflow/)")
+TF_LINE = re.compile(r"^([IWEF]\d{4} \d\d:\d\d:\d\d"  # absl's format
+                     r"|WARNING: All log messages before absl"
+                     r"|\d{4}-\d\d-\d\d .*tensorflow/)")  # TensorFlow's older one
 
 
 def _run(args, tmp_path):
