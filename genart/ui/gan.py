@@ -28,7 +28,7 @@ from typing import Callable, NamedTuple
 
 import gradio as gr
 
-from ..gan.data import DATASET_LABELS, OWN, load_digits
+from ..gan.data import DATASET_LABELS, OWN
 from ..errors import InputError
 from ..estimate import estimate
 from ..export import save_png
@@ -259,8 +259,8 @@ def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examp
                   colour=_DEFAULT.colour):
     """The estimate line for Train with these settings (own pictures: counted, not decoded)."""
     def num_examples():
-        if dataset != OWN:
-            return len(load_digits(str(dataset)))
+        if dataset != OWN:  # counted without loading: a first load may download, or wait for the warm-up's
+            return examples_available(str(dataset))
         if not own_zip or count_files(own_zip) < MIN_IMAGES:
             raise InputError(f"upload a zip of at least {MIN_IMAGES} pictures to see how long training takes.")
         return count_files(own_zip)

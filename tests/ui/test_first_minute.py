@@ -204,3 +204,24 @@ def test_gradio_hands_the_run_its_request_before_the_inputs():
     params = list(inspect.signature(stoppable(fn, 2)).parameters.values())
     assert [p.name for p in params] == ["request", "image", "steps"] and params[0].annotation is gr.Request
     assert params[2].default == 3
+
+
+def test_the_gan_estimate_counts_the_digits_without_waiting_for_their_load(client):
+    """The DCGAN's estimate used to load the digits to count them: on a fresh server that is the download,
+    or a wait for the warm-up loading them (it holds the datasets' lock meanwhile)."""
+    from genart.gan import data
+
+    holding, release = threading.Event(), threading.Event()
+
+    def load_going_on():
+        with data._lock:
+            holding.set()
+            release.wait(120)
+
+    threading.Thread(target=load_going_on, daemon=True).start()
+    assert holding.wait(30)
+    try:
+        line = client.submit("mnist", "tutorial", 1e-4, 64, 2, 640, api_name="/gan_estimate").result(timeout=60)
+        assert line.startswith("**Estimate:** ") and "2 epochs × 10 steps of 64" in line, line
+    finally:
+        release.set()
