@@ -2,6 +2,7 @@
 
     python benchmarks/bench_fast_style.py               # 3 fresh processes, medians
     python benchmarks/bench_fast_style.py --repeat 1 --rounds 5
+    python benchmarks/bench_fast_style.py --mirror-steps  # one process: a mirror frame, step by step
 
 One measurement (one process) builds both networks with seeded random weights
 (``GENART_WEIGHTS=random``: the architectures and FLOPs of the real ones) and then, ``--rounds``
@@ -23,6 +24,16 @@ Each row is the fastest over the rounds, after a warm-up; the script prints each
 medians over processes (the ratio column: the median of each process's own ratio, which the load
 disturbs less than the seconds), with the load average before and after each (the machine may be shared).
 Targets (issue 21): fast paint ≤ 1 s and ≤ one Adam step; the mirror ≥ 5 frames a second.
+
+``--mirror-steps`` times, in one process, what lies between the camera and a painted mirror frame on
+the server (issue 31), each step the fastest of ``--rounds`` × 5 after a warm-up: the camera frame
+as the browser sends it (a JPEG data URL at the canvas' default quality 0.92, of a photo with sensor
+noise), at 640×480 decoded as Gradio decodes it (whole) and resized as the mirror did (Lanczos), or
+by :func:`genart.images.load_frame` (JPEG's DCT scaling to the size needed, then an area filter),
+and at 320×240 (what the mirror now asks the camera for); the pass (style prediction included, as
+the hub model does it; and with the style vector once, which only genart's own network allows), the
+steady step, and the picture out (a JPEG file in Gradio's cache as ``gr.Image`` writes it, or a
+base64 data URL).
 """
 
 from __future__ import annotations
@@ -74,7 +85,7 @@ def one(rounds: int) -> dict:
     photo, style_rgb = pictures()
     model = fast_style.load_model()
     cfg = FastStyleConfig()
-    mirror = FastStyler(FastStyleConfig(max_dim=256), model=model)
+    mirror = FastStyler(FastStyleConfig(max_dim=256), model=model, reuse_style_vector=False)
     mirror.set_style(style_rgb)
     mirror_once = FastStyler(FastStyleConfig(max_dim=256), model=model, reuse_style_vector=True)
     mirror_once.set_style(style_rgb)
@@ -104,12 +115,101 @@ def show(result: dict, label: str) -> None:
         print(f"| {name:40s} | {s[name]:8.3f} | {ratios[name]:11.2f} | {1 / s[name]:10.1f} |")
 
 
+def mirror_steps(rounds: int) -> None:
+    """Print the mirror frame's steps, each the fastest of ``rounds`` × 5 (one process)."""
+    import base64
+    import io
+    import tempfile
+
+    import numpy as np
+    from PIL import Image
+
+    from genart import fast_style
+    from genart.fast_style import FastStyleConfig, FastStyler, Steady
+    from genart.images import load_frame, resize_max_dim
+
+    rng = np.random.default_rng(0)
+    photo = np.asarray(Image.open(os.path.join(ROOT, "assets", "chelsea.jpg")).convert("RGB").resize((640, 480)))
+    frames = [np.clip(photo + rng.normal(0, 3, photo.shape), 0, 255).astype(np.uint8) for _ in range(2)]
+
+    def data_url(rgb):
+        buf = io.BytesIO()
+        Image.fromarray(rgb).save(buf, "JPEG", quality=92)
+        return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+    urls = [data_url(f) for f in frames]
+    jpeg = base64.b64decode(urls[0].split(",", 1)[1])
+    qvga = base64.b64decode(data_url(resize_max_dim(frames[0], 320)).split(",", 1)[1])
+    _, style_rgb = pictures()
+    model = fast_style.load_model()
+    styler = FastStyler(FastStyleConfig(max_dim=256), model=model, reuse_style_vector=False)
+    styler.set_style(style_rgb)
+    once = FastStyler(FastStyleConfig(max_dim=256), model=model, reuse_style_vector=True)
+    once.set_style(style_rgb)
+    small = resize_max_dim(frames[0], 256)
+    painted = styler(small)
+    steady = Steady(fast_style.VIDEO_STEADY)
+    steady(resize_max_dim(frames[1], 256), painted)
+    cache = tempfile.mkdtemp(prefix="genart-bench-cache-")
+
+    def gradio_decode():
+        from gradio.image_utils import decode_base64_to_image_array
+        return decode_base64_to_image_array(urls[0])
+
+    def gradio_path():
+        return resize_max_dim(gradio_decode(), 256)
+
+    def frame_decode():
+        return load_frame(base64.b64decode(urls[0].split(",", 1)[1]), 256)
+
+    def qvga_decode():
+        return load_frame(qvga, 256)
+
+    def gradio_out():
+        from gradio.image_utils import save_image
+        return save_image(painted, cache, "jpeg")
+
+    def url_out():
+        buf = io.BytesIO()
+        Image.fromarray(painted).save(buf, "JPEG", quality=90)
+        return base64.b64encode(buf.getvalue())
+
+    def steady_step():
+        steady.remember(small, painted)
+        return steady(resize_max_dim(frames[1], 256), painted)
+
+    steps = [
+        (f"640×480 camera frame ({len(urls[0]) // 1024} KiB data URL): decoded whole (Gradio)", gradio_decode),
+        ("… then resized to 256×192 (Lanczos): the mirror's input before", gradio_path),
+        ("… decoded at the size needed (DCT ½) and resized (area): load_frame", frame_decode),
+        (f"320×240 camera frame ({len(qvga) // 1024} KiB JPEG), load_frame", qvga_decode),
+        ("pass 256×192, style prediction included (the hub model's cost)", lambda: styler(small)),
+        ("pass 256×192, style vector once (genart's own network only)", lambda: once(small)),
+        (f"steady step (steady {fast_style.VIDEO_STEADY})", steady_step),
+        ("picture out: JPEG file in Gradio's cache", gradio_out),
+        ("picture out: base64 JPEG data URL", url_out),
+    ]
+    for _, fn in steps:
+        fn()
+    print(f"\nmirror frame, step by step (one process; fastest of {rounds * 5}; {len(jpeg) // 1024} KiB JPEG in; "
+          f"{load()})")
+    print(f"| {'step':70s} | {'ms':>6s} |")
+    print(f"|{'-' * 72}|{'-' * 8}|")
+    for name, fn in steps:
+        print(f"| {name:70s} | {1000 * fastest(fn, rounds * 5):6.1f} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes, one after another (default 3)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per process (default 3)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--mirror-steps", action="store_true",
+                        help="only time a mirror frame's steps, in this process")
     args = parser.parse_args()
+    if args.mirror_steps:
+        mirror_steps(args.rounds)
+        return 0
     if args.child:
         print(json.dumps(one(args.rounds)))
         return 0

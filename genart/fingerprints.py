@@ -53,7 +53,8 @@ def mask_digest(mask, what: str = "mask") -> str:
 
 #: How an input is named in a message about it (a recipe input's name → words).
 INPUT_WORDS = {"image": "image", "content": "content image", "styles": "style image", "guide": "guide image",
-               "init_image": "initial image", "mask": "mask", "dataset": "dataset"}
+               "init_image": "initial image", "mask": "mask", "dataset": "dataset",
+               "previous": "previous painted frame"}
 
 
 def fingerprints(inputs: Mapping[str, Any]) -> dict:

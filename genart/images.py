@@ -10,6 +10,7 @@ their longer side is at most ``max_dim``.
 from __future__ import annotations
 
 import io
+import math
 import os
 import warnings
 from typing import Sequence, Union
@@ -56,6 +57,39 @@ def load_image(source: ImageSource, max_dim: int | None = None, *, what: str = "
     if min(h, w) < min_side:
         raise InputError(f"The {what} is {w}×{h} pixels after resizing; genart needs at least "
                          f"{min_side} pixels on each side. Try a larger or less elongated image.")
+    return rgb
+
+
+def load_frame(source: ImageSource, max_dim: int, *, what: str = "camera frame") -> np.ndarray:
+    """A video or camera frame as an H×W×3 uint8 RGB array whose longer side is at most ``max_dim``, decoded
+    for speed: a JPEG at the smallest DCT scale (½, ¼, ⅛) that still covers that size, then shrunk with
+    an area filter (Lanczos, as :func:`load_image` uses, costs several times more and is not needed for
+    a frame shown once). Anything :func:`load_image` takes.
+
+    Raises:
+        InputError: as :func:`load_image`.
+    """
+    if source is None:
+        raise InputError(f"Please upload a {what} first.")
+    if isinstance(source, np.ndarray):
+        rgb = _array_to_rgb(source, what)
+    else:
+        pil = source if isinstance(source, Image.Image) else open_image(source, what)
+        if pil.format == "JPEG":
+            w, h = pil.size
+            scale = min(1.0, max_dim / max(w, h))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pil.draft("RGB", (max(1, math.ceil(w * scale)), max(1, math.ceil(h * scale))))
+        rgb = _pil_to_rgb(pil, None, what)
+    h, w = rgb.shape[:2]
+    scale = max_dim / max(h, w)
+    if scale < 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BOX))
+    if min(rgb.shape[:2]) < MIN_SIDE:
+        raise InputError(f"The {what} is {rgb.shape[1]}×{rgb.shape[0]} pixels after resizing; genart needs at "
+                         f"least {MIN_SIDE} pixels on each side.")
     return rgb
 
 

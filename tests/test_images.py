@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from genart.errors import InputError
-from genart.images import MAX_INPUT_PIXELS, grid, load_image, resize_max_dim, to_uint8
+from genart.images import MAX_INPUT_PIXELS, grid, load_frame, load_image, resize_max_dim, to_uint8
 
 
 def _encode(img: Image.Image, fmt: str, **kw) -> bytes:
@@ -167,3 +167,18 @@ def test_helpers():
     g = grid(tiles, cols=2, pad=1, scale=2)
     assert g.shape == (2 * (2 * 5 + 1), 2 * (2 * 5 + 1), 3)
     assert g[2, 2, 0] == 0 and g[2, 2 + 10, 0] == 100 and g[2 + 10, 2, 0] == 200
+
+
+def test_load_frame_decodes_a_jpeg_at_the_size_needed(photo):
+    big = np.repeat(np.repeat(photo, 4, axis=0), 4, axis=1)  # 480×640
+    buf = io.BytesIO()
+    Image.fromarray(big).save(buf, "JPEG", quality=95)
+    frame = load_frame(buf.getvalue(), 256)
+    assert frame.shape == (192, 256, 3) and frame.dtype == np.uint8
+    full = load_image(buf.getvalue(), 256)  # Lanczos from the whole decode: the same picture, near enough
+    assert full.shape == frame.shape and np.abs(full.astype(int) - frame).mean() < 4
+    assert load_frame(big, 256).shape == (192, 256, 3)  # arrays too
+    small = load_frame(photo, 256)
+    np.testing.assert_array_equal(small, photo)  # never enlarged
+    with pytest.raises(InputError, match="camera frame"):
+        load_frame(b"not a picture", 256)

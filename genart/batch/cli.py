@@ -13,7 +13,8 @@ from .video import run_video
 _ORDER = {"dream": "DeepDream frames are independent: on Ray they run in parallel.",
           "style": "Style frames are chained: frame k starts from frame k-1's result (init image), which keeps "
                    "the frames consistent and makes them run one after another, on Ray too. With --method fast "
-                   "each frame is one pass of its own, and on Ray they run in parallel."}
+                   "each frame is one pass of its own (on Ray in parallel), then made steady in order "
+                   "(--steady)."}
 
 
 def add_options(parser: argparse.ArgumentParser, name: str) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import glob
 import os
 import sys
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -26,6 +27,8 @@ MAX_FILES = 100_000
 MAX_FRAMES = MAX_VIDEO_FRAMES
 #: Suffix of an output being written.
 PART = ".part"
+#: Results that may wait to be finished (written) while the next input computes, in this process.
+BEHIND = 2
 
 
 # --- inputs and outputs -----------------------------------------------------------------------------
@@ -151,6 +154,40 @@ class _Cluster:
             self.ray.cancel(ref)
 
 
+class _Behind:
+    """Finishing work (a steady frame's blend, writing the PNG) done on one thread, in order, behind the next
+    input's compute: at most :data:`BEHIND` results wait, so memory holds a few frames."""
+
+    def __init__(self):
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="genart-finish")
+        self.waiting: deque = deque()
+
+    def submit(self, fn, *args) -> None:
+        self.waiting.append(self.pool.submit(fn, *args))
+        while len(self.waiting) > BEHIND:
+            self.waiting.popleft().result()
+
+    def drain(self) -> None:
+        """Wait for everything submitted (an error in it is raised here)."""
+        while self.waiting:
+            self.waiting.popleft().result()
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            self.pool.shutdown()
+
+
+def _returning(result):
+    """A callable that gives ``result`` back, or raises it when it is an exception."""
+    def give():
+        if isinstance(result, BaseException):
+            raise result
+        return result
+    return give
+
+
 def _progress(total: int, unit: str, quiet: bool):
     from tqdm import tqdm
 
@@ -163,7 +200,8 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
 
     Args:
         task: what each item runs (:func:`dream_task`, :func:`style_task`).
-        items: the inputs in order (a chained task runs them in this order, each from the previous result).
+        items: the inputs in order (a chained task runs them in this order, each from the previous result;
+            a followed task's results are finished in this order, each after the previous one).
         total: how many items there are (for the progress bar).
         ray: the cluster's address for ``use_ray`` (None: ``GENART_RAY_ADDRESS``, else ``auto``).
         use_ray: run on a Ray cluster instead of in this process.
@@ -172,39 +210,60 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
     """
     report = Report()
     cluster = _Cluster(ray) if use_ray else None
-    pending: dict = {}  # ObjectRef → (item, recipe), runs in flight on the cluster
+    pending: dict = {}  # ObjectRef → (item, data, recipe), runs in flight on the cluster, in submission order
     previous: np.ndarray | None = None  # a chained task's last result
+    follow = task.follow() if task.follow is not None else None  # finishes results in input order
+    behind = _Behind() if cluster is None and not task.chained else None  # write while the next one computes
     other = 0  # outputs already done with other settings
     if cluster is not None:
         report.notes.append(f"computed on {cluster.runs.cluster().describe()}")
     bar = _progress(total, unit, quiet)
     on_write = on_write or (lambda path: bar.write(path, file=sys.stdout))
 
-    def finish(item: Item, recipe: dict, compute: Callable[[], Frame]) -> np.ndarray | None:
+    def finish(item: Item, data, recipe: dict, compute: Callable[[], Frame]) -> np.ndarray | None:
         """Write one result with what its run reported (or record its failure); the image written, else None."""
         try:
             final = compute()
+            image = final.image
+            if follow is not None:
+                image, recipe = follow(data, image, recipe)
         except (InputError, RunFailed) as exc:
             report.failed.append((item.name, str(exc)))
             image = None
+            if follow is not None:
+                follow.reset()
         else:
-            image = final.image
             report.written.append(write_png(item.out, image, record_run(recipe, final.facts)))
             on_write(item.out)
         bar.update()
         return image
 
     def collect() -> None:
-        ref = cluster.first_done(list(pending))
+        # in order when the results are followed (a steady video), else whichever is done first
+        ref = next(iter(pending)) if follow is not None else cluster.first_done(list(pending))
         finish(*pending.pop(ref), lambda: cluster.result(ref))
+
+    def in_order() -> None:
+        """Finish every result so far (before a followed task learns of a done or failed input)."""
+        while pending:
+            collect()
+        if behind is not None:
+            behind.drain()
 
     try:
         for item in items:
             bar.set_postfix_str(item.name, refresh=False)
             if is_done(item.out):
+                if follow is not None:  # the frames before this one first
+                    in_order()
                 report.skipped += 1
                 other += not _made_by(task, item.out)
                 previous = _read_png(item.out) if task.chained else None
+                if follow is not None:
+                    try:
+                        follow.done(item.read(), _read_png(item.out))
+                    except InputError:
+                        follow.reset()
                 bar.update()
                 continue
             try:
@@ -214,18 +273,28 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
             except InputError as exc:
                 report.failed.append((item.name, str(exc)))
                 previous = None
+                if follow is not None:
+                    in_order()
+                    follow.reset()
                 bar.update()
                 continue
             if cluster is None:
                 def shown(frame: Frame, name=item.name) -> None:  # where the file's run is, beside the bar
                     bar.set_postfix_str(f"{name}: {frame.stage}, step {frame.step}/{frame.total}")
 
-                result = finish(item, recipe, lambda: final_frame(task.body(*args, **kwargs), shown))
+                try:
+                    frame = final_frame(task.body(*args, **kwargs), shown)
+                except (InputError, RunFailed) as exc:
+                    frame = exc
+                if behind is not None:
+                    behind.submit(finish, item, data, recipe, _returning(frame))
+                    continue
+                result = finish(item, data, recipe, _returning(frame))
             elif task.chained:  # the next frame starts from this result: one at a time
                 ref = cluster.submit(task, args, kwargs)
-                result = finish(item, recipe, lambda: cluster.result(ref))
+                result = finish(item, data, recipe, lambda: cluster.result(ref))
             else:
-                pending[cluster.submit(task, args, kwargs)] = (item, recipe)
+                pending[cluster.submit(task, args, kwargs)] = (item, data, recipe)
                 while len(pending) >= cluster.limit:
                     collect()
                 continue
@@ -235,6 +304,8 @@ def run_items(task: Task, items: Iterable[Item], total: int, *, ray: str | None 
     finally:
         if pending:
             cluster.cancel(pending)
+        if behind is not None:
+            behind.close()
         bar.close()
     if other:
         report.notes.append(f"{other} of the outputs already done were made with other settings or weights; they "

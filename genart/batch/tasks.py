@@ -1,10 +1,12 @@
 """What a batch runs per picture: the task bodies (module-level, so that Ray ships them by reference)
 and :class:`Task`, a body bound to one algorithm's settings and shared inputs: DeepDream, style
-transfer (its video frames chained) and fast style transfer (one pass per picture)."""
+transfer (its video frames chained) and fast style transfer (one pass per picture; a video's frames
+made steady in order where the batch runs, :class:`SteadyFrames`)."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -50,7 +52,8 @@ def style_frames(content, styles, config, weights: str, init_image=None, mask=No
 
 
 def fast_style_frames(content, style, config, weights: str) -> Iterator[Frame]:
-    """:func:`genart.fast_style.paint` of ``content`` with the ``weights`` network (loaded or cached here).
+    """:func:`genart.fast_style.paint` of ``content`` with the ``weights`` network (loaded or cached here),
+    the style prepared once per process (:func:`prepared_style`) however many pictures use it.
 
     Args:
         content: the picture (bytes or an array); style: the style picture (bytes); config: a
@@ -61,7 +64,26 @@ def fast_style_frames(content, style, config, weights: str) -> Iterator[Frame]:
     """
     from ..fast_style import load_model, paint
 
-    return paint(content, style, config, model=load_model(weights))
+    return paint(content, style, config, model=load_model(weights), prepared=prepared_style(style, config.style_size))
+
+
+def prepared_style(style, size: int) -> np.ndarray:
+    """:func:`genart.fast_style.prepare_style` of a batch's style picture; bytes are prepared once per process
+    and kept for the next pictures (the last few styles)."""
+    if isinstance(style, bytes):
+        return _prepared(style, size)
+    from ..fast_style import prepare_style
+
+    return prepare_style(style, size)
+
+
+@functools.lru_cache(maxsize=4)
+def _prepared(style: bytes, size: int) -> np.ndarray:
+    from ..fast_style import prepare_style
+
+    out = prepare_style(style, size)
+    out.flags.writeable = False
+    return out
 
 
 def final_frame(frames: Iterable[Frame], on_frame: Callable[[Frame], None] | None = None) -> Frame:
@@ -85,7 +107,9 @@ class Task:
     any compute; :func:`genart.recipe.record_run` adds the final frame's facts). ``settings`` is what a
     finished output's recipe must hold to count as made by this task (its config, as a recipe records
     it, and the weights; a chained task's ``init`` varies and is left out, and so does ``auto``
-    precision, which a run records as the dtype it computed in).
+    precision, which a run records as the dtype it computed in). ``follow``, when set, makes a
+    :class:`SteadyFrames`-like object that finishes each body's result where the batch runs, in input
+    order (the bodies may still run in parallel).
     """
 
     body: Callable[..., Iterator[Frame]]
@@ -93,6 +117,7 @@ class Task:
     recipe: Callable[[object, np.ndarray | None], dict]
     settings: dict
     chained: bool = False
+    follow: Callable[[], "SteadyFrames"] | None = None
 
     def made(self, recipe: dict) -> bool:
         """True when ``recipe`` (a finished output's) has this task's settings."""
@@ -177,13 +202,16 @@ def style_task(config, weights: str, styles: list[str], *, init_image: str | Non
     return Task(style_frames, call, recipe, _settings("style", config, weights, ("init",) if chained else ()), chained)
 
 
-def fast_style_task(config, weights: str, style: str) -> Task:
+def fast_style_task(config, weights: str, style: str, *, steady: bool = False) -> Task:
     """Fast style transfer of each picture (the content) onto ``style``: one pass each, independent of
     the others (a video's frames too, so on Ray they run in parallel).
 
     Args:
         config: the FastStyleConfig of every run; weights: ``imagenet`` (the hub model) or ``random``.
         style: the path of the style picture, read once.
+        steady: the pictures are a video's frames in order: with ``config.steady`` above 0 each one's
+            pass is then made steady after the previous one (:class:`SteadyFrames`, where the batch
+            runs); at 0, or for a folder of pictures, each is its one-pass picture.
     """
     from ..fast_style import model_facts, recipe_inputs
     from ..fingerprints import image_digest
@@ -199,4 +227,52 @@ def fast_style_task(config, weights: str, style: str) -> Task:
     def recipe(image, previous):
         return make_recipe("fast_style", config, weights=weights, inputs=recipe_inputs(image, digest), run=facts)
 
-    return Task(fast_style_frames, call, recipe, _settings("fast_style", config, weights))
+    follow = functools.partial(SteadyFrames, config) if steady and config.steady > 0 else None
+    return Task(fast_style_frames, call, recipe, _settings("fast_style", config, weights), follow=follow)
+
+
+class SteadyFrames:
+    """A fast video's frames made steady in order: each one-pass picture blended with the previous result
+    carried along the motion (:class:`genart.fast_style.Steady`), where the batch runs, so that the passes
+    may run in parallel (on Ray) while this light step goes frame by frame.
+
+    Args:
+        config: the FastStyleConfig of the run (``steady`` and the working size ``max_dim``).
+    """
+
+    def __init__(self, config):
+        from ..fast_style import Steady
+
+        self.max_dim = config.max_dim
+        self.steady = Steady(config.steady)
+        self.previous: np.ndarray | None = None
+
+    def content(self, image) -> np.ndarray:
+        """The frame at the working size, as the pass saw it."""
+        from ..images import load_image
+
+        return load_image(image, self.max_dim, what="content image")
+
+    def done(self, image, result: np.ndarray) -> None:
+        """A frame already written (a resumed run): the next one is carried from ``result``."""
+        self.steady.remember(self.content(image), result)
+        self.previous = result
+
+    def __call__(self, image, picture: np.ndarray, recipe: dict) -> tuple[np.ndarray, dict]:
+        """The steady frame of ``image`` whose one-pass picture is ``picture``, and its recipe: the run facts
+        say how much was carried (:meth:`genart.fast_style.Carried.facts`), the inputs name the previous
+        painted frame when something was."""
+        from ..fingerprints import image_digest
+
+        out = self.steady(self.content(image), picture)
+        carried = self.steady.last
+        recipe = {**recipe, "run": {**(recipe.get("run") or {}), **carried.facts()}}
+        if carried.trusted > 0 and not carried.cut and self.previous is not None:
+            recipe["inputs"] = {**recipe["inputs"], "previous": image_digest(self.previous)}
+        self.previous = out
+        return out, recipe
+
+    def reset(self) -> None:
+        """A frame failed: the next one starts afresh."""
+        self.steady.reset()
+        self.previous = None

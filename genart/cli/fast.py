@@ -2,8 +2,12 @@
 
 One pass of Magenta's arbitrary-style network (:func:`genart.fast_style.paint`) per picture: a single
 run, or with ``--batch`` / ``--video`` every picture or frame on its own (so on Ray they run in
-parallel). The method comes from ``--method``, else from a ``--recipe`` of a fast picture, else it is
-the optimisation. Each method refuses the other's options in one sentence: ``--strength`` and
+parallel). A video's frames are then made steady in order (``--steady``, default
+:data:`genart.fast_style.VIDEO_STEADY`; 0: every frame on its own), each painted knowing the last
+(:mod:`genart.fast_style.steady`); ``--steady`` is for ``--video`` only.
+
+The method comes from ``--method``, else from a ``--recipe`` of a fast picture, else it is the
+optimisation. Each method refuses the other's options in one sentence: ``--strength`` and
 ``--style-size`` are the fast method's; the optimisation's settings (``--steps``, ``--optimizer`` …),
 ``--preset``, ``--init-image``, ``--mask`` and ``--gif`` (one pass has no time-lapse) are not;
 ``--max-dim`` is both's.
@@ -32,7 +36,7 @@ OPTIMISATION_ONLY = {"preset": "--preset", "init_image": "--init-image", "mask":
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     """``--method`` and the fast method's settings (FastStyleConfig's, but ``--max-dim``) on ``genart style``."""
-    from ..fast_style import FastStyleConfig
+    from ..fast_style import VIDEO_STEADY, FastStyleConfig
     from .options import add_config_options
 
     parser.add_argument("--method", choices=METHODS, default=None,
@@ -40,8 +44,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                         "Magenta's arbitrary-style network (Ghiasi et al. 2017), the tutorial's TF-Hub section "
                         "(--weights imagenet: the hub model, $GENART_FAST_STYLE_MODEL or the tutorial's handle). "
                         "A --recipe of a fast picture chooses fast")
-    add_config_options(parser, FastStyleConfig, FastStyleConfig(), skip=SHARED,
-                       title="fast method settings (FastStyleConfig; with --method fast; --max-dim sets both)")
+    # --steady is for --video, whose default is VIDEO_STEADY: shown as the default
+    add_config_options(parser, FastStyleConfig, FastStyleConfig(steady=VIDEO_STEADY), skip=SHARED,
+                       title="fast method settings (FastStyleConfig; with --method fast; --max-dim sets both; "
+                       "--steady with --video)")
 
 
 def method(args: argparse.Namespace) -> str:
@@ -77,6 +83,9 @@ def check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     if optimisation:
         parser.error(f"{', '.join(optimisation)} {'is' if len(optimisation) == 1 else 'are'} for the optimisation; "
                      "--method fast paints in one pass and takes --strength, --max-dim and --style-size")
+    if "steady" in given(args, FastStyleConfig) and not getattr(args, "video", None):
+        parser.error("--steady is for --video: it paints each frame knowing the last one; a single picture or a "
+                     "--batch of pictures is painted on its own")
     styles = [s for s in (args.styles or ()) if s is not None]
     if len(styles) > 1:
         parser.error(f"--method fast paints with one STYLE picture, not {len(styles)} (the optimisation blends "
@@ -84,8 +93,9 @@ def check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args):
-    """(FastStyleConfig, recipe or None): the recipe's settings (or the defaults), then the options given."""
-    from ..fast_style import FastStyleConfig
+    """(FastStyleConfig, recipe or None): the recipe's settings (or the defaults), then the options given.
+    A video's ``steady`` is the option's, else the recipe's, else :data:`genart.fast_style.VIDEO_STEADY`."""
+    from ..fast_style import VIDEO_STEADY, FastStyleConfig
 
     recipe = None
     base = FastStyleConfig()
@@ -93,6 +103,8 @@ def _config(args):
         inputs_exist(args.recipe)
         recipe = read_recipe(args.recipe, "fast_style")
         base = config_from_recipe(recipe)
+    if getattr(args, "video", None) and "steady" not in (recipe or {}).get("config", {}):
+        base = dataclasses.replace(base, steady=VIDEO_STEADY)
     return dataclasses.replace(base, **given(args, FastStyleConfig)), recipe
 
 
@@ -105,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         from ..batch import fast_style_task
 
         inputs_exist(*args.styles)
-        return batch_cli.run(args, fast_style_task(cfg, weights_for(args, recipe), args.styles[0]))
+        return batch_cli.run(args, fast_style_task(cfg, weights_for(args, recipe), args.styles[0],
+                                                   steady=bool(args.video)))
     png, _ = output_paths(args)
     style = args.styles[0]
     inputs_exist(args.content, style)

@@ -5,7 +5,8 @@ pass of Magenta's arbitrary-image-stylization network (Ghiasi et al. 2017), load
 (:data:`DEFAULT_HANDLE`, or its copy on Kaggle Models, :data:`KAGGLE_HANDLE`; or the handle / local
 SavedModel folder in ``GENART_FAST_STYLE_MODEL``).
 A run is a single pass at one working size, so its plan is one segment of one step, and the only
-knob a cheaper run may turn is that size (:func:`run_cost`).
+knob a cheaper run may turn is that size (:func:`run_cost`). ``steady`` is for frames in a row (a
+video, the live mirror: :mod:`genart.fast_style.steady`); a single picture is a video's first frame.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ STYLE_SIDE = 256
 #: Bounds of the settings (content long side; style square side).
 MAX_DIM_RANGE = (32, 2048)
 STYLE_SIZE_RANGE = (96, 1024)
+#: The ``steady`` a video and the live mirror use unless told otherwise, chosen by
+#: ``benchmarks/bench_steady.py``: Lai et al.'s warping error about a quarter to a third of independent
+#: frames' on both its clips, each frame still closer to its own one-pass picture than to the last one's.
+VIDEO_STEADY = 0.7
 #: A run's start-up beside its pass, in passes: decoding and resizing the two images, the style's blur.
 SETUP_PASSES = 0.25
 
@@ -51,19 +56,26 @@ class FastStyleConfig:
             TF-Hub model's interface is images in, image out.
         style_size: the style image is centre-cropped to a square and resized to this side (the
             TF-Hub colab's 256, what the network was trained on; other sizes give other textures).
+        steady: for frames in a row (a video, the live mirror), from 0 to 1: how much of the previous
+            painted frame, carried along the motion, each frame keeps where the motion can be trusted
+            (0: every frame on its own; 1: the carried frame wherever it is trusted). A single picture,
+            like a video's first frame and a scene cut, is its one-pass picture.
     """
 
     max_dim: int = 512
     strength: float = 1.0
     style_size: int = STYLE_SIDE
+    steady: float = 0.0
 
     def __post_init__(self) -> None:
         check_int("max_dim", self.max_dim, *MAX_DIM_RANGE)
         check_float("strength", self.strength, 0.0, 1.0)
         check_int("style_size", self.style_size, *STYLE_SIZE_RANGE)
+        check_float("steady", self.steady, 0.0, 1.0)
         object.__setattr__(self, "max_dim", int(self.max_dim))
         object.__setattr__(self, "strength", float(self.strength))
         object.__setattr__(self, "style_size", int(self.style_size))
+        object.__setattr__(self, "steady", float(self.steady))
 
 
 def plan(config: FastStyleConfig, content_hw: tuple[int, int] | None = None) -> list[Segment]:

@@ -13,15 +13,19 @@
    done honestly with it; strength 0 gives the resized content back, pixel for pixel.
 
 :func:`paint` yields the resized content at once (step 0, stage "starting", as DeepDream's run does),
-then the final :class:`~genart.frames.Frame` (step 1 of 1). :class:`FastStyler` serves a stream (the
-live webcam mirror): the style is prepared once, each frame is one call. :func:`step_seconds` times a
-pass for the estimate, and :data:`COSTING` is how genart.estimate prices a run.
+then the final :class:`~genart.frames.Frame` (step 1 of 1); a single picture ignores ``steady`` (it is
+a video's first frame). :class:`FastStyler` serves a stream (the live webcam mirror): the style is
+prepared once, each frame is one call, and with ``steady`` above 0 each frame is painted knowing the
+last (:class:`~genart.fast_style.steady.Steady`). :func:`step_seconds` times a
+pass for the estimate, and :data:`COSTING` is how genart.estimate prices a run. :class:`OneBehind`
+paints a stream one frame behind, so that each pass overlaps the transport of the frame before it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterator
 
 import numpy as np
@@ -32,6 +36,7 @@ from ..images import ImageSource, load_image, resize, to_uint8
 from ..costing import Costing
 from .config import FastStyleConfig, plan, run_cost
 from .hub import load_model
+from .steady import FRESH, Carried, Steady
 
 #: Styles are decoded at most this many times the style side (long side) before the square crop.
 STYLE_DECODE_FACTOR = 4
@@ -80,7 +85,7 @@ def blend(content_rgb: np.ndarray, stylised: np.ndarray, strength: float) -> np.
 
 
 def paint(content: ImageSource, style: ImageSource, config: FastStyleConfig = FastStyleConfig(),
-          model=None) -> Iterator[Frame]:
+          model=None, *, prepared: np.ndarray | None = None) -> Iterator[Frame]:
     """Paint ``content`` in the style of ``style`` in one pass of the arbitrary-style network.
 
     Args:
@@ -89,6 +94,8 @@ def paint(content: ImageSource, style: ImageSource, config: FastStyleConfig = Fa
         config: the settings; the default is the tutorials' (512 px, full strength, 256-px style).
         model: called as ``model(content, style)[0]`` with float32 [1, H, W, 3] images in [0, 1]
             (the hub model's interface); None loads it (:func:`genart.fast_style.hub.load_model`).
+        prepared: ``style`` as :func:`prepare_style` gives it at ``config.style_size`` (a video's frames
+            share one); None: prepared here.
 
     Yields:
         Frame: the resized content (step 0 of 1, stage "starting"), then exactly one final frame, step
@@ -102,7 +109,7 @@ def paint(content: ImageSource, style: ImageSource, config: FastStyleConfig = Fa
     segment = plan(config, content_rgb.shape[:2])[0]
     facts = RunFacts()  # the hub network computes in float32: no precision to choose
     yield Frame(content_rgb, 0, 1, "starting", {}, facts=facts)  # at once, before TensorFlow works or the model loads
-    style_in = prepare_style(style, config.style_size)
+    style_in = prepared if prepared is not None else prepare_style(style, config.style_size)
     model = model if model is not None else load_model()
     picture = blend(content_rgb, stylise(model, content_rgb, style_in), config.strength)
     yield Frame(picture, 1, 1, segment.label, {}, final=True, facts=facts)
@@ -135,29 +142,54 @@ def recipe_inputs(content: ImageSource, style: ImageSource) -> dict:
     return {"content": content, "styles": [style]}
 
 
+def splits_style(model) -> bool:
+    """Whether ``model`` can compute a style's vector once and paint frames with it (``style_vector`` and
+    ``transfer``: genart's :class:`~genart.fast_style.networks.FastStyleNetwork`; not the hub model)."""
+    return hasattr(model, "style_vector") and hasattr(model, "transfer")
+
+
 class FastStyler:
     """Stylise a stream of frames (a webcam) with one style: the style is prepared once, each frame is one pass.
 
-    Safe to call from several threads; :meth:`set_style` may change the style between frames.
+    Safe to call from several threads; :meth:`set_style` may change the style between frames. With
+    ``config.steady`` above 0 the frames are one stream, painted in the order the calls end their pass.
 
     Args:
-        config: ``max_dim`` (each frame's long side), ``strength`` and ``style_size``.
+        config: ``max_dim`` (each frame's long side), ``strength``, ``style_size`` and ``steady`` (how much
+            of the previous painted frame each frame keeps where the motion can be trusted; 0: none).
         model: as in :func:`paint`; None loads the cached model.
         reuse_style_vector: compute the style vector once in :meth:`set_style` and run only the
             transfer network per frame. Only a model with ``style_vector`` and ``transfer``
             (:class:`~genart.fast_style.networks.FastStyleNetwork`) can; the hub model's single
-            signature recomputes the style every call, so this is off by default.
+            signature recomputes the style every call, so this is off by default. None: whenever
+            the model can (:func:`splits_style`).
     """
 
-    def __init__(self, config: FastStyleConfig = FastStyleConfig(), model=None, *, reuse_style_vector: bool = False):
+    def __init__(self, config: FastStyleConfig = FastStyleConfig(), model=None, *,
+                 reuse_style_vector: bool | None = False):
         self.config = config
         self.model = model if model is not None else load_model()
-        if reuse_style_vector and not (hasattr(self.model, "style_vector") and hasattr(self.model, "transfer")):
+        if reuse_style_vector is None:
+            reuse_style_vector = splits_style(self.model)
+        if reuse_style_vector and not splits_style(self.model):
             raise ValueError("reuse_style_vector needs a model with style_vector() and transfer() "
                              "(genart.fast_style.networks.FastStyleNetwork); the hub model has one signature")
         self.reuse_style_vector = bool(reuse_style_vector)
         self._lock = threading.Lock()
         self._style = None  # the prepared style image, or its style vector
+        self._steady = Steady(config.steady) if config.steady > 0 else None
+        self._steady_lock = threading.Lock()
+
+    @property
+    def last(self) -> Carried:
+        """What the steady step did with the last frame (:class:`~genart.fast_style.steady.Carried`)."""
+        return self._steady.last if self._steady is not None else FRESH
+
+    def reset(self) -> None:
+        """Forget the previous frame: the next one is painted afresh (a new stream)."""
+        if self._steady is not None:
+            with self._steady_lock:
+                self._steady.reset()
 
     def set_style(self, style: ImageSource) -> None:
         """Use ``style`` from the next frame on (anything :func:`genart.images.load_image` accepts)."""
@@ -185,4 +217,42 @@ class FastStyler:
             stylised = np.clip(np.asarray(out, np.float32)[0], 0.0, 1.0)
         else:
             stylised = stylise(self.model, content, style)
-        return blend(content, stylised, self.config.strength)
+        picture = blend(content, stylised, self.config.strength)
+        if self._steady is None:
+            return picture
+        with self._steady_lock:
+            return self._steady(content, picture)
+
+
+class OneBehind:
+    """Paint a stream one frame behind: each call hands in frame k and gets frame k−1's picture back, while
+    frame k is painted on a worker thread (one, so frames stay in order: a steady stream's too). The pass
+    of frame k then overlaps what happens around frame k−1: encoding and sending its picture, receiving
+    and decoding frame k+1. The first call (and the first after :meth:`reset`) has nothing to give yet.
+
+    Args:
+        painter: called with each frame, on the worker thread (a :class:`FastStyler`).
+    """
+
+    def __init__(self, painter):
+        self.painter = painter
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="genart-one-behind")
+        self._ahead: Future | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, frame) -> np.ndarray | None:
+        """Start painting ``frame``; the picture of the frame handed in before it (waiting for it if needed), or
+        None on the first call. An error of that frame's painting is raised here."""
+        with self._lock:
+            behind, self._ahead = self._ahead, self._pool.submit(self.painter, frame)
+        return None if behind is None else behind.result()
+
+    def reset(self) -> None:
+        """Drop the frame in flight (its picture is never given): the next call starts a new stream."""
+        with self._lock:
+            self._ahead = None
+
+    def close(self) -> None:
+        """Stop the worker once the frame in flight is done."""
+        self.reset()
+        self._pool.shutdown(wait=False)

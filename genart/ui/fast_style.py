@@ -10,16 +10,18 @@ the fast method adds:
   the weights in use, and **Refine**: the optimisation started from the last fast picture
   (``init="image"``, :func:`wire_refine`);
 * the **live mirror** (:func:`build_live_mirror`): the webcam, each frame painted in the tab's style
-  image by :class:`genart.fast_style.FastStyler` (the style prepared once per style, size and
-  strength), streamed as JPEG; a heavy job of the session while it streams, ended by the per-run
-  time limit (Gradio's ``time_limit``) and when the tab closes;
+  image by :class:`genart.fast_style.FastStyler` (the style prepared once per style, size, strength
+  and steadiness; each frame painted knowing the last one, :mod:`genart.fast_style.steady`, as the
+  **Steady** slider says), one frame behind so that each pass overlaps the transport of the frame
+  before (:class:`genart.fast_style.OneBehind`), streamed as JPEG; its status line says the rate the
+  page shows pictures at, measured in the page; a heavy job of the session while it streams, ended
+  by the per-run time limit (Gradio's ``time_limit``) and when the tab closes;
 * a recipe restore that tells the two methods' recipes apart (:func:`with_fast_restore`).
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
+import html
 from typing import Callable, Iterator, NamedTuple
 
 import gradio as gr
@@ -27,15 +29,16 @@ import numpy as np
 
 from ..errors import InputError
 from ..estimate import estimate
-from ..fast_style import COSTING, FastStyleConfig, FastStyler, model_facts, model_label, paint, recipe_inputs
-from ..images import image_hw
+from ..fast_style import (COSTING, VIDEO_STEADY, FastStyleConfig, FastStyler, OneBehind, model_facts, model_label,
+                          paint, recipe_inputs)
+from ..images import image_hw, load_frame
 from ..models import weights_mode
 from ..recipe import make_recipe, read_recipe
 from .downloads import downloads
 from .user_errors import user_error
 from .estimate_line import estimate_line
 from .heavy import Stopper, heavy
-from .inputs import as_number
+from .inputs import CameraFrames, as_number
 from .limits import HEAVY, budget_words, heavy_limit, run_budget
 from .status import status_line
 from .streaming import run_facts, stream
@@ -47,16 +50,46 @@ FAST_METHOD = "Fast (one pass)"
 METHODS = (OPTIMISATION, FAST_METHOD)
 #: The fast method's size in the tab: the tutorial's 512 px (about half a second on 2 vCPUs).
 UI_MAX_DIM = 512
-#: The live mirror's size (long side of each painted webcam frame) and how often the page sends a frame.
+#: The live mirror's size (long side of each painted webcam frame) and the sizes its slider offers.
 LIVE_SIZE = 256
-LIVE_EVERY_S = 0.05
-#: What the page asks of the camera: VGA, enough for the mirror's sizes (Gradio asks for 1920×1440 by
-#: default, and sends every frame at the camera's size as a JPEG data URL).
-CAMERA = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}}
+LIVE_SIZES = (64, 320)
+#: How often the page sends a camera frame. The server paints the newest frame it has when it is ready
+#: for one (a frame takes about 0.15–0.2 s on 2 vCPUs), so sending more often only costs the browser's
+#: encoding and the server's decoding of frames never painted.
+LIVE_EVERY_S = 0.1
+#: What the page asks of the camera: no more than the mirror's largest size needs (Gradio asks for
+#: 1920×1440 by default, and sends every frame at the camera's size as a JPEG data URL).
+CAMERA = {"video": {"width": {"ideal": LIVE_SIZES[1]}, "height": {"ideal": LIVE_SIZES[1] * 3 // 4}}}
 #: What the live mirror says while the tab has no style image.
 NO_STYLE = "Upload a style image above first: the live mirror paints your webcam in that style."
-#: Frames over which the live mirror's rate is measured.
-RATE_FRAMES = 10
+#: The page measures the rate it shows the mirror's pictures at over this many seconds.
+SHOWN_WINDOW_S = 3
+#: Fills the status line's rate in the page (gr.HTML's ``js_on_load``): each new picture the mirror's output
+#: image loads is one shown; the line says how many a second over the last :data:`SHOWN_WINDOW_S` seconds.
+SHOWN_JS = """
+if (!window.genartShown) {
+  const state = {times: [], last: null};
+  window.genartShown = state;
+  document.addEventListener("load", (event) => {
+    const img = event.target;
+    if (!(img instanceof HTMLImageElement) || !img.closest("#style-live-output") || img.src === state.last) return;
+    state.last = img.src;
+    state.times.push(performance.now());
+  }, true);
+}
+const state = window.genartShown;
+const show = () => {
+  const now = performance.now();
+  state.times = state.times.filter((t) => now - t < WINDOW_MS);
+  const span = element.querySelector(".genart-live-shown");
+  if (!span) return;
+  const n = state.times.length;
+  const rate = n > 1 ? (n - 1) * 1000 / (state.times[n - 1] - state.times[0]) : 0;
+  span.textContent = n > 2 ? ` · ${rate.toFixed(1)} pictures a second shown here` : "";
+};
+watch("value", show);
+setInterval(show, 500);
+""".replace("WINDOW_MS", str(SHOWN_WINDOW_S * 1000))
 
 
 def method_radio() -> gr.Radio:
@@ -175,7 +208,7 @@ def fast_restore(fast: FastControls) -> Restore:
     """A fast recipe sets the method to Fast, the strength and the size (and says what it cannot show)."""
     def restore(path):
         recipe, cfg = load_recipe(path, "fast_style")
-        not_shown = differing(cfg, FastStyleConfig(), ("style_size",))
+        not_shown = differing(cfg, FastStyleConfig(), ("style_size", "steady"))
         painted_with = (recipe.get("run") or {}).get("model")
         here = model_facts(weights_mode())["model"]
         if painted_with and painted_with != here:
@@ -210,77 +243,96 @@ def with_fast_restore(style: Restore, fast: FastControls) -> Restore:
 # --- the live mirror ----------------------------------------------------------------------------------
 
 class Mirror:
-    """One session's live mirror: the :class:`~genart.fast_style.FastStyler` of its style, size and
-    strength (made again when one of them changes; the style is prepared once per styler), and its rate."""
+    """One session's live mirror: the :class:`~genart.fast_style.FastStyler` of its style, size, strength and
+    steadiness (made again when one of them changes; the style is prepared once per styler, its vector
+    once where the network allows), painting one frame behind (:class:`~genart.fast_style.OneBehind`), so
+    that each frame's pass overlaps the transport of the frame before it."""
 
     def __init__(self):
         self.key: tuple | None = None
         self.styler: FastStyler | None = None
-        self.times: deque = deque(maxlen=RATE_FRAMES)
+        self.behind: OneBehind | None = None
 
-    def __call__(self, frame: np.ndarray, style: str, size: int, strength: float) -> np.ndarray:
-        """``frame`` painted in ``style`` (uint8 RGB, long side ``size``)."""
-        key = (style, size, strength)
+    def __call__(self, frame, style: str, size: int, strength: float, steady: float):
+        """Hand in ``frame`` (a camera frame: JPEG bytes, or an array); the picture of the frame before it
+        (uint8 RGB, long side ``size``) and what the steady step did with it
+        (:class:`~genart.fast_style.Carried`), or None for the first frame of a stream."""
+        key = (style, size, strength, steady)
         if key != self.key:
-            styler = FastStyler(FastStyleConfig(max_dim=size, strength=strength))
+            styler = FastStyler(FastStyleConfig(max_dim=size, strength=strength, steady=steady),
+                                reuse_style_vector=None)
             styler.set_style(style)
+            if self.behind is not None:
+                self.behind.close()
             self.key, self.styler = key, styler
-        out = self.styler(frame)
-        self.times.append(time.perf_counter())
-        return out
-
-    def rate(self) -> float | None:
-        """Frames a second over the last few frames (None before two)."""
-        if len(self.times) < 2:
-            return None
-        return (len(self.times) - 1) / max(self.times[-1] - self.times[0], 1e-6)
+            self.behind = OneBehind(lambda rgb: (styler(rgb), styler.last))
+        return self.behind(load_frame(frame, size))
 
 
-def live_frame(frame, style, size=LIVE_SIZE, strength=1.0, mirror: Mirror | None = None):
-    """One webcam frame → (the painted frame, the mirror's status line, the session's mirror).
+def live_status(facts: str) -> str:
+    """The mirror's status line: the server's ``facts``, then the rate the page shows pictures at (filled in
+    by the page, :data:`SHOWN_JS`)."""
+    return f'<span class="genart-live-facts">{html.escape(facts)}</span><span class="genart-live-shown"></span>'
+
+
+def live_frame(frame, style, size=LIVE_SIZE, strength=1.0, steady=VIDEO_STEADY, mirror: Mirror | None = None):
+    """One webcam frame → (the painted frame before it, the mirror's status line, the session's mirror).
 
     Without a style image the frame is not painted and the status says so (the stream goes on, so
-    the mirror starts as soon as a style is uploaded); a style that cannot be used says why.
+    the mirror starts as soon as a style is uploaded); a style that cannot be used says why. The
+    first frame of a stream gives no picture yet (the mirror paints one frame behind).
     """
     mirror = mirror if mirror is not None else Mirror()
     if frame is None:
         return gr.skip(), gr.skip(), mirror
     if not style:
-        return gr.skip(), NO_STYLE, mirror
+        return gr.skip(), live_status(NO_STYLE), mirror
     try:
         size, strength = as_number(size, "size"), as_number(strength, "strength")
-        painted = mirror(np.ascontiguousarray(np.asarray(frame)[:, :, :3], np.uint8), style, size, strength)
+        steady = as_number(steady, "steady")
+        done = mirror(frame, style, size, strength, steady)
     except InputError as exc:
-        return gr.skip(), str(exc), mirror
+        return gr.skip(), live_status(str(exc)), mirror
     except Exception as exc:  # the network cannot be loaded (offline), or a failure of ours: the stream ends
         raise user_error(exc) from None
-    rate = mirror.rate()
-    line = f"{painted.shape[1]}×{painted.shape[0]} px" + (f" · {rate:.1f} frames/s" if rate else "")
-    return painted, line + (" · random, untrained network" if weights_mode() == "random" else ""), mirror
+    if done is None:
+        return gr.skip(), live_status("starting"), mirror
+    painted, carried = done
+    line = f"{painted.shape[1]}×{painted.shape[0]} px · "
+    if not steady:
+        line += "every frame on its own"
+    elif carried.cut:
+        line += f"steady {steady:g}: a new scene, painted afresh"
+    else:
+        line += f"steady {steady:g}: {carried.trusted:.0%} carried from the last frame"
+    return painted, live_status(line + (" · random, untrained network" if weights_mode() == "random" else "")), mirror
 
 
 def build_live_mirror(style, strength: gr.Slider):
     """The "Live mirror" accordion (``#style-live-box``): webcam in (``#style-live-input``), the painted
-    frames out (``#style-live-output``), a size slider (``#style-live-size``) and a status line
-    (``#style-live-status``). Each frame uses the tab's ``style`` image and fast ``strength``.
-    Returns the stream event."""
+    frames out (``#style-live-output``), a size slider (``#style-live-size``), a Steady slider
+    (``#style-live-steady``) and a status line (``#style-live-status``). Each frame uses the tab's
+    ``style`` image and fast ``strength``. Returns the stream event."""
     with gr.Accordion("Live mirror: your webcam in the chosen style", open=False, elem_id="style-live-box"):
         limit = f"; it stops after {budget_words(run_budget())}" if run_budget() else ""
         gr.Markdown("Start the webcam: each frame is painted in the style image above by the fast network, as fast "
-                    "as this server allows. While it streams it counts as one of your runs (and other visitors' "
-                    "runs wait for it)" + limit + ".")
+                    "as this server allows, one frame behind the camera. While it streams it counts as one of your "
+                    "runs (and other visitors' runs wait for it)" + limit + ".")
         with gr.Row():
-            live_in = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="Webcam",
-                               elem_id="style-live-input", webcam_options=gr.WebcamOptions(constraints=CAMERA))
+            live_in = CameraFrames(sources=["webcam"], streaming=True, type="numpy", label="Webcam",
+                                   elem_id="style-live-input", webcam_options=gr.WebcamOptions(constraints=CAMERA))
             live_out = gr.Image(label="Painted", format="jpeg", interactive=False, elem_id="style-live-output")
         with gr.Row():
-            size = gr.Slider(64, 512, value=LIVE_SIZE, step=32, label="Size (px)",
+            size = gr.Slider(*LIVE_SIZES, value=LIVE_SIZE, step=32, label="Size (px)",
                              elem_id="style-live-size", info="Long side of each painted frame.")
-            status = gr.Textbox(label="Mirror", interactive=False, elem_id="style-live-status",
-                                elem_classes=["genart-status"])
+            steady = gr.Slider(0, 1, value=VIDEO_STEADY, step=0.05, label="Steady", elem_id="style-live-steady",
+                               info="How much of the last painted frame each frame keeps where the motion is "
+                                    "trusted (0: every frame on its own).")
+        status = gr.HTML(live_status(""), label="Mirror", elem_id="style-live-status",
+                         elem_classes=["genart-status"], js_on_load=SHOWN_JS)
     mirror = gr.State(None)
     budget = run_budget()
-    return live_in.stream(live_frame, inputs=[live_in, style, size, strength, mirror],
+    return live_in.stream(live_frame, inputs=[live_in, style, size, strength, steady, mirror],
                           outputs=[live_out, status, mirror], api_name="style_live", concurrency_id=HEAVY,
                           concurrency_limit=heavy_limit(), stream_every=LIVE_EVERY_S,
                           time_limit=int(budget) if budget else None, show_progress="hidden")

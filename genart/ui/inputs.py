@@ -4,6 +4,8 @@ pictures are."""
 
 from __future__ import annotations
 
+import base64
+
 import gradio as gr
 
 from ..errors import InputError
@@ -26,6 +28,22 @@ class UploadImage(gr.Image):
     def preprocess(self, payload):
         if payload is not None and getattr(payload, "path", None) and self.type == "filepath":
             return str(payload.path)
+        return super().preprocess(payload)
+
+
+class CameraFrames(gr.Image):
+    """``gr.Image`` for a streaming webcam that hands each camera frame on as its JPEG bytes.
+
+    Gradio's own preprocessing decodes every frame whole before our code runs; the bytes let
+    :func:`genart.images.load_frame` decode a frame at the size it is painted at instead.
+    """
+
+    is_template = True  # Gradio renders a template component with its parent's (gr.Image's) front end
+
+    def preprocess(self, payload):
+        url = getattr(payload, "url", None) if payload is not None else None
+        if url and url.startswith("data:"):
+            return base64.b64decode(url.split(",", 1)[1])
         return super().preprocess(payload)
 
 

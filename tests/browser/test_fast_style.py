@@ -1,11 +1,12 @@
 """The style tab's fast method and live mirror in a real browser (headless Debian Chromium via Playwright;
 the mirror's test uses Chromium's fake camera)."""
 
+import re
 import time
 
 from gradio_client import handle_file
 
-from tests.browser.helpers import image_src, set_number
+from tests.browser.helpers import image_src, pictures_seen, set_number
 from tests.helpers import session, wait_until
 
 
@@ -44,22 +45,34 @@ def test_live_mirror_paints_the_fake_camera_and_holds_the_heavy_slot_until_the_t
     page.locator("#style-live-box").get_by_text("Live mirror").first.click()
     page.locator("#style-live-input").get_by_text("Click to Access Webcam").click()
     page.locator("#style-live-input button", has_text="Record").click()
-    live_status = page.locator("#style-live-status textarea")
+    status = page.locator("#style-live-status")
+
+    def line() -> str:  # the status line: the server's facts, then the rate the page shows pictures at
+        parts = [status.locator(f".genart-live-{part}") for part in ("facts", "shown")]
+        return "".join(p.first.inner_text() if p.count() else "" for p in parts)
+
     # no style image yet: one sentence, and the stream goes on
-    assert wait_until(lambda: "Upload a style image above first" in live_status.input_value(), 120), \
-        live_status.input_value()
+    assert wait_until(lambda: "Upload a style image above first" in line(), 120), line()
     assert image_src(page, "style-live-output") is None
     page.locator("#style-examples").get_by_role("gridcell").first.click()  # a style: the mirror starts painting
-    seen = []
+    assert len(pictures_seen(page, "style-live-output", 3, 180)) >= 3, "the live output did not change 3 times"
+    # the status line: the server's facts (Steady on by default), and the rate the page shows pictures at
+    assert wait_until(lambda: "pictures a second shown here" in line(), 60), line()
+    text = line()
+    assert text.startswith("256×192 px · steady 0.7: ") and "random, untrained network" in text, text
 
-    def changed_three_times():
-        src = image_src(page, "style-live-output")
-        if src and (not seen or src != seen[-1]):
-            seen.append(src)
-        return len(seen) >= 3
+    # the Steady control changes the output: at 0 every frame is painted on its own, nothing carried ...
+    set_number(page, "style-live-steady", 0)
+    assert wait_until(lambda: "every frame on its own" in line(), 120), line()
+    assert len(pictures_seen(page, "style-live-output", 2, 120)) >= 2
+    # ... and back on, each frame takes part of the last one, carried along the fake camera's motion
+    set_number(page, "style-live-steady", 0.9)
 
-    assert wait_until(changed_three_times, 180), f"the live output changed {len(seen)} times"
-    assert live_status.input_value().startswith("256×192 px") and "frames/s" in live_status.input_value()
+    def carried() -> bool:
+        found = re.search(r"steady 0\.9: (\d+)% carried from the last frame", line())
+        return bool(found) and int(found.group(1)) > 0
+
+    assert wait_until(carried, 120), line()
 
     # while the mirror streams it holds the heavy slot: another visitor's run waits for it ...
     content, style = style_files

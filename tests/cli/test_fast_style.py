@@ -1,5 +1,5 @@
-"""``genart style --method fast``: a single run and its recipe, the refused options, batches and videos that
-paint every frame on its own (in this process and on Ray)."""
+"""``genart style --method fast``: a single run and its recipe, the refused options, batches, videos that
+paint every frame on its own (``--steady 0``) and steady videos (in this process, resumed, and on Ray)."""
 
 import numpy as np
 import pytest
@@ -7,8 +7,9 @@ from PIL import Image
 
 from genart.batch import final_frame
 from genart.cli import main
-from genart.fast_style import FastStyleConfig, load_model, paint
+from genart.fast_style import VIDEO_STEADY, FastStyleConfig, Steady, load_model, paint
 from genart.fingerprints import image_digest
+from genart.images import load_image
 from genart.recipe import config_from_recipe, read_recipe
 from tests.helpers import make_video, outputs, picture, pixels, video_facts
 
@@ -26,7 +27,7 @@ def test_a_fast_run_writes_its_picture_and_recipe_and_the_recipe_replays_it(tmp_
     assert capsys.readouterr().out.split() == [str(out)]
     np.testing.assert_array_equal(pixels(out), painted(content, style, max_dim=64, strength=0.4))
     recipe = read_recipe(str(out), "fast_style")
-    assert recipe["config"] == {"max_dim": 64, "strength": 0.4, "style_size": 256}
+    assert recipe["config"] == {"max_dim": 64, "strength": 0.4, "style_size": 256, "steady": 0.0}
     assert recipe["run"] == {"model": "random"} and recipe["weights"] == "random"
     assert recipe["inputs"] == {"content": image_digest(content), "styles": [image_digest(style)]}
     # the recipe alone chooses the method; an option given overrides it
@@ -76,12 +77,25 @@ def test_a_fast_batch_paints_every_picture_as_a_single_run_would(tmp_path, style
         assert read_recipe(str(out / f"p{seed}.png"), "fast_style")["inputs"]["styles"] == [image_digest(style)]
 
 
-def test_a_fast_video_paints_every_frame_on_its_own(tmp_path, style_files):
+def test_steady_is_for_videos_only(capsys, style_files, tmp_path):
+    content, style = style_files
+    assert main(["style", content, style, *FAST, "--steady", "0.5"]) == 2
+    assert "--steady is for --video: it paints each frame knowing the last one" in capsys.readouterr().err
+    assert main(["style", "--batch", str(tmp_path), "--out", str(tmp_path / "o"), style, *FAST, "--steady", "0.5"]) == 2
+    assert "--steady is for --video" in capsys.readouterr().err
+    assert main(["style", content, style, "--steady", "0.5"]) == 2  # and a setting of the fast method
+    assert "--steady is a setting of --method fast" in capsys.readouterr().err
+    assert main(["style", "--video", "v.mp4", "--out", str(tmp_path), style, *FAST, "--steady", "1.5"]) == 1
+    assert "steady" in capsys.readouterr().err
+
+
+def test_a_fast_video_with_steady_zero_paints_every_frame_on_its_own(tmp_path, style_files):
     clip = tmp_path / "clip.mp4"
     decoded = make_video(clip, frames=6, fps=12.0)
     out = tmp_path / "out"
     style = style_files[1]
-    assert main(["style", "--video", str(clip), "--out", str(out), style, *FAST, "--strength", "0.8"]) == 0
+    assert main(["style", "--video", str(clip), "--out", str(out), style, *FAST, "--strength", "0.8",
+                 "--steady", "0"]) == 0
     assert outputs(out / "frames") == [f"frame_0000{k}.png" for k in range(1, 7)]
     assert video_facts(out / "clip.mp4") == (6, 12.0)
     for k, frame in enumerate(decoded, 1):  # not chained: each frame is the one pass of its own content
@@ -89,6 +103,41 @@ def test_a_fast_video_paints_every_frame_on_its_own(tmp_path, style_files):
         np.testing.assert_array_equal(result, painted(frame, style, max_dim=64, strength=0.8))
         recipe = read_recipe(str(out / "frames" / f"frame_0000{k}.png"), "fast_style")
         assert recipe["inputs"]["content"] == image_digest(frame) and "init_image" not in recipe["inputs"]
+        assert recipe["config"]["steady"] == 0.0 and "previous" not in recipe["inputs"]
+        assert recipe["run"] == {"model": "random"}
+
+
+def test_a_steady_video_writes_every_frame_with_its_recipe_and_resumes(tmp_path, style_files):
+    clip = tmp_path / "clip.mp4"
+    decoded = make_video(clip, frames=6, fps=12.0)  # the picture pans 6 px a frame
+    out = tmp_path / "out"
+    style = style_files[1]
+    assert main(["style", "--video", str(clip), "--out", str(out), style, *FAST]) == 0  # steady by default
+    names = [f"frame_0000{k}.png" for k in range(1, 7)]
+    assert outputs(out / "frames") == names
+    assert video_facts(out / "clip.mp4") == (6, 12.0)
+    steady = Steady(VIDEO_STEADY)  # what the frames must be: each one-pass picture, made steady in order
+    expected = [steady(load_image(frame, 64), painted(frame, style, max_dim=64)) for frame in decoded]
+    for k, (frame, name) in enumerate(zip(decoded, names)):
+        result = pixels(out / "frames" / name)
+        np.testing.assert_array_equal(result, expected[k])
+        recipe = read_recipe(str(out / "frames" / name), "fast_style")
+        assert recipe["config"] == {"max_dim": 64, "strength": 1.0, "style_size": 256, "steady": VIDEO_STEADY}
+        assert recipe["inputs"]["content"] == image_digest(frame)
+        if k == 0:  # the first frame is its own one-pass picture
+            np.testing.assert_array_equal(result, painted(frame, style, max_dim=64))
+            assert recipe["run"] == {"model": "random", "carried": 0.0} and "previous" not in recipe["inputs"]
+        else:  # carried from the frame before
+            assert recipe["run"]["carried"] > 0.5 and "scene_cut" not in recipe["run"]
+            assert recipe["inputs"]["previous"] == image_digest(pixels(out / "frames" / names[k - 1]))
+    assert any(np.abs(pixels(out / "frames" / n).astype(int) - painted(f, style, max_dim=64)).mean() > 1
+               for f, n in zip(decoded[1:], names[1:]))  # steady changed what independent frames would be
+    # a re-run paints the missing frames knowing the ones already there: the same pictures
+    (out / "frames" / names[3]).unlink()
+    (out / "frames" / names[5]).unlink()
+    assert main(["style", "--video", str(clip), "--out", str(out), style, *FAST]) == 0
+    for k, name in enumerate(names):
+        np.testing.assert_array_equal(pixels(out / "frames" / name), expected[k])
 
 
 def test_a_fast_video_on_ray_equals_the_local_one(tmp_path, style_files, capsys, on_ray):

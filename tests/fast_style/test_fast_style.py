@@ -256,6 +256,9 @@ def test_fast_styler_streams_frames(net, photo, style_rgb):
     assert np.abs(reuse(photo).astype(int) - results[0]).max() <= 1
     with pytest.raises(ValueError, match="style_vector"):
         FastStyler(model=lambda c, s: [c], reuse_style_vector=True)
+    # None: the style vector once whenever the model can (genart's network; not the hub model's one signature)
+    assert FastStyler(model=net, reuse_style_vector=None).reuse_style_vector
+    assert not FastStyler(model=lambda c, s: [c], reuse_style_vector=None).reuse_style_vector
 
 
 def test_step_seconds_times_a_pass(net):

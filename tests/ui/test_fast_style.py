@@ -1,6 +1,10 @@
 """The style tab's fast method through its API (gradio_client, in-process): /stylize_fast, Refine from the
 fast picture, the recipe round trip, the estimate line, the gallery, and the live mirror's frame function."""
 
+import html
+import io
+
+import gradio as gr
 import numpy as np
 import pytest
 from gradio_client import handle_file
@@ -8,7 +12,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from genart.fast_style import FastStyleConfig, load_model, paint
-from genart.images import load_image
+from genart.images import load_frame, load_image
 from genart.fingerprints import image_digest
 from genart.recipe import config_from_recipe, make_recipe, read_recipe
 from genart.ui import fast_style as style_fast
@@ -44,7 +48,7 @@ def test_fast_run_shows_the_content_at_once_then_the_picture_and_its_recipe(clie
     assert gif is None and png["path"].endswith("fast-style-96px.png")
     recipe = read_recipe(png["path"], "fast_style")
     assert recipe["weights"] == "random" and recipe["run"]["model"] == "random" and recipe["seed"] is None
-    assert recipe["config"] == {"max_dim": 96, "strength": 0.5, "style_size": 256}
+    assert recipe["config"] == {"max_dim": 96, "strength": 0.5, "style_size": 256, "steady": 0.0}
     assert recipe["inputs"] == {"content": image_digest(content), "styles": [image_digest(style)]}
     assert _pixels(png["path"]).shape == (72, 96, 3)
 
@@ -131,25 +135,75 @@ def camera_frame() -> np.ndarray:
     return np.stack([(xx // 3) % 256, (yy // 2) % 256, ((xx + yy) // 5) % 256], axis=2).astype(np.uint8)
 
 
-def test_live_frames_are_painted_in_the_chosen_style_at_the_chosen_size(style_files, camera_frame):
+def jpeg(rgb: np.ndarray) -> bytes:
+    """A camera frame as the page sends it (CameraFrames hands on the data URL's JPEG bytes)."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=92)
+    return buf.getvalue()
+
+
+def facts(status: str) -> str:
+    """The server's part of the mirror's status line (the page fills in the rate it shows pictures at)."""
+    assert status.endswith('<span class="genart-live-shown"></span>')
+    return html.unescape(status.split('<span class="genart-live-facts">', 1)[1].split("</span>", 1)[0])
+
+
+def test_live_frames_are_painted_in_the_chosen_style_at_the_chosen_size_one_frame_behind(style_files, camera_frame):
     _, style = style_files
-    _, status, mirror = style_fast.live_frame(camera_frame, None, 256, 1.0, None)
-    assert status == style_fast.NO_STYLE and "style image" in status  # one sentence; the stream goes on
-    painted, status, mirror = style_fast.live_frame(camera_frame, style, 256, 1.0, mirror)
+    _, status, mirror = style_fast.live_frame(camera_frame, None, 256, 1.0, 0, None)
+    assert facts(status) == style_fast.NO_STYLE and "style image" in status  # one sentence; the stream goes on
+    first, status, mirror = style_fast.live_frame(camera_frame, style, 256, 1.0, 0, mirror)
+    assert not isinstance(first, np.ndarray)  # one frame behind: nothing to show yet (gr.skip())
+    assert facts(status) == "starting"
+    painted, status, mirror = style_fast.live_frame(camera_frame, style, 256, 1.0, 0, mirror)
     assert painted.dtype == np.uint8 and painted.shape == (192, 256, 3)
-    assert status.startswith("256×192 px") and status.endswith("random, untrained network")
+    assert facts(status) == "256×192 px · every frame on its own · random, untrained network"
     styler = mirror.styler
-    again, status, same = style_fast.live_frame(camera_frame, style, 256, 1.0, mirror)
+    again, status, same = style_fast.live_frame(camera_frame, style, 256, 1.0, 0, mirror)
     assert same is mirror and mirror.styler is styler  # the style is prepared once
     np.testing.assert_array_equal(again, painted)
-    assert "frames/s" in status
-    small, *_ = style_fast.live_frame(camera_frame, style, 128, 0.0, mirror)
-    np.testing.assert_array_equal(small, load_image(camera_frame, 128))  # strength 0: the camera frame itself
+    assert mirror.styler.reuse_style_vector  # genart's own network: the style vector once
+    style_fast.live_frame(camera_frame, style, 128, 0.0, 0, mirror)  # another size: a new stream
+    small, *_ = style_fast.live_frame(camera_frame, style, 128, 0.0, 0, mirror)
+    np.testing.assert_array_equal(small, load_frame(camera_frame, 128))  # strength 0: the camera frame itself
+    # the page's JPEG bytes are decoded at the size needed
+    style_fast.live_frame(jpeg(camera_frame), style, 128, 0.0, 0, mirror)
+    from_jpeg, *_ = style_fast.live_frame(jpeg(camera_frame), style, 128, 0.0, 0, mirror)
+    np.testing.assert_array_equal(from_jpeg, load_frame(jpeg(camera_frame), 128))
     bad = style_files[0] + ".txt"
     with open(bad, "w") as fh:
         fh.write("not a picture")
-    _, status, _ = style_fast.live_frame(camera_frame, bad, 128, 1.0, mirror)
+    _, status, _ = style_fast.live_frame(camera_frame, bad, 128, 1.0, 0, mirror)
     assert "style image" in status and "not an image format" in status
+
+
+def test_the_steady_control_changes_the_mirrors_frames(style_files, photo):
+    _, style = style_files
+    rng = np.random.default_rng(0)
+    scene = np.repeat(np.repeat(photo, 4, axis=0), 4, axis=1)  # 480×640
+    frames = [np.clip(scene + rng.normal(0, 4, scene.shape), 0, 255).astype(np.uint8)
+              for _ in range(5)]  # a still scene through a noisy camera
+
+    def stream(steady):
+        mirror, shown, lines = None, [], []
+        for frame in frames:
+            out, status, mirror = style_fast.live_frame(frame, style, 128, 1.0, steady, mirror)
+            if isinstance(out, np.ndarray):
+                shown.append(out)
+                lines.append(facts(status))
+        return shown, lines
+
+    alone, alone_lines = stream(0)
+    calm, calm_lines = stream(0.8)
+    np.testing.assert_array_equal(calm[0], alone[0])  # the first picture is the one-pass picture
+    assert all("every frame on its own" in line for line in alone_lines)
+    assert "steady 0.8: " in calm_lines[-1] and "carried from the last frame" in calm_lines[-1]
+    assert int(calm_lines[-1].split("steady 0.8: ")[1].split("%")[0]) > 80
+
+    def flicker(seq):
+        return np.mean([np.abs(a.astype(int) - b).mean() for a, b in zip(seq[1:], seq[:-1])])
+
+    assert flicker(calm) < 0.5 * flicker(alone)
 
 
 def test_the_live_mirror_is_a_heavy_job_with_the_run_time_limit(monkeypatch):
@@ -165,6 +219,9 @@ def test_the_live_mirror_is_a_heavy_job_with_the_run_time_limit(monkeypatch):
     assert live.time_limit == 45 and live.stream_every == style_fast.LIVE_EVERY_S
     assert [b.elem_id for b in live.inputs[:1]] == ["style-live-input"]
     assert [b.elem_id for b in live.outputs[:1]] == ["style-live-output"] and live.outputs[0].format == "jpeg"
+    assert [b.elem_id for b in live.inputs[2:5]] == ["style-live-size", "style-fast-strength", "style-live-steady"]
+    assert live.inputs[4].value == style_fast.VIDEO_STEADY
+    assert live.inputs[0].webcam_options.constraints == style_fast.CAMERA
     # the session cap counts it as a heavy job while it streams
     from genart.ui import fairness
 
