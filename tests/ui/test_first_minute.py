@@ -6,6 +6,7 @@ import asyncio
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import gradio as gr
@@ -25,6 +26,13 @@ DOWNLOAD_SEED = 3201
 #: For this seed the backend holds the heavy slot after its first frame until the test releases it.
 HOLD_SEED = 3202
 ESTIMATE_ARGS = dict(layers=["mixed3"], octaves=1, octave_scale=1.3, steps_per_octave=2, tile_size=0, max_dim=128)
+
+
+def _run_async(coro):
+    """``asyncio.run`` on a thread of its own: a browser test earlier in the session (Playwright's sync
+    API) can leave an event loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +170,7 @@ def test_stop_ends_the_run_as_a_finished_one_and_closes_its_backend():
         rest = [update async for update in gen]
         return first, rest
 
-    first, rest = asyncio.run(drive())
+    first, rest = _run_async(drive())
     assert first == ("img0", "step 0/1000 · 0.1 s · ~2 s left")
     assert rest[-1][1].endswith(" · 0.1 s · stopped") and "left" not in rest[-1][1], rest
     assert isinstance(rest[-1][0], dict)  # the picture stays as it was (gr.skip())
@@ -183,9 +191,9 @@ def test_a_run_stopped_while_it_waited_in_the_queue_ends_as_it_starts():
     async def drive(request):
         return [update async for update in stoppable(fn, 2, status=1, stopper=stopper)(request)]
 
-    assert asyncio.run(drive(_request("a", joined))) == [(gr.skip(), "stopped")]
+    assert _run_async(drive(_request("a", joined))) == [(gr.skip(), "stopped")]
     assert started == []
-    later = asyncio.run(drive(_request("a", time.monotonic())))  # a run started after that Stop: untouched
+    later = _run_async(drive(_request("a", time.monotonic())))  # a run started after that Stop: untouched
     assert later == [("img", "step 1/1 · done")] and started == [True]
 
 
