@@ -33,6 +33,11 @@ ESTIMATE = "genart-estimate"
 #: a measurement would change its line (None: a plain call, which measures when it may).
 _quick: contextvars.ContextVar[list | None] = contextvars.ContextVar("genart_estimate_quick", default=None)
 
+#: What a line says while its measurement waits for the server to be free; :func:`wire_estimate` asks
+#: again every :data:`RETRY_S` seconds while a line says it.
+WAITING = " It is measured when this server is free (no run, warm-up or download going)."
+RETRY_S = 2.0
+
 
 def can_measure() -> bool:
     """Whether an estimate may time a step now: nothing else computes here (no tracked run, no
@@ -73,7 +78,7 @@ def estimate_line(costing, request: Callable[[], tuple], suggest: bool = True) -
         quick.append(True)  # the second answer measures
         text += " Measuring it now…"
     elif est.seconds is None and not measure:
-        text += " It is measured when this server is free (no run, warm-up or download going)."
+        text += WAITING
     requested = getattr(config, "precision", None)
     if requested == "auto":  # which arithmetic runs, and what it measured (the header says it for every tab)
         text += f" {precision_policy.describe(est.key[0])}"
@@ -104,7 +109,9 @@ def answer_twice(fn: Callable[..., str]) -> Callable:
 def wire_estimate(fn, inputs: list, output, after=(), api_name: str | bool = False) -> None:
     """Run ``fn(*inputs) -> str`` into ``output`` on page load, on any change of ``inputs`` (the last
     change wins) and after each event in ``after`` (a finished run is a fresh measurement), answered
-    as :func:`answer_twice` does, in the :data:`ESTIMATE` group.
+    as :func:`answer_twice` does, in the :data:`ESTIMATE` group. A line that waits for the server to
+    be free (:data:`WAITING`: the page loaded during the warm-up, or while a run computes) is asked
+    again every :data:`RETRY_S` seconds by a timer of the page until it is measured.
 
     The API names the returned line ``estimate`` (``output``'s label, when it has none of its own).
     """
@@ -113,6 +120,13 @@ def wire_estimate(fn, inputs: list, output, after=(), api_name: str | bool = Fal
     opts = dict(outputs=output, trigger_mode="always_last", concurrency_id=ESTIMATE, concurrency_limit=None,
                 show_progress="hidden")
     answer = answer_twice(fn)
-    gr.on(None, answer, inputs=inputs, api_name=api_name, **opts)
+    retry = gr.Timer(RETRY_S, active=False)
+
+    def keep_asking(line: str):
+        return gr.Timer(active=WAITING in (line or ""))
+
+    follow = dict(fn=keep_asking, inputs=output, outputs=retry, api_name=False, queue=False, show_progress="hidden")
+    gr.on(None, answer, inputs=inputs, api_name=api_name, **opts).then(**follow)
     for event in after:
-        event.then(answer, inputs=inputs, api_name=False, **opts)
+        event.then(answer, inputs=inputs, api_name=False, **opts).then(**follow)
+    retry.tick(answer, inputs=inputs, api_name=False, **opts).then(**follow)
