@@ -103,6 +103,11 @@ _timings = _Timings()
 _measure_lock = threading.Lock()  # one calibration at a time (they would slow each other down)
 
 
+def measuring() -> bool:
+    """True while an estimate times a step in this process (one calibration at a time)."""
+    return _measure_lock.locked()
+
+
 def clear_cache() -> None:
     """Forget every measured timing (tests, or after the machine's load changed)."""
     _timings.clear()

@@ -3,7 +3,9 @@
 ``GENART_WEIGHTS`` chooses the weights of the pretrained networks:
 
 * ``imagenet`` (default): Keras' ImageNet weights, downloaded once into Keras' own cache
-  (``$KERAS_HOME/models``, by default ``~/.keras/models``). When that is impossible (offline),
+  (``$KERAS_HOME/models``, by default ``~/.keras/models``; :data:`WEIGHTS` says which file from
+  where) through :mod:`genart.downloads`, so a run waiting for them can show the download. ``python -m
+  genart weights`` fetches them ahead. When that is impossible (offline),
   :class:`~genart.errors.WeightsUnavailable` says which file to put where.
 * ``random``: the same architecture, untrained, with deterministically seeded weights. For
   offline demos and tests; its pictures are not what the algorithms look like for real, and
@@ -23,6 +25,8 @@ from typing import Sequence
 
 import numpy as np
 
+from . import downloads
+from .downloads import CachedFile
 from .errors import GenartError, WeightsUnavailable
 from .paths import keras_cache
 
@@ -32,11 +36,19 @@ RANDOM_SEED = 0
 
 #: Layer names usable for DeepDream (InceptionV3's "mixed" concatenations).
 INCEPTION_LAYERS = tuple(f"mixed{i}" for i in range(11))
-#: Files Keras downloads for the notop networks (what to place in the cache when offline).
-WEIGHT_FILES = {
-    "InceptionV3": "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
-    "VGG19": "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+_KERAS_APPLICATIONS = "https://storage.googleapis.com/tensorflow/keras-applications/"
+_INCEPTION_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+_VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+#: The ImageNet weights of the headless networks, as ``keras.applications`` names, fetches and checks them.
+WEIGHTS = {
+    "InceptionV3": CachedFile("InceptionV3's ImageNet weights (DeepDream)", _INCEPTION_FILE,
+                              f"{_KERAS_APPLICATIONS}inception_v3/{_INCEPTION_FILE}",
+                              "bcbd6486424b2319ff4ef7d526e38f63", "models"),
+    "VGG19": CachedFile("VGG19's ImageNet weights (style transfer)", _VGG19_FILE,
+                        f"{_KERAS_APPLICATIONS}vgg19/{_VGG19_FILE}", "253f8cb515780f3b799900260a226db6", "models"),
 }
+#: The files' names (what to place in the cache when offline).
+WEIGHT_FILES = {name: item.file for name, item in WEIGHTS.items()}
 
 #: VGG19's layers in network order (what a style extractor may be cut at).
 VGG19_ALL = tuple(f"block{b}_{kind}" for b in range(1, 6)
@@ -78,33 +90,63 @@ def keras_cache_dir() -> str:
 
 
 def unavailable_message(name: str) -> str:
-    """The sentence for ImageNet weights of ``name`` ("InceptionV3", "VGG19") that cannot be loaded."""
+    """The sentence for ImageNet weights of ``name`` ("InceptionV3", "VGG19") that cannot be downloaded."""
     return (f"Could not load the ImageNet weights for {name} (is this machine offline?). "
-            f"Put {WEIGHT_FILES[name]} into {keras_cache_dir()} (Keras downloads it there when online), "
-            f"or set {WEIGHTS_ENV}=random to run the same network untrained.")
+            f"Put {WEIGHT_FILES[name]} into {keras_cache_dir()} (Keras downloads it there when online; "
+            f"`python -m genart weights` fetches every file ahead), or set {WEIGHTS_ENV}=random to run the same "
+            "network untrained.")
 
 
-#: Networks whose pretrained weights failed to load in this process (cleared when a load succeeds).
-_failed: set[str] = set()
+def unreadable_message(name: str) -> str:
+    """The sentence for ImageNet weights of ``name`` that are in the cache but cannot be read."""
+    return (f"Could not read the ImageNet weights for {name} in {WEIGHTS[name].path} (an interrupted or damaged "
+            f"copy?): delete the file and run again to download it anew, or set {WEIGHTS_ENV}=random to run the "
+            "same network untrained.")
+
+
+#: Networks whose pretrained weights failed to load in this process, with the sentence that said so
+#: (cleared when a load succeeds).
+_failed: dict[str, str] = {}
 
 
 def weights_status() -> str:
     """One line for the app's header saying which weights the networks have here, and what to do
     when the pretrained ones are missing: the random-weights note; the sentence of a load that
-    failed in this process; a note that they download at the first run when they are not in Keras'
-    cache yet (they cannot be fetched offline); or that they are in place."""
+    failed in this process; the download under way (which file, how much of it); a note that they
+    download at the first run when they are not in Keras' cache yet (they cannot be fetched
+    offline); or that they are in place."""
     mode = weights_mode()
     if mode == "random":
         return weights_label(mode)
     if _failed:
-        return " ".join(unavailable_message(name) for name in sorted(_failed))
-    missing = [name for name, file in WEIGHT_FILES.items() if not os.path.isfile(os.path.join(keras_cache_dir(), file))]
+        return " ".join(_failed[name] for name in sorted(_failed))
+    files = {item.file for item in WEIGHTS.values()}
+    running = [p.line() for p in downloads.active() if p.source in files]
+    if running:
+        return f"Pretrained ImageNet weights (Keras), {'; '.join(running)} into {keras_cache_dir()}."
+    missing = [name for name, item in WEIGHTS.items() if not item.present()]
     if missing:
         files = " and ".join(WEIGHT_FILES[name] for name in missing)
         return (f"Pretrained ImageNet weights (Keras), not in Keras' cache yet: the first run downloads {files} into "
-                f"{keras_cache_dir()}. Offline, put the file there yourself, or set {WEIGHTS_ENV}=random to run "
-                "the same networks untrained.")
+                f"{keras_cache_dir()} (`python -m genart weights` fetches them ahead). Offline, put the file there "
+                f"yourself, or set {WEIGHTS_ENV}=random to run the same networks untrained.")
     return weights_label(mode)
+
+
+def weights_summary() -> str:
+    """A few words on the networks' weights for the app's one-line header: ``random weights``;
+    ``ImageNet weights``; with ``downloading``, ``not downloaded yet`` or ``missing`` (a download
+    failed) in brackets when they are not all in place (:func:`weights_status` says it in full)."""
+    if weights_mode() == "random":
+        return "random weights"
+    if _failed:
+        return "ImageNet weights (missing)"
+    files = {item.file for item in WEIGHTS.values()}
+    if any(p.source in files for p in downloads.active()):
+        return "ImageNet weights (downloading)"
+    if not all(item.present() for item in WEIGHTS.values()):
+        return "ImageNet weights (not downloaded yet)"
+    return "ImageNet weights"
 
 
 def _build(name: str, weights: str):
@@ -115,14 +157,23 @@ def _build(name: str, weights: str):
         model = ctor(include_top=False, weights=None)
         seed_weights(model, RANDOM_SEED)
         return model
+    # Fetched here rather than by Keras, into Keras' cache and checked as Keras checks it, so that the
+    # download shows on genart.downloads' channel (and nothing prints); the reason of a failure (URL,
+    # errno) goes to the operator's log, not into the visitor's message.
+    log = logging.getLogger("genart")
     try:
-        model = ctor(include_top=False, weights="imagenet")
-    except Exception as exc:  # Keras raises a bare Exception on a failed download
-        # The reason (URL, errno) goes to the operator's log, not into the visitor's message.
-        logging.getLogger("genart").warning("loading the ImageNet weights for %s failed: %r", name, exc)
-        _failed.add(name)
-        raise WeightsUnavailable(unavailable_message(name)) from None
-    _failed.discard(name)
+        path = WEIGHTS[name].fetch()
+    except Exception as exc:  # urllib's errors, a damaged download, a full disk
+        log.warning("downloading the ImageNet weights for %s failed: %r", name, exc)
+        _failed[name] = unavailable_message(name)
+        raise WeightsUnavailable(_failed[name]) from None
+    try:
+        model = ctor(include_top=False, weights=path)
+    except Exception as exc:  # h5py's errors on a truncated or foreign file
+        log.warning("reading the ImageNet weights for %s from %s failed: %r", name, path, exc)
+        _failed[name] = unreadable_message(name)
+        raise WeightsUnavailable(_failed[name]) from None
+    _failed.pop(name, None)
     return model
 
 

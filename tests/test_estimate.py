@@ -162,7 +162,7 @@ def test_estimates_do_not_measure_while_a_run_is_going():
     run = progress.Tracker(_plan()).wrap(iter([Frame(img, 0, 20, "x", {}), Frame(img, 20, 20, "x", {}, final=True)]))
     next(run)  # a run is going
     line = estimate_line(fake, lambda: (DREAM, (None,), {}))
-    assert asked == [] and "not measured yet" in line and "when the current run has finished" in line
+    assert asked == [] and "not measured yet" in line and "when this server is free" in line
     list(run)
     assert estimate_line(fake, lambda: (DREAM, (None,), {})).startswith("**Estimate:** ≈ ")
     assert len(asked) == 2  # measured now: the smallest and the largest octave

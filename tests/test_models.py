@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from genart import models
+from genart import downloads, models
 from genart.errors import GenartError, WeightsUnavailable
 
 
@@ -25,12 +25,13 @@ def test_labels_never_pass_random_weights_off_as_pretrained():
     assert "imagenet" in models.weights_label("imagenet").lower()
 
 
-def test_offline_download_failure_says_what_to_do(monkeypatch, tmp_path, caplog):
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("Name or service not known")
+def offline(*args, **kwargs):
+    raise urllib.error.URLError("Name or service not known")
 
+
+def test_offline_download_failure_says_what_to_do(monkeypatch, tmp_path, caplog):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr("keras.src.utils.file_utils.urlretrieve", offline)
+    monkeypatch.setattr(downloads, "http_download", offline)
     with pytest.raises(WeightsUnavailable) as err:
         models._build("InceptionV3", "imagenet")
     message = str(err.value)
@@ -43,23 +44,20 @@ def test_offline_download_failure_says_what_to_do(monkeypatch, tmp_path, caplog)
 
 def test_the_header_says_when_the_pretrained_weights_are_missing(monkeypatch, tmp_path):
     """Issue 24.2: offline and without the files, the header used to say "Pretrained ImageNet weights"."""
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("Name or service not known")
-
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setenv("GENART_WEIGHTS", "imagenet")
-    monkeypatch.setattr(models, "_failed", set())
+    monkeypatch.setattr(models, "_failed", {})
     before = models.weights_status()  # nothing tried yet: they are not there, and the first run downloads them
     assert "not in Keras' cache yet" in before and models.WEIGHT_FILES["VGG19"] in before
     assert str(tmp_path) in before and "GENART_WEIGHTS=random" in before
-    monkeypatch.setattr("keras.src.utils.file_utils.urlretrieve", offline)
+    monkeypatch.setattr(downloads, "http_download", offline)
     with pytest.raises(WeightsUnavailable):
         models._build("InceptionV3", "imagenet")
     assert models.weights_status() == models.unavailable_message("InceptionV3")  # the estimate line's sentence
     for name, file in models.WEIGHT_FILES.items():  # the files in place: pretrained, and nothing else said
         (tmp_path / "models").mkdir(exist_ok=True)
         (tmp_path / "models" / file).write_bytes(b"")
-    monkeypatch.setattr(models, "_failed", set())
+    monkeypatch.setattr(models, "_failed", {})
     assert models.weights_status() == models.weights_label("imagenet")
     monkeypatch.setenv("GENART_WEIGHTS", "random")
     assert models.weights_status() == models.weights_label("random")
@@ -134,3 +132,28 @@ def test_dream_extractor_is_folded_inception():
     ref = keras.Model(base.input, base.get_layer("mixed3").output)
     x = np.random.default_rng(0).uniform(-1, 1, (1, 96, 96, 3)).astype("float32")
     np.testing.assert_allclose(np.asarray(m(x)), np.asarray(ref(x)), rtol=1e-4, atol=1e-5)
+
+
+def test_the_short_and_long_weights_lines_follow_the_files_and_a_download(monkeypatch, tmp_path):
+    """Issue 32: the header's short line and its details say when a download is under way."""
+    from genart import downloads
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(models, "_failed", {})
+    monkeypatch.setenv("GENART_WEIGHTS", "random")
+    assert models.weights_summary() == "random weights"
+    monkeypatch.setenv("GENART_WEIGHTS", "imagenet")
+    assert models.weights_summary() == "ImageNet weights (not downloaded yet)"
+    item = models.WEIGHTS["VGG19"]
+    with downloads.announce(item.what, item.file) as update:
+        update(20_000_000, 80_000_000)
+        assert models.weights_summary() == "ImageNet weights (downloading)"
+        assert f"downloading {item.what} ({item.file}): 20.0 of 80.0 MB" in models.weights_status()
+    with downloads.announce("something else", "other.bin"):
+        assert models.weights_summary() == "ImageNet weights (not downloaded yet)"
+    (tmp_path / "models").mkdir()
+    for file in models.WEIGHT_FILES.values():
+        (tmp_path / "models" / file).write_bytes(b"")
+    assert models.weights_summary() == "ImageNet weights"
+    monkeypatch.setattr(models, "_failed", {"VGG19": models.unavailable_message("VGG19")})
+    assert models.weights_summary() == "ImageNet weights (missing)"

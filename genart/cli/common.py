@@ -1,8 +1,11 @@
-"""What every subcommand's run does alike: notes on stderr, the progress bar, checking paths before a
-long run, the weights in use, comparing inputs with a recipe's, and writing the outputs."""
+"""What every subcommand's run does alike: a quiet terminal (TensorFlow's log lines only when asked for),
+notes on stderr, the progress bar, checking paths before a long run, the weights in use, comparing inputs
+with a recipe's, and writing the outputs."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sys
 
@@ -10,6 +13,59 @@ from ..errors import GenartError, InputError
 from ..export import Timelapse, save_png
 from ..recipe import png_text
 from .options import PROG
+
+
+#: TensorFlow's own logging variables: when the user set one, TensorFlow logs as they asked.
+TF_LOG_VARIABLES = ("TF_CPP_MIN_LOG_LEVEL", "TF_CPP_MAX_VLOG_LEVEL", "TF_CPP_MIN_VLOG_LEVEL", "TF_CPP_VMODULE")
+
+
+def configure_logging(verbose: bool) -> bool:
+    """Set up this process's log output before TensorFlow is imported; returns whether TensorFlow's
+    import should be silenced (:func:`import_tensorflow`).
+
+    Quiet by default: TensorFlow's C++ log lines (start-up notes; ``failed call to cuInit`` on a
+    machine without a GPU, an error line for nothing wrong) and the Python warnings that explain
+    failures the command already reports in a sentence are not shown. ``verbose`` shows them all
+    (genart's and TensorFlow's, at INFO). TensorFlow's own variables (:data:`TF_LOG_VARIABLES`) win:
+    set, TensorFlow logs as they say.
+    """
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
+        return False
+    if not logging.getLogger().handlers:  # a program of its own: no "last resort" printing of warnings
+        logging.getLogger().addHandler(logging.NullHandler())
+    if any(name in os.environ for name in TF_LOG_VARIABLES):
+        return False
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # the lines TensorFlow writes once it has started
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    return True
+
+
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """The process's file descriptor 2 points at the null device while the block runs (what native
+    libraries write there is lost; Python's exceptions are raised after the block, so they still show)."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no standard error to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_tensorflow(quiet: bool) -> None:
+    """Import TensorFlow, with ``quiet`` silencing what it writes while it loads (its start-up lines
+    are written before its log level is read, so only this keeps them off the terminal)."""
+    with native_stderr_silenced() if quiet else contextlib.nullcontext():
+        import tensorflow  # noqa: F401
 
 
 def note(text: str) -> None:

@@ -1,4 +1,5 @@
-"""The command line: ``python -m genart dream|style|gan …`` runs the app's generators in a terminal.
+"""The command line: ``python -m genart dream|style|gan …`` runs the app's generators in a terminal;
+``python -m genart weights`` fetches what they download ahead (:mod:`genart.cli.weights`).
 
 Each subcommand's settings are options generated from its config dataclass (so they never drift
 from it): ``--steps-per-octave 20`` sets ``DreamConfig.steps_per_octave``; ``--help`` lists them
@@ -7,12 +8,14 @@ settings of a PNG written by genart (or a JSON recipe); options given explicitly
 Progress is a tqdm bar on stderr (stage, step/total, losses); the result is a PNG carrying its
 recipe, optionally with a time-lapse GIF (and, for the DCGAN, a checkpoint folder). Problems the
 user can fix end the program with one line, ``genart: error: …``, and exit status 1 (2 for a
-malformed command line).
+malformed command line). The terminal stays quiet: TensorFlow's log lines show with ``-v`` (or as
+TensorFlow's own ``TF_CPP_*`` variables say, when set).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -20,16 +23,22 @@ from collections.abc import Sequence
 from .. import __version__
 from ..batch import cli as batch_cli
 from ..errors import GenartError
+from ..models import WEIGHTS_ENV
+from ..paths import use_persistent_storage
+from . import weights as weights_cli
+from .common import configure_logging, import_tensorflow
 from .fast import add_options as add_fast_options, check as check_fast
 from .commands import run_dream, run_gan, run_style
 from .options import PROG, Parser, add_config_options
+
+VERBOSE_HELP = "also show TensorFlow's log lines and genart's own log (default: quiet)"
 
 EPILOG = ("Settings a recipe gives are used unless an option sets them. An optional setting takes "
           "'none' for None. Output written: the PNG (and GIF/checkpoint) paths, one per line, on stdout.")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``genart`` parser with its three subcommands."""
+    """The ``genart`` parser with its subcommands: dream, style, gan and weights."""
     from ..dream import DreamConfig
     from ..gan import DEFAULT_PRESET as GAN_DEFAULT, PRESETS as GAN_PRESETS, GanConfig
     from ..style import FAST, TUTORIAL, StyleConfig
@@ -37,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description="DeepDream, neural style transfer and a DCGAN from the command "
                      "line, with the same generators and settings as the genart app.")
     parser.add_argument("--version", action="version", version=f"genart {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{dream,style,gan}")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{dream,style,gan,weights}")
 
     def command(name, help_text, cls, defaults, presets=None, default_preset=None, title=None):
         p = sub.add_parser(name, help=help_text, description=help_text, epilog=EPILOG)
@@ -53,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
             source.add_argument("--preset", choices=list(presets), default=None,
                                 help=f"start from a named config (default: {default_preset or next(iter(presets))})")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+        p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
         add_config_options(p, cls, defaults, title=title)
         p.set_defaults(config_class=cls, presets=presets or {}, default_preset=default_preset)
         return p
@@ -94,7 +105,27 @@ def build_parser() -> argparse.ArgumentParser:
     gan.add_argument("--until-digits", action="store_true",
                      help="stop as soon as the samples look like real digits to genart's digit meter (MNIST "
                      "only; --epochs is then the limit)")
+    weights = weights_cli.add_parser(sub)
+    weights.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return parser
+
+
+@contextlib.contextmanager
+def _weights_env(weights: str | None):
+    """``--weights`` as GENART_WEIGHTS while the run lasts, so that every part of it (the precision
+    decision's timing run too) builds the networks with the weights asked for."""
+    if weights is None:
+        yield
+        return
+    before = os.environ.get(WEIGHTS_ENV)
+    os.environ[WEIGHTS_ENV] = weights
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(WEIGHTS_ENV, None)
+        else:
+            os.environ[WEIGHTS_ENV] = before
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,10 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Args:
         argv: the arguments after the program name (default: ``sys.argv[1:]``).
 
-    ``--help``, ``--version`` and a malformed command line are answered without importing
-    TensorFlow, which is imported only once a run starts.
+    ``--help``, ``--version``, a malformed command line and ``weights --check`` are answered without
+    importing TensorFlow, which is imported (quietly, unless ``-v``) only once a run starts.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up notes would bury the progress bar
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -116,9 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_fast(args, args.parser)
     except SystemExit as exc:  # --help, --version, or a malformed command line (already reported)
         return int(exc.code or 0)
-    runner = {"dream": run_dream, "style": run_style, "gan": run_gan}[args.command]
+    use_persistent_storage()  # on a Space, the caches the app reads
+    args.quiet_tensorflow = configure_logging(args.verbose)
+    runner = {"dream": run_dream, "style": run_style, "gan": run_gan, "weights": weights_cli.run}[args.command]
     try:
-        return runner(args)
+        if args.command != "weights":
+            import_tensorflow(args.quiet_tensorflow)
+        with _weights_env(getattr(args, "weights", None)):
+            return runner(args)
     except GenartError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
     except OSError as exc:

@@ -2,7 +2,8 @@
 
 The fast method is the style tutorial's "Fast style transfer using TF-Hub" section: one forward
 pass of Magenta's arbitrary-image-stylization network (Ghiasi et al. 2017), loaded from TF-Hub
-(:data:`DEFAULT_HANDLE`, or the handle / local SavedModel folder in ``GENART_FAST_STYLE_MODEL``).
+(:data:`DEFAULT_HANDLE`, or its copy on Kaggle Models, :data:`KAGGLE_HANDLE`; or the handle / local
+SavedModel folder in ``GENART_FAST_STYLE_MODEL``).
 A run is a single pass at one working size, so its plan is one segment of one step, and the only
 knob a cheaper run may turn is that size (:func:`run_cost`). ``steady`` is for frames in a row (a
 video, the live mirror: :mod:`genart.fast_style.steady`); a single picture is a video's first frame.
@@ -19,6 +20,10 @@ from ..costing import Knob, RunCost, Segment, working_hw
 
 #: The TF-Hub handle the tutorial loads (Magenta's network, trained on 256×256 style images).
 DEFAULT_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
+#: The same model on Kaggle Models, where tfhub.dev handles redirect now (and the fallback when that
+#: redirect fails): ``kagglehub.model_download(f"{KAGGLE_HANDLE}/{KAGGLE_VERSION}")``.
+KAGGLE_HANDLE = "google/arbitrary-image-stylization-v1/tensorFlow1/256"
+KAGGLE_VERSION = 2
 #: Environment variable naming another handle, or a local folder holding the unpacked SavedModel.
 MODEL_ENV = "GENART_FAST_STYLE_MODEL"
 #: The side of the square style images the network was trained on (the TF-Hub colab: "keep it at 256").

@@ -1,8 +1,10 @@
 """Digit datasets for the DCGAN: Keras' MNIST / Fashion-MNIST, or the MNIST sample genart ships.
 
 :func:`load_digits` returns the training images exactly as ``keras.datasets`` gives them
-(uint8 N×28×28). Keras downloads them once into its cache (``$KERAS_HOME/datasets``, by default
-``~/.keras/datasets``). When that is impossible (offline), MNIST falls back to 5 000 real digits
+(uint8 N×28×28), read from the files ``keras.datasets`` keeps in Keras' cache (``$KERAS_HOME/datasets``,
+by default ``~/.keras/datasets``; :data:`DATA_FILES`), downloaded there once through
+:mod:`genart.downloads` (so a first training run can show the download; ``python -m genart weights``
+fetches them ahead). When that is impossible (offline), MNIST falls back to 5 000 real digits
 shipped in ``assets/mnist_5k.npz`` and the result says so; Fashion-MNIST has no offline copy and
 raises :class:`~genart.errors.DataUnavailable` with a sentence saying what to do. A visitor's own
 pictures (dataset ``"own"``) come from :mod:`genart.gan.imagesets` instead.
@@ -12,16 +14,17 @@ Loaded datasets are kept for the life of the process (guarded by a lock); caller
 
 from __future__ import annotations
 
-import contextlib
-import io
+import gzip
+import logging
 import os
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..downloads import CachedFile
 from ..errors import DataUnavailable, InputError
-from ..paths import asset, keras_cache
+from ..paths import asset
 
 #: Dataset names accepted by :func:`load_digits` (the ``keras.datasets`` module names).
 DATASETS = ("mnist", "fashion_mnist")
@@ -39,6 +42,18 @@ SUBSET_PATH = asset("mnist_5k.npz")
 TRAIN_DIGITS = 4000
 SUBSET_NOTE = ("MNIST could not be downloaded (offline?), so training uses the 5 000 real MNIST digits "
                "shipped with genart (assets/mnist_5k.npz, CC BY-SA 3.0).")
+
+_KERAS_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+#: The files each dataset is read from, as ``keras.datasets`` names, fetches (and, for MNIST, checks) them;
+#: Fashion-MNIST's training split only, the part genart reads.
+DATA_FILES = {
+    "mnist": (CachedFile("MNIST (the DCGAN's digits)", "mnist.npz", _KERAS_DATASETS + "mnist.npz",
+                         "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1", "datasets"),),
+    "fashion_mnist": tuple(
+        CachedFile(f"Fashion-MNIST's training {part}", name, _KERAS_DATASETS + name, None,
+                   os.path.join("datasets", "fashion-mnist"))
+        for part, name in (("labels", "train-labels-idx1-ubyte.gz"), ("images", "train-images-idx3-ubyte.gz"))),
+}
 
 _lock = threading.Lock()
 _cache: dict[str, "Digits"] = {}
@@ -89,7 +104,7 @@ def load_digits(name: str = "mnist") -> Digits:
 
 def mnist_cached() -> bool:
     """Whether Keras already holds the full MNIST (``mnist.npz``), so :func:`load_digits` needs no download."""
-    return os.path.isfile(os.path.join(keras_cache("datasets"), "mnist.npz"))
+    return all(item.present() for item in DATA_FILES["mnist"])
 
 
 def load_shipped_subset() -> Digits:
@@ -113,23 +128,30 @@ def shipped_split(n: int = 5000) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _keras_load(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """``keras.datasets.<name>.load_data()`` training split (downloads into Keras' cache once)."""
-    import keras
-
-    with contextlib.redirect_stdout(io.StringIO()):  # Keras prints its download progress
-        (x, y), _ = getattr(keras.datasets, name).load_data()
-    return x, y
+    """The training split of ``name`` as ``keras.datasets.<name>.load_data()`` reads it, from the same
+    files in Keras' cache (downloaded there first when missing)."""
+    paths = [item.fetch() for item in DATA_FILES[name]]
+    if name == "mnist":
+        with np.load(paths[0], allow_pickle=False) as npz:
+            return npz["x_train"], npz["y_train"]
+    with gzip.open(paths[0], "rb") as f:  # IDX files: a 8-byte header for labels, 16 for images
+        labels = np.frombuffer(f.read(), np.uint8, offset=8)
+    with gzip.open(paths[1], "rb") as f:
+        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(len(labels), 28, 28)
+    return images, labels
 
 
 def _load(name: str) -> Digits:
     try:
         images, labels = _keras_load(name)
-    except Exception as exc:  # Keras raises a bare Exception when the download fails
+    except Exception as exc:  # a failed download (OSError), an unreadable file
+        logging.getLogger("genart").warning("loading %s failed: %r", name, exc)
         if name == "mnist" and os.path.exists(SUBSET_PATH):
             return load_shipped_subset()
         raise DataUnavailable(
             f"{DATASET_LABELS[name]} could not be downloaded ({type(exc).__name__}) and genart ships no "
-            f"offline copy of it. Connect to the internet once (Keras keeps it in {keras_cache('datasets')}) "
-            "or choose MNIST digits, which fall back to the sample shipped with genart."
+            f"offline copy of it. Connect to the internet once (Keras keeps it in "
+            f"{os.path.dirname(DATA_FILES[name][0].path)}; `python -m genart weights` fetches it ahead) or choose "
+            "MNIST digits, which fall back to the sample shipped with genart."
         ) from None
     return Digits(np.asarray(images, np.uint8), np.asarray(labels, np.uint8), name, "keras")

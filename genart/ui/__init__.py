@@ -10,8 +10,9 @@
   ``status`` (the status line), ``downloads``, ``estimate_line``, ``precision_radio``, ``masks``
   (the mask painter), ``recipes`` (the recipe drop zone). No submodule is named like a name this
   module imports (``precision``, ``compute``): importing it would replace that name here.
-* Across tabs: ``studio`` (send-to buttons), ``gallery`` (the session's results), ``fairness``
-  (heavy jobs per session), ``server`` (environment and warm-up, for ``app.py``).
+* Across tabs: ``header`` (the one-line header and its details), ``studio`` (send-to buttons),
+  ``gallery`` (the session's results), ``fairness`` (heavy jobs per session), ``server``
+  (environment and warm-up, for ``app.py``).
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ import os
 import gradio as gr
 from starlette.middleware import Middleware
 
-from .. import compute, precision
+from .. import compute
 from ..dream import dream as dream_run  # not `dream`: genart.ui.dream (the tab) takes that name here
 from ..dream.explorer import channel_sheet
 from ..fast_style import paint
 from ..gan import GanTrainer
-from ..models import weights_status
 from ..style import stylize
 from .dream import build_dream_tab
 from .fairness import SessionJobCap
 from .gallery import build_gallery
 from .gan import build_gan_tab
+from .header import build_header, wire_header
 from .studio import add_send_buttons
 from .style import build_style_tab
 
@@ -41,7 +42,7 @@ QUEUE_SIZE = 16
 MAX_FILE_SIZE = "25mb"
 
 CSS = """
-#genart-weights {font-size: 0.9em; opacity: 0.85}
+#genart-summary {font-size: 0.9em}
 .genart-status textarea, .genart-status input {font-family: ui-monospace, monospace; font-size: 0.9em}
 """
 
@@ -60,26 +61,8 @@ def build_demo() -> gr.Blocks:
     """
     import keras  # noqa: F401  (see the docstring)
 
-    def weights_note() -> str:  # read at each page load: a failed download since is said there
-        try:
-            return f"**Weights:** {weights_status()}"
-        except Exception as exc:  # a bad GENART_WEIGHTS value: show it instead of failing to start
-            return f"**Weights:** {exc}"
-
-    def precision_note() -> str:  # per tab, read at each page load: a decision measured since is said there
-        try:
-            return "**Precision:** " + precision.header_line().removeprefix("Precision: ")
-        except Exception as exc:  # a bad GENART_PRECISION value: show it instead of failing to start
-            return f"**Precision:** {exc}"
-    try:  # this process, or the Ray cluster of GENART_RAY_ADDRESS with its size
-        compute_note = compute.where()
-    except Exception as exc:  # an unreachable cluster: say so; each run then says it again
-        compute_note = str(exc)
     with gr.Blocks(title="genart", analytics_enabled=analytics_enabled(), delete_cache=(1800, 3600)) as demo:
-        gr.Markdown("# genart\nClassic generative art from the TensorFlow tutorials, computed live.")
-        weights_md = gr.Markdown(elem_id="genart-weights")
-        precision_md = gr.Markdown(elem_id="genart-precision")
-        gr.Markdown(f"**Runs compute in:** {compute_note}", elem_id="genart-compute")
+        header = build_header()
         with gr.Tabs(elem_id="genart-tabs") as tabs:
             with gr.Tab("DeepDream", id="dream"):
                 dream_tab = build_dream_tab(run=compute.streamed(dream_run), explore=compute.streamed(channel_sheet))
@@ -93,9 +76,7 @@ def build_demo() -> gr.Blocks:
                              "fast_style": (style.png, style.gif, [style.fast_run]),
                              "gan": (gan.png, gan.gif, gan.done)},
                       {"dream": dream_tab.restore, "style": style.restore, "gan": gan.restore})
-        # read at each page load: a failed download or a precision measured since then is said there
-        demo.load(lambda: (weights_note(), precision_note()), outputs=[weights_md, precision_md], api_name=False,
-                  show_progress="hidden")
+        wire_header(demo, header)  # read at each page load: a download, a failure or a measurement since
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
     return demo
 

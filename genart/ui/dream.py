@@ -28,7 +28,7 @@ from ..recipe import make_recipe
 from .downloads import downloads
 from .user_errors import user_error
 from .estimate_line import estimate_line, wire_estimate
-from .heavy import heavy
+from .heavy import Stopper, heavy
 from .inputs import as_number
 from .precision_radio import precision_value
 from .status import status_line
@@ -139,18 +139,20 @@ def build_dream_tab(run: Callable[..., Iterator] = dream, explore: Callable[...,
     """Lay out the DeepDream tab inside the current Blocks and wire its events to ``run`` (dreams and
     the zoom animation) and ``explore`` (the channel explorer)."""
     ui = layout()
-    event = _wire_run(ui, run)
+    stopper = Stopper()  # the tab's Stop: dreams, the explorer and the zoom
+    stopper.wire(ui.stop_btn)
+    event = _wire_run(ui, run, stopper)
     _wire_controls(ui)
     wire_estimate(estimate_text, [ui.image, ui.layers, ui.octaves, ui.octave_scale, ui.steps, ui.tile_size, ui.max_dim],
                   ui.estimate_md, after=[event], api_name="dream_estimate")
     zoom_sliders = build_dream_extras(inputs=ui.run_inputs(), prepare=prepare, output=ui.output, status=ui.status,
-                                      layers=ui.layers, stop=ui.stop_btn, png=ui.png, channel_layer=ui.channel_layer,
+                                      layers=ui.layers, stop=stopper, png=ui.png, channel_layer=ui.channel_layer,
                                       channel_mode=ui.channel_mode, channels=ui.channels, run=run, explore=explore)
     restore = wire_recipe_restore(ui.drop, [*ui.settings(), *zoom_sliders])
     return DreamTab(ui.image, ui.png, ui.gif, event, restore, ui.results)
 
 
-def _wire_run(ui: DreamLayout, run: Callable[..., Iterator]):
+def _wire_run(ui: DreamLayout, run: Callable[..., Iterator], stopper: Stopper):
     """Run (/dream) streams ``run``'s dream into the result, then its PNG and time-lapse; Stop ends it.
     Returns the Run event."""
     @functools.wraps(prepare)  # the same parameters and defaults (/dream's API: all but the image optional)
@@ -170,10 +172,8 @@ def _wire_run(ui: DreamLayout, run: Callable[..., Iterator]):
                      if tick.frame.final else (None, None))
             yield (tick.frame.image, status_line(tick), *files)
 
-    event = heavy(ui.run_btn.click, run_dream, ui.run_inputs(), [ui.output, ui.status, ui.png, ui.gif], ui.status,
-                  api_name="dream")
-    ui.stop_btn.click(None, cancels=[event], api_name=False)
-    return event
+    return heavy(ui.run_btn.click, run_dream, ui.run_inputs(), [ui.output, ui.status, ui.png, ui.gif], ui.status,
+                 stopper=stopper, api_name="dream")
 
 
 def _wire_controls(ui: DreamLayout) -> None:

@@ -26,7 +26,7 @@ from ..recipe import make_recipe
 from .downloads import downloads, out_path
 from .user_errors import user_error
 from .estimate_line import estimate_line, wire_estimate
-from .heavy import heavy
+from .heavy import Stopper, heavy
 from .inputs import as_number
 from .status import status_line
 from .streaming import run_facts, stream
@@ -68,7 +68,7 @@ def picked_updates(sheet: dict | None, x: float, y: float, checked, has_targets:
     return note, ticked, layer, "chosen", str(channel)
 
 
-def _explorer_section(explore) -> tuple:
+def _explorer_section(explore, stop: Stopper | None) -> tuple:
     """The explorer's controls, sheet and run event; returns (sheet image, sheet state, note, event)."""
     gr.Markdown("**Channel explorer**: what 16 channels of a layer respond to, each dreamt from grey. "
                 "Click a tile to target its channel.")
@@ -99,14 +99,14 @@ def _explorer_section(explore) -> tuple:
             yield tick.frame.image, status_line(tick), facts
 
     event = heavy(run_btn.click, run_explorer, [layer, first, steps, size], [sheet, status, state], status,
-                  api_name="dream_explore")
+                  stopper=stop, api_name="dream_explore")
     layer.change(lambda name: gr.update(info=f"Shows this channel and the next 15 ({name} has "
                                         f"{CHANNELS.get(name, 0)})."), inputs=[layer], outputs=[first],
                  api_name=False, show_progress="hidden")
     return sheet, state, note, event
 
 
-def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
+def _zoom_section(run, inputs, prepare, output, status, png, stop: Stopper | None) -> tuple:
     """The zoom animation's controls, downloads and run event; returns (event, [frames, zoom, steps sliders])."""
     gr.Markdown("**Zoom animation**: dream with the settings above, then zoom in a little and dream "
                 "again, frame after frame (the classic \"infinite zoom\").")
@@ -149,7 +149,7 @@ def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
 
     outs = [output, status, png if png is not None else gr.File(visible=False), mp4, gif]
     event = heavy(run_btn.click, _named_like(run_zoom, prepare), [*inputs, frames, zoom, zoom_steps], outs, status,
-                  api_name="dream_zoom")
+                  stopper=stop, api_name="dream_zoom")
 
     def estimate_text(*args):
         def request():
@@ -162,8 +162,8 @@ def _zoom_section(run, inputs, prepare, output, status, png) -> tuple:
     return event, [frames, zoom, zoom_steps]
 
 
-def build_dream_extras(*, inputs: list, prepare: Callable, output, status, layers, stop=None, png=None,
-                       channel_layer=None, channel_mode=None, channels=None,
+def build_dream_extras(*, inputs: list, prepare: Callable, output, status, layers, stop: Stopper | None = None,
+                       png=None, channel_layer=None, channel_mode=None, channels=None,
                        run: Callable[..., Iterator] = dream, explore: Callable[..., Iterator] = channel_sheet) -> list:
     """Lay out the explorer and the zoom animation in an accordion and wire them to the DeepDream tab.
 
@@ -174,7 +174,8 @@ def build_dream_extras(*, inputs: list, prepare: Callable, output, status, layer
             (names and defaults), then ``zoom_frames``, ``zoom`` and ``zoom_steps``.
         output, status: the tab's streaming image and status line (the zoom streams there).
         layers: the tab's layers CheckboxGroup (a picked channel ticks its layer).
-        stop: the tab's Stop button (it stops these runs too); png: the tab's result file.
+        stop: the tab's :class:`~genart.ui.heavy.Stopper` (its Stop ends these runs too); png: the tab's
+            result file.
         channel_layer, channel_mode, channels: the tab's channel controls (``#dream-channel-layer``,
             ``#dream-channel-mode``, ``#dream-channels``) that a picked tile sets, when the tab has them.
         run, explore: the backend generators (tests inject others).
@@ -183,10 +184,8 @@ def build_dream_extras(*, inputs: list, prepare: Callable, output, status, layer
         The zoom's frames, zoom and steps sliders (a recipe restores them).
     """
     with gr.Accordion("Channel explorer and zoom animation", open=False, elem_id="dream-extras"):
-        sheet, state, note, explore_event = _explorer_section(explore)
-        zoom_event, zoom_sliders = _zoom_section(run, inputs, prepare, output, status, png)
-    if stop is not None:
-        stop.click(None, cancels=[explore_event, zoom_event], api_name=False)
+        sheet, state, note, explore_event = _explorer_section(explore, stop)
+        zoom_event, zoom_sliders = _zoom_section(run, inputs, prepare, output, status, png, stop)
 
     targets = [channel_layer, channel_mode, channels]
     has_targets = all(t is not None for t in targets)

@@ -6,7 +6,9 @@ middleware in front of Gradio's ``queue/join`` route: a request to join a heavy 
 ``HEAVY`` concurrency group: dream, stylise, GAN training) from a session that already has
 :func:`per_session_limit` heavy jobs waiting or running is answered at once with HTTP 429 and a
 sentence, which the page shows as an error and API clients get as the response's ``detail``.
-Light events (estimates, recipes, the gallery) are never counted or refused.
+Light events (estimates, recipes, the gallery) are never counted or refused. A heavy join let
+through carries the time it joined (:data:`JOINED`), so a Stop pressed while it waits still ends it
+(:class:`genart.ui.heavy.Stopper`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 
 from ..settings import env_number
 from .limits import HEAVY
 
 log = logging.getLogger("genart")
 
+#: Where a heavy join's request carries the time it joined (``time.monotonic()``), for :mod:`genart.ui.heavy`.
+JOINED = "genart.joined"
 #: Heavy jobs one session may have queued or running at once (GENART_JOBS_PER_SESSION overrides it).
 JOBS_PER_SESSION = 2
 
@@ -80,6 +85,7 @@ class SessionJobCap:
             if heavy_jobs(blocks, str(session)) >= limit:
                 log.info("refused a heavy job: session already has %d", limit)
                 return await _json(send, 429, {"detail": too_many(limit)})
+            scope[JOINED] = time.monotonic()
             return await self.app(scope, receive, send)
 
 

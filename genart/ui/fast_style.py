@@ -37,7 +37,7 @@ from ..recipe import make_recipe, read_recipe
 from .downloads import downloads
 from .user_errors import user_error
 from .estimate_line import estimate_line
-from .heavy import heavy
+from .heavy import Stopper, heavy
 from .inputs import CameraFrames, as_number
 from .limits import HEAVY, budget_words, heavy_limit, run_budget
 from .status import status_line
@@ -156,9 +156,10 @@ def make_config(strength, max_dim) -> FastStyleConfig:
 
 
 def wire_run(fast: FastControls, content, style, output, status, png, gif,
-             run: Callable[..., Iterator] = paint):
+             run: Callable[..., Iterator] = paint, stopper: Stopper | None = None):
     """The fast Run (``/stylize_fast``: content, style, strength, max_dim): the content at once, then the
-    picture, its PNG (carrying a ``fast_style`` recipe) and the last fast picture for Refine. Returns the event."""
+    picture, its PNG (carrying a ``fast_style`` recipe) and the last fast picture for Refine; ``stopper``:
+    the tab's Stop. Returns the event."""
     def run_fast(content, style, strength=1.0, max_dim=UI_MAX_DIM):
         try:
             cfg = make_config(strength, max_dim)
@@ -178,13 +179,14 @@ def wire_run(fast: FastControls, content, style, output, status, png, gif,
             yield tick.frame.image, status_line(tick) + note, result, None, result
 
     return heavy(fast.run.click, run_fast, [content, style, fast.strength, fast.max_dim],
-                 [output, status, png, gif, fast.last], status, api_name="stylize_fast")
+                 [output, status, png, gif, fast.last], status, stopper=stopper, api_name="stylize_fast")
 
 
 def wire_refine(fast: FastControls, init: gr.Radio, init_image, extras, run_fn: Callable, inputs: list,
-                outputs: list):
+                outputs: list, stopper: Stopper | None = None):
     """Refine: the method becomes the optimisation, its start the last fast picture (``/style_refine_start``),
-    then ``run_fn`` (the optimisation's run) computes from it (``/style_refine``). Returns the run's event."""
+    then ``run_fn`` (the optimisation's run) computes from it (``/style_refine``); ``stopper``: the tab's Stop.
+    Returns the run's event."""
     def start(last):
         if not last:
             raise gr.Error("There is no fast picture to refine yet: run the fast method first.", print_exception=False)
@@ -192,7 +194,7 @@ def wire_refine(fast: FastControls, init: gr.Radio, init_image, extras, run_fn: 
 
     started = fast.refine.click(start, inputs=[fast.last], outputs=[fast.method, init, init_image, extras],
                                 api_name="style_refine_start", show_progress="hidden")
-    return heavy(started.success, run_fn, inputs, outputs, outputs[1], api_name="style_refine")
+    return heavy(started.success, run_fn, inputs, outputs, outputs[1], stopper=stopper, api_name="style_refine")
 
 
 def estimate_text(content, max_dim=UI_MAX_DIM) -> str:

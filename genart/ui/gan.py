@@ -28,7 +28,7 @@ from typing import Callable, NamedTuple
 
 import gradio as gr
 
-from ..gan.data import DATASET_LABELS, OWN, load_digits
+from ..gan.data import DATASET_LABELS, OWN
 from ..errors import InputError
 from ..estimate import estimate
 from ..export import save_png
@@ -40,7 +40,7 @@ from ..recipe import png_text, trainer_recipe
 from .downloads import out_path
 from .user_errors import user_error
 from .estimate_line import estimate_line, wire_estimate
-from .heavy import heavy
+from .heavy import Stopper, heavy
 from .inputs import as_number
 from .status import status_line
 from .streaming import stream
@@ -260,8 +260,8 @@ def estimate_text(dataset, preset_name, learning_rate, batch_size, epochs, examp
                   colour=_DEFAULT.colour):
     """The estimate line for Train with these settings (own pictures: counted, not decoded)."""
     def num_examples():
-        if dataset != OWN:
-            return len(load_digits(str(dataset)))
+        if dataset != OWN:  # counted without loading: a first load may download, or wait for the warm-up's
+            return examples_available(str(dataset))
         if not own_zip or count_files(own_zip) < MIN_IMAGES:
             raise InputError(f"upload a zip of at least {MIN_IMAGES} pictures to see how long training takes.")
         return count_files(own_zip)
@@ -285,8 +285,9 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
     restore = wire_recipe_restore(ui.drop, ui.dataset, ui.preset_name, ui.learning_rate, ui.batch_size, ui.epochs,
                                   ui.examples, ui.colour)
     trainer_state = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=close_trainer)
-    play_events = build_play(trainer_state)
-    train_event, continue_event, grid_events = _wire_training(ui, trainer_state, make_trainer, play_events)
+    stopper = Stopper()  # Stop (and Reset) end Train, Continue and the latent walk
+    build_play(trainer_state, stopper)
+    train_event, continue_event, grid_events = _wire_training(ui, trainer_state, make_trainer, stopper)
     _wire_settings(ui)
     wire_estimate(estimate_text, [ui.dataset, ui.preset_name, ui.learning_rate, ui.batch_size, ui.epochs,
                                   ui.examples, ui.own_zip, ui.colour],
@@ -295,20 +296,20 @@ def build_gan_tab(make_trainer: Callable[..., GanTrainer] = GanTrainer) -> GanTa
 
 
 def _wire_training(ui: GanLayout, trainer_state: gr.State, make_trainer: Callable[..., GanTrainer],
-                   play_events: list) -> tuple:
+                   stopper: Stopper) -> tuple:
     """Train, Continue, Stop, Reset and "Prepare downloads now", each followed by the samples PNG.
     Returns the Train and Continue events and the samples PNG's events (after save, train, continue, reset)."""
     outputs = [ui.grid_image, ui.status, ui.plot, ui.digits_plot, ui.note, trainer_state, ui.gif, ui.keras_file,
                ui.ckpt_zip]
     train_event = heavy(ui.train_btn.click, trainer_runner(make_trainer),
                         [ui.dataset, ui.preset_name, ui.learning_rate, ui.batch_size, ui.epochs, ui.examples,
-                         ui.own_zip, ui.colour, trainer_state], outputs, ui.status,
+                         ui.own_zip, ui.colour, trainer_state], outputs, ui.status, stopper=stopper,
                         api_name="train_gan", show_progress_on=[ui.status])
     continue_event = heavy(ui.continue_btn.click, continue_gan, [ui.epochs, trainer_state], outputs, ui.status,
-                           api_name="continue_gan", show_progress_on=[ui.status])
-    ui.stop_btn.click(None, cancels=[train_event, continue_event, *play_events], api_name=False)
-    reset_event = ui.reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs,
-                                     cancels=[train_event, continue_event], api_name="reset_gan")
+                           stopper=stopper, api_name="continue_gan", show_progress_on=[ui.status])
+    stopper.wire(ui.stop_btn)
+    stopper.wire(ui.reset_btn)  # Reset stops the training first (the trainer's lock makes the reset wait for it)
+    reset_event = ui.reset_btn.click(reset_gan, inputs=[trainer_state], outputs=outputs, api_name="reset_gan")
     save_event = ui.save_btn.click(prepare_downloads, inputs=[trainer_state],
                                    outputs=[ui.gif, ui.keras_file, ui.ckpt_zip], api_name="gan_downloads",
                                    show_progress="minimal")

@@ -17,7 +17,7 @@ from ..gan.walk import MAX_FRAMES, MAX_FRAMES_BETWEEN, MAX_POINTS, check_walk, l
 from ..recipe import png_text, trainer_recipe
 from .downloads import out_path
 from .user_errors import user_error
-from .heavy import stoppable
+from .heavy import Stopper, stoppable
 from .inputs import as_number
 
 #: Playback speed of the walk's MP4 and GIF, and the most frames a second streamed to the page.
@@ -86,8 +86,9 @@ def walk(points, frames_between, seed, trainer=None):
                       f"of training · MP4 and GIF below"), mp4, gif
 
 
-def build_play(trainer_state: gr.State) -> list:
-    """Lay out "Play with the generator" inside the current Blocks; returns the events Stop should cancel."""
+def build_play(trainer_state: gr.State, stopper: Stopper | None = None) -> list:
+    """Lay out "Play with the generator" inside the current Blocks; the tab's Stop (``stopper``) ends a
+    walk. Returns the walk's event."""
     with gr.Accordion("Play with the generator: new samples and latent walks", open=False, elem_id="gan-play"):
         with gr.Row(equal_height=False):
             with gr.Column(min_width=280):
@@ -116,7 +117,8 @@ def build_play(trainer_state: gr.State) -> list:
     play = dict(concurrency_id=PLAY, concurrency_limit=2)
     sample_btn.click(new_samples, inputs=[sample_seed, trainer_state], outputs=[sample_image, sample_png],
                      api_name="gan_samples", show_progress="minimal", **play)
-    walk_event = walk_btn.click(stoppable(walk, 4, status=1), inputs=[points, between, walk_seed, trainer_state],
+    walk_event = walk_btn.click(stoppable(walk, 4, status=1, stopper=stopper),
+                                inputs=[points, between, walk_seed, trainer_state],
                                 outputs=[walk_image, walk_status, walk_mp4, walk_gif], api_name="gan_walk",
                                 show_progress_on=[walk_status], **play)
     return [walk_event]

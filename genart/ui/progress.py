@@ -9,6 +9,7 @@ and estimates should not measure (they would slow the run and be slowed by it).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Iterator
@@ -21,8 +22,22 @@ _active_runs = 0
 
 
 def busy() -> bool:
-    """True while a run wrapped by a :class:`Tracker` is going in this process."""
+    """True while a run wrapped by a :class:`Tracker` (or other work in :func:`working`, the server's
+    warm-up) is going in this process."""
     return _active_runs > 0
+
+
+@contextlib.contextmanager
+def working() -> Iterator[None]:
+    """Count the block as a run for :func:`busy` (estimates do not measure while it lasts)."""
+    global _active_runs
+    with _active_lock:
+        _active_runs += 1
+    try:
+        yield
+    finally:
+        with _active_lock:
+            _active_runs -= 1
 
 
 #: When the run's own pace is blended in, the estimate counts as this many seconds of evidence at most
@@ -67,35 +82,31 @@ class Tracker:
 
     def wrap(self, frames: Iterator[Frame]) -> Iterator[Frame]:
         """Yield ``frames`` unchanged; closing this generator closes ``frames``."""
-        global _active_runs
-        with _active_lock:
-            _active_runs += 1
-        self._start = self._clock()
-        spent: dict[int, list[float]] = {}  # segment → [seconds, steps]
-        try:
-            it = iter(frames)
-            while True:
-                t0 = self._clock()
-                try:
-                    frame = next(it)
-                except StopIteration:
-                    return
-                t1 = self._clock()
-                if self._step == 0 and self._since is None:  # a continued DCGAN counts from its trainer's start
-                    self._offset = max(0, frame.total - self.estimate.total_steps)
-                step = max(0, frame.step - self._offset)
-                self._observe(spent, self._step, step, t1 - t0)
-                if step > 0 and self._since is None:
-                    self._since = (step, t1 - self._start)
-                self._step = step
-                yield frame
-        finally:
-            with _active_lock:
-                _active_runs -= 1
-            for i, (seconds, steps) in spent.items():
-                if steps >= 2 or seconds >= 0.5:
-                    record(self.estimate.key, self.estimate.plan[i].pixels, seconds / steps)
-            close_frames(frames)
+        with working():
+            self._start = self._clock()
+            spent: dict[int, list[float]] = {}  # segment → [seconds, steps]
+            try:
+                it = iter(frames)
+                while True:
+                    t0 = self._clock()
+                    try:
+                        frame = next(it)
+                    except StopIteration:
+                        return
+                    t1 = self._clock()
+                    if self._step == 0 and self._since is None:  # a continued DCGAN counts from its trainer's start
+                        self._offset = max(0, frame.total - self.estimate.total_steps)
+                    step = max(0, frame.step - self._offset)
+                    self._observe(spent, self._step, step, t1 - t0)
+                    if step > 0 and self._since is None:
+                        self._since = (step, t1 - self._start)
+                    self._step = step
+                    yield frame
+            finally:
+                for i, (seconds, steps) in spent.items():
+                    if steps >= 2 or seconds >= 0.5:
+                        record(self.estimate.key, self.estimate.plan[i].pixels, seconds / steps)
+                close_frames(frames)
 
     def _observe(self, spent, prev: int, step: int, seconds: float) -> None:
         est = self.estimate

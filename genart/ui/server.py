@@ -1,7 +1,9 @@
 """Getting a server ready: where Keras keeps its downloads, and a warm-up before the first visitor.
 
 Imports nothing heavy at module level: :func:`configure_environment` must run before Keras is
-imported (Keras reads ``KERAS_HOME`` once, at import).
+imported (Keras reads ``KERAS_HOME`` once, at import). What the warm-up downloads (the weights on a
+fresh Space) shows on :mod:`genart.downloads`' channel, so a visitor's run waiting for it says so;
+``python -m genart weights`` fetches it ahead instead (a Docker image's build step).
 """
 
 from __future__ import annotations
@@ -13,25 +15,20 @@ import threading
 import time
 from typing import MutableMapping
 
+from ..paths import SPACES_DATA_DIR, on_spaces, use_persistent_storage
+from .progress import working
+
 log = logging.getLogger("genart")
 
-#: Where Hugging Face Spaces mounts persistent storage, when the Space has it.
-SPACES_DATA_DIR = "/data"
-
-
-def on_spaces(environ: MutableMapping[str, str] = os.environ) -> bool:
-    """True on Hugging Face Spaces (which sets ``SPACE_ID``)."""
-    return bool(environ.get("SPACE_ID"))
-
+__all__ = ["SPACES_DATA_DIR", "configure_environment", "on_spaces", "start_warm_up", "warm_up", "warm_up_wanted"]
 
 def configure_environment(environ: MutableMapping[str, str] = os.environ, data_dir: str = SPACES_DATA_DIR) -> None:
-    """On Spaces with persistent storage, keep Keras' weights and datasets there across restarts.
+    """On Spaces with persistent storage, keep Keras' weights and datasets there across restarts
+    (:func:`genart.paths.use_persistent_storage`, which the command line calls too).
 
     Nothing changes elsewhere, nor when the operator has set ``KERAS_HOME``.
     """
-    if on_spaces(environ) and "KERAS_HOME" not in environ and os.path.isdir(data_dir) \
-            and os.access(data_dir, os.W_OK):
-        environ["KERAS_HOME"] = os.path.join(data_dir, ".keras")
+    use_persistent_storage(environ, data_dir)
 
 
 def warm_up_wanted(environ: MutableMapping[str, str] = os.environ) -> bool:
@@ -48,7 +45,9 @@ def warm_up() -> dict[str, float | str]:
     cluster, the runs warm a worker there).
 
     Returns seconds spent per part, or the error message of a part that failed (logged, not
-    raised: a visitor then sees the same clear message when they press Run).
+    raised: a visitor then sees the same clear message when they press Run). While it runs it
+    counts as a run (:func:`genart.ui.progress.busy`): estimates answer from what is measured
+    instead of measuring behind it.
     """
     import numpy as np
 
@@ -77,14 +76,15 @@ def warm_up() -> dict[str, float | str]:
 
         parts["gan actor"] = lambda: (ray_runs.connect(), ray_trainer.start_spare())
     report: dict[str, float | str] = {}
-    for name, run in parts.items():
-        start = time.perf_counter()
-        try:
-            run()
-            report[name] = time.perf_counter() - start
-        except Exception as exc:  # a warm-up never stops the server
-            report[name] = str(exc)
-            log.warning("warm-up of %s failed: %s", name, exc)
+    with working():
+        for name, run in parts.items():
+            start = time.perf_counter()
+            try:
+                run()
+                report[name] = time.perf_counter() - start
+            except Exception as exc:  # a warm-up never stops the server
+                report[name] = str(exc)
+                log.warning("warm-up of %s failed: %s", name, exc)
     log.info("warm-up done: %s", report)
     return report
 

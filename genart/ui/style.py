@@ -29,7 +29,7 @@ from ..style import (CONTENT_LAYERS, CONV_LAYERS, COSTING, FAST, STYLE_LAYERS, T
 from .downloads import downloads
 from .user_errors import user_error
 from .estimate_line import estimate_line, wire_estimate
-from .heavy import heavy
+from .heavy import Stopper, heavy
 from .inputs import as_number
 from .precision_radio import precision_value
 from .status import status_line
@@ -230,11 +230,14 @@ def _wire_runs(ui: StyleLayout, run: Callable[..., Iterator], fast: Callable[...
     ui.preset.change(apply_preset, inputs=[ui.preset], outputs=[ui.steps, ui.max_dim, ui.optimizer, ui.scales,
                                                                 ui.log_style, ui.log_content, ui.tv, ui.precision],
                      api_name=False)
-    event = heavy(ui.run_btn.click, run_style, ui.run_inputs(), ui.run_outputs(), ui.status, api_name="stylize")
+    stopper = Stopper()  # Stop ends the runs (Run, the fast Run, Refine) themselves and cancels the live mirror
+    stopper.wire(ui.stop_btn, cancels=[ui.live])
+    event = heavy(ui.run_btn.click, run_style, ui.run_inputs(), ui.run_outputs(), ui.status, stopper=stopper,
+                  api_name="stylize")
     fast_style.wire_method(ui.fast, [ui.optimisation, ui.run_btn, ui.plot, ui.gif])
-    fast_event = fast_style.wire_run(ui.fast, ui.content, ui.style, ui.output, ui.status, ui.png, ui.gif, run=fast)
+    fast_event = fast_style.wire_run(ui.fast, ui.content, ui.style, ui.output, ui.status, ui.png, ui.gif, run=fast,
+                                     stopper=stopper)
     refine = fast_style.wire_refine(ui.fast, ui.init, ui.init_image, ui.extras, run_style, ui.run_inputs(),
-                                    ui.run_outputs())
-    ui.stop_btn.click(None, cancels=[event, fast_event, refine, ui.live], api_name=False)
+                                    ui.run_outputs(), stopper=stopper)
     ui.content.change(editor_value, inputs=[ui.content], outputs=[ui.mask_paint], api_name=False)  # paint over it
     return event, fast_event, refine

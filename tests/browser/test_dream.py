@@ -40,8 +40,13 @@ def test_the_page_contacts_only_its_own_server(browser, app_server):
     assert hosts and set(hosts) == {urlsplit(app_server).netloc}, sorted(set(hosts))
 
 
-def test_header_says_which_weights_and_precision(page):
-    for box in ("genart-weights", "genart-precision"):  # both are read at page load
+def test_header_is_one_line_with_the_weights_and_precision_a_click_away(page):
+    summary = page.locator("#genart-summary")  # issue 32.5: one short line, not three paragraphs
+    page.wait_for_function("() => (document.querySelector('#genart-summary')?.innerText || '').includes('·')")
+    assert summary.inner_text().splitlines()[0].strip() == "random weights · float32 · this machine"
+    assert not page.locator("#genart-weights").is_visible()  # the details are closed ...
+    summary.get_by_text("random weights").click()  # ... one click away
+    for box in ("genart-weights", "genart-precision", "genart-compute"):  # read at page load
         page.wait_for_function(f"() => (document.querySelector('#{box}')?.innerText || '').includes(':')")
     weights = page.locator("#genart-weights").inner_text()
     assert "Random, untrained weights" in weights  # never dressed up as the pretrained networks

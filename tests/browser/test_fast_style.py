@@ -4,6 +4,7 @@ the mirror's test uses Chromium's fake camera)."""
 import re
 import time
 
+import pytest
 from gradio_client import handle_file
 
 from tests.browser.helpers import image_src, pictures_seen, set_number
@@ -83,3 +84,54 @@ def test_live_mirror_paints_the_fake_camera_and_holds_the_heavy_slot_until_the_t
     # ... and closing the tab ends the stream, so it runs
     page.context.close()
     assert job.result(timeout=120)[1].endswith("done · random, untrained network")
+
+
+#: The style tab's result outputs, where a red "Error" badge was seen after Refine → Stop → mirror (issue 32.7).
+RESULT_OUTPUTS = ("style-output", "style-status", "style-plot", "style-png", "style-gif")
+
+
+def _error_badges(page) -> list[str]:
+    return [elem_id for elem_id in RESULT_OUTPUTS
+            if page.locator(f"#{elem_id} [data-testid=status-tracker] .error").count()]
+
+
+@pytest.mark.parametrize("walk", range(3))
+def test_refine_stop_then_the_live_mirror_shows_no_error(camera_page, walk):
+    """Refine, Stop, and the mirror started the moment after: no output of the stopped run turns into an
+    error (issue 32.7: with Gradio's cancel, every result output was badged "Error" in about one walk of
+    three when another event started while the cancel went on; Stop now ends the run as a finished one)."""
+    page = camera_page
+    page.get_by_role("tab", name="Style transfer").click()
+    page.locator("#style-method").get_by_label("Fast (one pass)").check()
+    page.locator("#style-fast-box").wait_for()
+    page.locator("#style-examples").get_by_role("gridcell").first.click()
+    page.locator("#style-style img").first.wait_for()
+    set_number(page, "style-fast-max-dim", 96)
+    page.locator("#style-fast-run").click()
+    status = page.locator("#style-status textarea")
+    assert wait_until(lambda: "done" in status.input_value(), 180), status.input_value()
+    page.locator("#style-live-box").get_by_text("Live mirror").first.click()  # the camera ready, not recording
+    page.locator("#style-live-input").get_by_text("Click to Access Webcam").click()
+    record = page.locator("#style-live-input button", has_text="Record")
+    record.wait_for()
+    page.locator("#style-refine").click()
+    if walk == 0:  # Stop while the run starts (before its first picture) ...
+        time.sleep(0.5)
+    else:  # ... or once the optimisation streams
+        assert wait_until(lambda: "adam" in status.input_value(), 240), status.input_value()
+    page.locator("#style-stop").click()
+    record.click()  # at once: the race needed another event to start while the stop went on
+    facts = page.locator("#style-live-status .genart-live-facts")
+    badges: list[str] = []
+
+    def painting_or_badged():
+        badges.extend(b for b in _error_badges(page) if b not in badges)
+        return bool(badges) or (facts.count() > 0 and " px · " in facts.first.inner_text())
+
+    assert wait_until(painting_or_badged, 180), "the mirror should paint"
+    wait_until(lambda: bool(painting_or_badged() and badges), 5)  # a late badge has a few more seconds to show
+    assert badges == [], f"error badges on {badges} after Stop (status: {status.input_value()!r})"
+    # a Stop that came before Refine's run joined the queue stops nothing: that run ends as done
+    ends = ("stopped", "done") if walk == 0 else ("stopped",)
+    assert wait_until(lambda: status.input_value().endswith(ends), 240), status.input_value()
+    assert "stopped:" not in status.input_value()  # what a failed run says

@@ -177,3 +177,22 @@ def test_gan_until_digits_stops_when_the_meter_says_so(tmp_path, capsys, monkeyp
         capsys.readouterr().err
     assert main(["gan", "--dataset", "fashion_mnist", "--until-digits", "-q", "-o", str(out)]) == 1
     assert "--until-digits needs MNIST digits" in capsys.readouterr().err
+
+
+def test_weights_option_holds_for_the_whole_run(monkeypatch, style_files):
+    """``--weights random`` on a machine without GENART_WEIGHTS: the precision decision's timing run built the
+    pretrained InceptionV3 (and tried to download it) before this; now every part of the run sees the option."""
+    import importlib
+
+    from genart import models
+
+    cli_main = importlib.import_module("genart.cli.main")  # the module (genart.cli.main is also the function)
+
+    seen = []
+    monkeypatch.delenv(models.WEIGHTS_ENV, raising=False)
+    monkeypatch.setattr(cli_main, "run_dream", lambda args: seen.append(models.weights_mode()) or 0)
+    assert main(["dream", style_files[0], "--weights", "random", "-q"]) == 0
+    assert seen == ["random"] and models.WEIGHTS_ENV not in os.environ  # restored afterwards
+    monkeypatch.setenv(models.WEIGHTS_ENV, "random")
+    assert main(["dream", style_files[0], "--weights", "imagenet", "-q"]) == 0
+    assert seen == ["random", "imagenet"] and os.environ[models.WEIGHTS_ENV] == "random"
