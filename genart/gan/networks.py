@@ -211,7 +211,7 @@ def networks_note(config, architecture: str) -> str:
     discriminator = discriminator_for(config.discriminator, architecture)
     if architecture == "quick":
         parts = ["genart's quick networks, not the tutorial's: a narrower generator (7×7×128 → 14×14×64 → 28×28, "
-                 "a quarter of the tutorial's arithmetic)"]
+                 "a training step about two thirds of the tutorial networks' at the same batch)"]
     elif architecture == "dcgan-32":
         parts = ["the tutorial's networks one stage deeper, for 32×32 pictures"]
     else:
