@@ -32,12 +32,11 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from genart.gan.data import load_shipped_subset  # noqa: E402
+from genart.gan.data import load_shipped_subset, shipped_split  # noqa: E402
 from genart.gan import meter  # noqa: E402
 
 OUT = os.path.join(HERE, meter.ASSET)
 SEED, EPOCHS, BATCH, LEARNING_RATE, SHIFT = 0, 12, 64, 1e-3, 2
-TRAIN_SIZE = 4000
 #: Random 16-digit sets of held-out digits the threshold is measured on.
 SETS = 4000
 #: (in channels, out channels) of the two convolutions; the dense layer maps 7·7·32 to 10.
@@ -45,9 +44,9 @@ CHANNELS = ((1, 16), (16, 32))
 
 
 def split(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train indices, held-out indices) of ``n`` digits: a fixed permutation, 4 000 then the rest."""
-    order = np.random.default_rng(0).permutation(n)
-    return np.sort(order[:TRAIN_SIZE]), np.sort(order[TRAIN_SIZE:])
+    """(train indices, held-out indices) of ``n`` digits: genart's one split of the shipped sample
+    (``genart.gan.data.shipped_split``: a fixed permutation, 4 000 then the rest)."""
+    return shipped_split(n)
 
 
 def init_weights(rng: np.random.Generator) -> dict[str, np.ndarray]:

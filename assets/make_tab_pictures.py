@@ -14,8 +14,8 @@ below the header's lines on the weights (which say they are random) and the prec
   trained network paints.
 - ``tab_gan_shipped_digits.jpg``: the DCGAN tab trained **for real** (no pretrained weights are
   involved) on the 5 000 MNIST digits that ship in ``assets/mnist_5k.npz``, with the default
-  ``fast`` preset for the epochs the tab offers offline (7 of 79 steps; where MNIST can be
-  downloaded the tab trains one epoch of all 60 000 digits instead).
+  ``quick`` preset (genart's quick networks) for the epochs the tab offers offline (7 of 79 steps;
+  where MNIST can be downloaded the tab trains one epoch of all 60 000 digits instead).
 
 Each screenshot is scaled to at most ``WIDTH`` pixels wide and saved as a JPEG. Same licence as the
 code; the photo and the painting in the first two are those of ``assets/`` (CC0, public domain).
@@ -121,7 +121,7 @@ def style(page) -> None:
 
 def gan(page) -> None:
     page.get_by_role("tab", name="DCGAN").click()
-    page.locator("#gan-train").click()  # the tab's defaults: fast preset, the shipped digits offline
+    page.locator("#gan-train").click()  # the tab's defaults: quick preset, the shipped digits offline
     _wait_status(page, "gan-status", "done", timeout=1800)
     _shoot(page, os.path.join(HERE, "tab_gan_shipped_digits.jpg"), ["gan-grid", "gan-loss", "gan-status", "gan-train"])
 

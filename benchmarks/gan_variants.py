@@ -256,6 +256,61 @@ class VariantTrainer:
         return min(medians)
 
 
+class ConfigTrainer:
+    """A :class:`genart.gan.GanConfig` trained with genart's own step (``genart.gan.step.build_parts``:
+    the networks, losses, augmentation and EMA a ``GanTrainer`` of that config trains), with
+    :class:`VariantTrainer`'s interface: the same batches (epoch e's order is ``default_rng([seed, e])``),
+    ``advance``, ``samples``, ``train_seconds``. It draws its pictures in two modes: ``ema`` (the
+    averaged generator in inference mode, what the tab shows; only with ``ema_decay``) and ``raw``."""
+
+    def __init__(self, config, images: np.ndarray, seed: int = 0):
+        from genart.gan.networks import architecture_for
+        from genart.gan.step import build_parts
+        from genart.gan.trainer import policy
+
+        self.config = dataclasses.replace(config, seed=seed)
+        self.seed = seed
+        self.images = images if images.ndim == 4 else images[..., None]
+        self.steps_per_epoch = math.ceil(len(self.images) / config.batch_size)
+        shape = tuple(self.images.shape[1:])
+        self.precision = policy(self.config).dtype
+        self.parts = build_parts(architecture_for(shape, config.networks), self.config, shape,
+                                 policy(self.config).keras_policy)
+        self.variant = Variant(batch_size=config.batch_size)  # for batch(): the trainer's order
+        self.step, self.train_seconds = 0, 0.0
+        self._order = None
+        self.parts.train_step.get_concrete_function()  # traced here, so train_seconds holds steps only
+        import tensorflow as tf
+
+        raw = self.parts.generator
+        self._sample_raw = tf.function(lambda z: raw(z, training=False),
+                                       input_signature=[tf.TensorSpec([None, config.noise_dim], tf.float32)])
+
+    batch = VariantTrainer.batch
+
+    def advance(self, steps: int) -> None:
+        """Train ``steps`` more steps, timing them into ``train_seconds``."""
+        for _ in range(steps):
+            start = time.perf_counter()
+            self.parts.train_step(self.batch(self.step), np.int64(self.step)).numpy()
+            self.train_seconds += time.perf_counter() - start
+            self.step += 1
+        self.parts.step.assign(self.step)
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return ("ema", "raw") if self.config.ema_decay else ("raw",)
+
+    def samples(self, mode: str = "ema", noise: np.ndarray | None = None) -> np.ndarray:
+        """Samples (float N×28×28×1 in [-1, 1]) of the preview noise (or ``noise``) drawn in ``mode``."""
+        if mode == "raw":
+            z = self.parts.preview_noise if noise is None else np.asarray(noise, np.float32)
+            return self._sample_raw(z).numpy().astype(np.float32)
+        return self.parts.sample(noise).astype(np.float32)
+
+    time_steps = VariantTrainer.time_steps
+
+
 def _plain_call(model, x, training: bool):
     return model(x, training=training)
 

@@ -284,4 +284,5 @@ def trainer_recipe(trainer) -> dict:
     digest = getattr(trainer, "data_digest", None)
     return make_recipe("gan", trainer.config, ran=trainer.facts, inputs={"dataset": digest} if digest else None,
                        run={"steps": trainer.step, "epochs": round(trainer.epoch, 4),
-                            "data": trainer.data_source, "examples": trainer.num_examples})
+                            "data": trainer.data_source, "examples": trainer.num_examples,
+                            "networks": getattr(trainer, "networks_note", "")})

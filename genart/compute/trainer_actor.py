@@ -21,7 +21,7 @@ from ..gan import GRID_SCALE, GanConfig
 from .ray_runs import location
 
 #: Attributes that never change for a trainer, read once when it is built.
-FIXED = ("num_examples", "data_source", "data_note", "data_digest", "architecture", "image_shape",
+FIXED = ("num_examples", "data_source", "data_note", "data_digest", "architecture", "networks_note", "image_shape",
          "examples_per_epoch", "steps_per_epoch", "precision")
 
 

@@ -23,6 +23,14 @@ OWN_SIDE = 32
 GRID_COLS, GRID_SAMPLES, GRID_SCALE = 4, 16, 4
 #: With ``preview_every=None`` the trainer draws a grid about this often (measured seconds).
 PREVIEW_SECONDS = 2.5
+#: ``GanConfig.networks``: whose generator and discriminator train.
+NETWORKS = ("tutorial", "quick")
+#: ``GanConfig.discriminator``: what the discriminator looks at.
+DISCRIMINATORS = ("pixels", "projected")
+#: ``GanConfig.loss``: the adversarial loss.
+LOSSES = ("bce", "hinge")
+#: ``GanConfig.augment``: the DiffAugment transformations (genart.gan.augment.AUGMENTATIONS, in its order).
+AUGMENTATIONS = ("brightness", "contrast", "translation", "cutout")
 #: Most epochs one ``train`` call accepts.
 MAX_EPOCHS = 1000
 CONFIG_FILE, CHECKPOINT_PREFIX = "genart_gan.json", "ckpt"
@@ -49,6 +57,18 @@ class GanConfig:
         ema_decay: 0 (the tutorial): the pictures are the generator's. Above 0: they come from an
             exponential moving average of the generator's weights with this decay (warmed up as
             min(decay, (1 + t)/(10 + t)) at step t), cleaner samples early; training is unchanged.
+        networks: ``tutorial`` (the tutorial's generator and discriminator; one stage deeper for own
+            32×32 pictures) or ``quick`` (genart's quick networks, not the tutorial's: a narrower
+            generator for 28×28 images, :mod:`genart.gan.networks`).
+        discriminator: ``pixels`` (it looks at the images, as the tutorial's) or ``projected`` (small
+            heads judge the features of a frozen digit network genart trained, Sauer et al. 2021;
+            for 28×28 grey images: own pictures train with ``pixels`` whatever this says).
+        loss: ``bce`` (the tutorial's cross-entropy) or ``hinge`` (Lim & Ye 2017, as SAGAN).
+        d_learning_rate: the discriminator's Adam learning rate; None: ``learning_rate`` (two rates:
+            Heusel et al. 2017).
+        augment: DiffAugment transformations shown to the discriminator, on real and generated
+            images alike (Zhao et al. 2020): any of ``brightness``, ``contrast``, ``translation``,
+            ``cutout``; empty: none (the tutorial).
     """
 
     batch_size: int = 256
@@ -62,6 +82,11 @@ class GanConfig:
     seed: int = 0
     precision: str = "auto"
     ema_decay: float = 0.0
+    networks: str = "tutorial"
+    discriminator: str = "pixels"
+    loss: str = "bce"
+    d_learning_rate: float | None = None
+    augment: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_int("batch_size", self.batch_size, 2, 1024)
@@ -80,30 +105,49 @@ class GanConfig:
         object.__setattr__(self, "precision", precision.check("precision", self.precision))
         check_float("ema_decay", self.ema_decay, 0.0, 0.9999)
         object.__setattr__(self, "ema_decay", float(self.ema_decay))
+        for name, allowed in (("networks", NETWORKS), ("discriminator", DISCRIMINATORS), ("loss", LOSSES)):
+            if getattr(self, name) not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}.")
+        if self.d_learning_rate is not None:
+            check_float("d_learning_rate", self.d_learning_rate, 1e-6, 0.1)
+        augment = (self.augment,) if isinstance(self.augment, str) else tuple(self.augment)
+        unknown = [a for a in augment if a not in AUGMENTATIONS]
+        if unknown:
+            raise InputError(f"augment may name {', '.join(AUGMENTATIONS)}; not {', '.join(map(repr, unknown))}.")
+        object.__setattr__(self, "augment", tuple(a for a in AUGMENTATIONS if a in augment))
+
+    @property
+    def discriminator_learning_rate(self) -> float:
+        """The discriminator's Adam learning rate (``d_learning_rate``, else ``learning_rate``)."""
+        return self.learning_rate if self.d_learning_rate is None else self.d_learning_rate
 
 
 #: Named configs: the tutorial's optimiser (exact float32), the DCGAN paper's (Radford et al.,
-#: section 4), and ``fast``: the paper's optimiser on batches of 64 with the pictures drawn by an
-#: EMA (decay 0.99) of the generator's weights, the soonest of those measured to digit-like samples
-#: on 2 vCPUs (``benchmarks/bench_gan_quality.py``: on a CPU a step costs about its batch, and four
-#: small steps teach more than one large one; the EMA's grid covers more classes early).
+#: section 4), ``fast``: the paper's optimiser on batches of 64 with the pictures drawn by an
+#: EMA (decay 0.99) of the generator's weights, the soonest with the tutorial's networks
+#: (``benchmarks/bench_gan_quality.py``: on a CPU a step costs about its batch, and four small
+#: steps teach more than one large one; the EMA's grid covers more classes early), and ``quick``:
+#: the same training with genart's quick generator (not the tutorial's), a step about two thirds
+#: as dear that learns at least as much per step (issue 30; benchmarks/README.md has every lever's figures).
 PRESETS = {
     "tutorial": GanConfig(precision="float32"),
     "dcgan-paper": GanConfig(learning_rate=2e-4, beta_1=0.5),
     "fast": GanConfig(batch_size=64, learning_rate=2e-4, beta_1=0.5, ema_decay=0.99),
+    "quick": GanConfig(batch_size=64, learning_rate=2e-4, beta_1=0.5, ema_decay=0.99, networks="quick"),
 }
 
 #: The preset the tab and the command line start from: the soonest to digit-like samples.
-DEFAULT_PRESET = "fast"
+DEFAULT_PRESET = "quick"
 #: Training steps after which the default preset's grid usually shows digit shapes (measured,
-#: ``bench_gan_quality.py``, seeds 0–2: by step 500, about 60 s, its EMA grid scored 0.62–0.79
-#: confidence and 5–8 classes on genart's meter; the meter's real-digit line, 0.925 and 7 classes, was not reached
-#: by step 4 000 in any seed).
+#: ``bench_gan_quality.py --presets quick --seeds 3 --marks 30 60 120 300``: by step 500, about 40 s
+#: of training on the reference machine, the ``quick`` preset's EMA grid scored 0.70–0.76 confidence and
+#: 6–7 classes on genart's meter (``fast``'s: 0.62–0.79 and 5–8 by its step 500, about 60 s); the meter's real-digit line,
+#: 0.925 and 7 classes, was not reached by step 3 788, 300 s, in any seed; benchmarks/README.md).
 DIGIT_STEPS = 500
 
 
 def preset(name: str, **overrides) -> GanConfig:
-    """The preset ``name`` ("tutorial", "dcgan-paper" or "fast") with some fields replaced."""
+    """The preset ``name`` ("tutorial", "dcgan-paper", "fast" or "quick") with some fields replaced."""
     if name not in PRESETS:
         raise InputError(f"preset must be one of {', '.join(PRESETS)}, not {name!r}.")
     return dataclasses.replace(PRESETS[name], **overrides)
@@ -138,9 +182,15 @@ def check_epochs(epochs, name: str = "epochs") -> int:
 
 
 def cost_key(config: GanConfig) -> tuple:
-    """What a step's cost depends on besides its batch: the noise size, the precision and the images'
-    shape (which picks the networks)."""
-    return "gan", config.noise_dim, config.precision, image_shape(config)
+    """What a step's cost depends on besides its batch: the noise size, the precision, the images'
+    shape and the networks, discriminator and augmentation (which pick what a step computes)."""
+    return "gan", config.noise_dim, config.precision, *step_shape(config), image_shape(config)
+
+
+def step_shape(config: GanConfig) -> tuple:
+    """The settings besides batch, noise size, precision and image shape that change what a step
+    computes: ``(networks, discriminator, augment)`` (the loss and the rates cost the same)."""
+    return config.networks, config.discriminator, config.augment
 
 
 def run_cost(config: GanConfig, epochs: int = 1, num_examples: int = 60_000, fresh: bool = True) -> RunCost:

@@ -34,6 +34,12 @@ OWN = "own"
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST", OWN: "Your pictures (zip)"}
 #: The shipped offline sample (see assets/mnist_5k.NOTICE.md for its source and licence).
 SUBSET_PATH = asset("mnist_5k.npz")
+#: How the shipped sample is split, everywhere: a fixed permutation (``numpy.random.default_rng(0)``),
+#: its first :data:`TRAIN_DIGITS` digits to train on, the other 1 000 held out. The networks genart
+#: trains on digits (the meter's classifier, the projected discriminator's feature network, the
+#: Fréchet yardstick's network) learn from the training part only; the held-out part sets the meter's
+#: real-digit line and is the Fréchet distance's reference.
+TRAIN_DIGITS = 4000
 SUBSET_NOTE = ("MNIST could not be downloaded (offline?), so training uses the 5 000 real MNIST digits "
                "shipped with genart (assets/mnist_5k.npz, CC BY-SA 3.0).")
 
@@ -113,6 +119,12 @@ def load_shipped_subset() -> Digits:
         raise DataUnavailable(f"{SUBSET_PATH} does not hold uint8 N×28×28 images with labels; "
                               "rebuild it with `python assets/make_mnist_subset.py`.")
     return Digits(images, labels.astype(np.uint8), "mnist", "shipped subset", SUBSET_NOTE)
+
+
+def shipped_split(n: int = 5000) -> tuple[np.ndarray, np.ndarray]:
+    """(training indices, held-out indices) of the shipped sample's ``n`` digits, each sorted (see :data:`TRAIN_DIGITS`)."""
+    order = np.random.default_rng(0).permutation(n)
+    return np.sort(order[:TRAIN_DIGITS]), np.sort(order[TRAIN_DIGITS:])
 
 
 def _keras_load(name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from ..costing import Costing
-from .config import GanConfig, image_shape, run_cost
+from .config import GanConfig, image_shape, run_cost, step_shape
 from .trainer import GanTrainer, policy
 
 _probe_lock = threading.Lock()
@@ -28,13 +28,15 @@ def _probe_for(config: GanConfig) -> tuple[GanTrainer, float]:
     first allocations: more at a larger batch) and the first preview grid. The timing steps
     themselves are left out (a run's estimate counts each of its steps)."""
     shape = image_shape(config)
-    key = (config.noise_dim, policy(config).dtype, config.batch_size, shape)
+    key = (config.noise_dim, policy(config).dtype, config.batch_size, shape, *step_shape(config))
     with _probe_lock:
         if key not in _probe:
             _probe.clear()
             start = time.perf_counter()
+            networks, discriminator, augment = step_shape(config)
             probe = GanTrainer(GanConfig(batch_size=config.batch_size, noise_dim=config.noise_dim,
-                                         precision=config.precision),
+                                         precision=config.precision, networks=networks,
+                                         discriminator=discriminator, augment=augment),
                                data=np.zeros((config.batch_size, *shape), np.uint8))
             built = time.perf_counter()
             step_s = probe.time_step(config.batch_size)  # traces the step: a first call, then two timed

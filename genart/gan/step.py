@@ -1,9 +1,11 @@
-"""The DCGAN's TensorFlow side: the tutorial's two losses, Adam's update written out, the compiled
-train step, and :class:`Parts`, everything a trainer computes with.
+"""The DCGAN's TensorFlow side: the tutorial's two losses (and the hinge pair), Adam's update written
+out, the compiled train step, and :class:`Parts`, everything a trainer computes with.
 
 Each step (the tutorial's ``train_step``): noise z ~ N(0, 1); generator loss = BCE(D(G(z)), real);
 discriminator loss = BCE(D(x), real) + BCE(D(G(z)), fake); one Adam step for each network on its
-own loss. Everything random in a step is a function of ``(seed, step)``.
+own loss. With ``augment``, the discriminator sees x and G(z) through the same random
+transformations (:func:`discriminator_view`); with ``loss="hinge"``, the hinge pair replaces the
+cross-entropies. Everything random in a step is a function of ``(seed, step)``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,33 @@ def generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
 def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
     """The discriminator wants real images called real and generated ones fake."""
     return _bce(tf.ones_like(real_logits), real_logits) + _bce(tf.zeros_like(fake_logits), fake_logits)
+
+
+def hinge_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+    """The generator wants its images' logits high: −mean D(G(z))."""
+    return -tf.reduce_mean(fake_logits)
+
+
+def hinge_discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+    """The discriminator wants real logits above 1 and generated ones below −1:
+    mean max(0, 1 − D(x)) + mean max(0, 1 + D(G(z)))."""
+    return tf.reduce_mean(tf.nn.relu(1.0 - real_logits)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_logits))
+
+
+#: loss name → (generator loss, discriminator loss).
+LOSSES = {"bce": (generator_loss, discriminator_loss), "hinge": (hinge_generator_loss, hinge_discriminator_loss)}
+
+
+def discriminator_view(real: tf.Tensor, fakes: tf.Tensor, policy: tuple[str, ...], seed: tf.Tensor):
+    """(real, fakes) as the discriminator sees them: both through :func:`genart.gan.augment.augment`
+    with the same seed, so image i of either batch meets the same transformation (the same policy,
+    the same random draws); differentiable, so the generator's gradient flows through. An empty
+    policy returns them unchanged."""
+    if not policy:
+        return real, fakes
+    from .augment import augment
+
+    return augment(real, policy, seed), augment(fakes, policy, seed)
 
 
 def adam_update(optimizer: keras.optimizers.Adam, grads, variables) -> None:
@@ -60,12 +89,17 @@ def ema_update(averaged, generator, step, decay: float) -> None:
 
 
 def compile_train_step(generator, discriminator, generator_optimizer, discriminator_optimizer, noise_dim: int,
-                       seed: int, image_shape: tuple[int, int, int], averaged=None, ema_decay: float = 0.0):
+                       seed: int, image_shape: tuple[int, int, int], averaged=None, ema_decay: float = 0.0,
+                       loss: str = "bce", augment: tuple[str, ...] = ()):
     """The compiled step: ``train_step(batch uint8 [B, H, W, C], step int64) -> [G loss, D loss, D(x), D(G(z))]``,
-    where D(x) and D(G(z)) are the discriminator's mean probabilities of "real" for the real and the
-    generated batch. It updates both networks and both optimisers in place (and, given ``averaged``,
-    the moving average of the generator's weights: :func:`ema_update`); any batch size, no retrace."""
+    where D(x) and D(G(z)) are the discriminator's mean probabilities of "real" (the sigmoid of its
+    logits) for the real and the generated batch. It updates both networks and both optimisers in
+    place (and, given ``averaged``, the moving average of the generator's weights: :func:`ema_update`);
+    any batch size, no retrace. ``loss`` names a pair of :data:`LOSSES`; ``augment`` is the
+    DiffAugment policy (:func:`discriminator_view`)."""
     g_opt, d_opt = generator_optimizer, discriminator_optimizer
+    g_loss_of, d_loss_of = LOSSES[loss]
+    policy = tuple(augment)
 
     @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.uint8), tf.TensorSpec([], tf.int64)])
     def train_step(batch, step):
@@ -74,10 +108,12 @@ def compile_train_step(generator, discriminator, generator_optimizer, discrimina
                                            seed=tf.stack([tf.cast(seed, tf.int64), step]))
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fakes = generator(noise, training=True)
-            real_logits = discriminator(images, training=True)
-            fake_logits = discriminator(fakes, training=True)
-            g_loss = generator_loss(fake_logits)
-            d_loss = discriminator_loss(real_logits, fake_logits)
+            seen_real, seen_fakes = discriminator_view(images, fakes, policy,
+                                                       tf.stack([tf.cast(seed, tf.int64) + 1, step]))
+            real_logits = discriminator(seen_real, training=True)
+            fake_logits = discriminator(seen_fakes, training=True)
+            g_loss = g_loss_of(fake_logits)
+            d_loss = d_loss_of(real_logits, fake_logits)
         adam_update(g_opt, g_tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables)
         adam_update(d_opt, d_tape.gradient(d_loss, discriminator.trainable_variables),
                     discriminator.trainable_variables)
@@ -97,13 +133,15 @@ class Parts:
     with its lock (nothing here is thread-safe on its own).
     """
 
-    def __init__(self, generator, discriminator, learning_rate: float, beta_1: float, noise_dim: int, seed: int,
-                 image_shape: tuple[int, int, int], preview_noise: np.ndarray, averaged=None, ema_decay: float = 0.0):
+    def __init__(self, generator, discriminator, config, image_shape: tuple[int, int, int], preview_noise: np.ndarray,
+                 averaged=None):
+        """Args: config: the GanConfig (its rates, β1, noise size, seed, EMA decay, loss and augmentation)."""
         self.generator, self.discriminator = generator, discriminator
         #: What draws the pictures: the generator, or the moving average of its weights (``averaged``).
         self.shown = averaged if averaged is not None else generator
-        self.generator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
-        self.discriminator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
+        noise_dim = config.noise_dim
+        self.generator_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
+        self.discriminator_optimizer = keras.optimizers.Adam(config.discriminator_learning_rate, beta_1=config.beta_1)
         self.generator_optimizer.build(generator.trainable_variables)
         self.discriminator_optimizer.build(discriminator.trainable_variables)
         self.image_shape = image_shape
@@ -117,8 +155,8 @@ class Parts:
                            if isinstance(layer, keras.layers.Dropout)],
             **({"averaged_generator": averaged} if averaged is not None else {}))
         self.train_step = compile_train_step(generator, discriminator, self.generator_optimizer,
-                                             self.discriminator_optimizer, noise_dim, seed, image_shape,
-                                             averaged, ema_decay)
+                                             self.discriminator_optimizer, noise_dim, config.seed, image_shape,
+                                             averaged, config.ema_decay, config.loss, config.augment)
         shown = self.shown
         self._sample = tf.function(lambda z: shown(z, training=False),
                                    input_signature=[tf.TensorSpec([None, noise_dim], tf.float32)])
@@ -155,10 +193,12 @@ class Parts:
 
 def build_parts(architecture: str, config, image_shape: tuple[int, int, int], dtype: str) -> Parts:
     """The networks of ``architecture`` for ``config`` (a GanConfig) in Keras dtype policy ``dtype``,
-    seeded (generator ``seed``, discriminator ``seed + 1``), with their optimisers and compiled steps;
-    with ``config.ema_decay``, also the averaged generator (the same architecture, starting equal)."""
+    seeded (generator ``seed``, discriminator ``seed + 1``; a projected discriminator's frozen
+    features keep their trained weights), with their optimisers and compiled steps; with
+    ``config.ema_decay``, also the averaged generator (the same architecture, starting equal)."""
     with BUILD_LOCK:
-        generator, discriminator = build(architecture, config.noise_dim, image_shape[2], seed=config.seed, dtype=dtype)
+        generator, discriminator = build(architecture, config.noise_dim, image_shape[2], seed=config.seed, dtype=dtype,
+                                         discriminator=config.discriminator)
         seed_weights(generator, config.seed)
         seed_weights(discriminator, config.seed + 1)
         averaged = None
@@ -166,5 +206,4 @@ def build_parts(architecture: str, config, image_shape: tuple[int, int, int], dt
             averaged = build_generator(architecture, config.noise_dim, image_shape[2], dtype=dtype)
             averaged.set_weights(generator.get_weights())
         preview = np.random.default_rng([config.seed, 1]).standard_normal((GRID_SAMPLES, config.noise_dim))
-        return Parts(generator, discriminator, config.learning_rate, config.beta_1, config.noise_dim, config.seed,
-                     image_shape, preview, averaged, config.ema_decay)
+        return Parts(generator, discriminator, config, image_shape, preview, averaged)

@@ -69,7 +69,7 @@ class GanTrainer:
                 else ("given", "")
             self.data_digest = getattr(data, "digest", None)
             data = getattr(data, "images", data)
-        from .networks import architecture_for
+        from .networks import architecture_for, networks_note
         from .step import build_parts
         from .trainset import as_images, images_tensor
 
@@ -80,7 +80,9 @@ class GanTrainer:
             self.data_digest = self.data_digest or digest(data)
             shared_key = (OWN, self.data_digest)
         self.image_shape = tuple(int(v) for v in data.shape[1:])  # (H, W, C)
-        self.architecture = architecture_for(self.image_shape)
+        self.architecture = architecture_for(self.image_shape, config.networks)
+        #: Whose networks and losses train, in plain words (genart.gan.networks.networks_note).
+        self.networks_note = networks_note(config, self.architecture)
         self.num_examples = len(data)
         self.examples_per_epoch = min(config.examples_per_epoch or self.num_examples, self.num_examples)
         self.steps_per_epoch = math.ceil(self.examples_per_epoch / config.batch_size)
@@ -379,14 +381,20 @@ class GanTrainer:
 
 class StepTimer:
     """The DCGAN's precision timer: seconds per training step at :data:`PRECISION_BATCH` in a given dtype,
-    on one small trainer per dtype, kept while measuring and closed when the measurement ends."""
+    on one small trainer per dtype, kept while measuring and closed when the measurement ends.
 
-    def __init__(self):
+    Args:
+        networks: ``GanConfig.networks`` of the trainers timed (the tutorial's, or genart's quick ones).
+    """
+
+    def __init__(self, networks: str = "tutorial"):
+        self.networks = networks
         self._trainers: dict[str, GanTrainer] = {}
 
     def __call__(self, dtype: str) -> float:
         if dtype not in self._trainers:
-            self._trainers[dtype] = GanTrainer(GanConfig(batch_size=PRECISION_BATCH, precision=dtype),
+            self._trainers[dtype] = GanTrainer(GanConfig(batch_size=PRECISION_BATCH, precision=dtype,
+                                                         networks=self.networks),
                                                data=np.zeros((PRECISION_BATCH, 28, 28), np.uint8))
         return self._trainers[dtype].time_step(PRECISION_BATCH)
 
@@ -396,11 +404,16 @@ class StepTimer:
             trainer.close()
 
 
-#: The DCGAN's precision: ``auto`` is decided from its own training step in float32 and bfloat16.
+#: The DCGAN's precision with the tutorial's networks: ``auto`` is decided from its own training step
+#: in float32 and bfloat16.
 PRECISION = precision.AlgorithmPrecision("gan", StepTimer())
+#: ``GanConfig.networks`` → its precision: genart's quick networks are decided from their own step
+#: (``"gan-quick"``; its bfloat16 gain differs from the tutorial networks': README).
+PRECISIONS = {"tutorial": PRECISION, "quick": precision.AlgorithmPrecision("gan-quick", StepTimer("quick"))}
 
 
 def policy(config: GanConfig) -> precision.Policy:
     """What a trainer of ``config`` computes in: ``auto`` is decided from the DCGAN's own training
-    step in float32 and bfloat16 (once per machine; :mod:`genart.precision`)."""
-    return PRECISION.policy(config.precision)
+    step in float32 and bfloat16 (once per machine; :mod:`genart.precision`), for each family of networks
+    apart (:data:`PRECISIONS`)."""
+    return PRECISIONS[config.networks].policy(config.precision)

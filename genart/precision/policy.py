@@ -68,7 +68,8 @@ ROUNDS, EXTRA_ROUNDS, BORDERLINE = 5, 4, 1.2
 #: Algorithms whose steps loss-scale float16 gradients; ``auto`` gives the others float32 on a GPU without bfloat16.
 FLOAT16_SCALED = frozenset({"dream", "style"})
 #: Names for the header; an algorithm not listed is shown by its name.
-LABELS = {"dream": "DeepDream", "style": "Style transfer", "gan": "DCGAN", "fast_style": "Fast style transfer"}
+LABELS = {"dream": "DeepDream", "style": "Style transfer", "gan": "DCGAN", "gan-quick": "DCGAN (genart's quick networks)",
+          "fast_style": "Fast style transfer"}
 #: Version of the decision file's entries; entries of another version are measured again.
 CACHE_FORMAT = 1
 #: Seconds a process waits for another one measuring before it measures too.

@@ -83,6 +83,7 @@ def describe(trainer: GanTrainer) -> str:
     text = (f"**This session's trainer:** {data} · Adam lr {c.learning_rate:g}, β1 {c.beta_1:g} · batch {c.batch_size}"
             f" · {trainer.examples_per_epoch:,} examples ({trainer.steps_per_epoch} steps) per epoch · "
             f"{trainer.epoch:.2f} epochs trained. Continue keeps these settings; Train starts over with the controls'.")
+    text += f" {trainer.networks_note}"
     if c.ema_decay:
         text += f" The pictures come from a moving average of the generator's weights (EMA {c.ema_decay:g})."
     if not judges(c.dataset, trainer.image_shape):

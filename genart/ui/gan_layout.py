@@ -83,9 +83,10 @@ def _controls() -> dict:
         reset_btn = gr.Button("Reset", elem_id="gan-reset")
     estimate_md = gr.Markdown(elem_id="gan-estimate")
     preset_name = gr.Radio(list(PRESETS), value=DEFAULT_PRESET, label="Preset", elem_id="gan-preset",
-                           info="fast: Adam 2e-4, β1 0.5, batch 64, pictures from an EMA of the generator "
-                           "(0.99), digits soonest · tutorial: Adam 1e-4, "
-                           "β1 0.9, batch 256 · dcgan-paper: Adam 2e-4, β1 0.5, batch 256")
+                           info="quick: genart's quick networks, not the tutorial's (a narrower generator), "
+                           "trained as fast: digits soonest · fast: the tutorial's networks, Adam 2e-4, β1 0.5, "
+                           "batch 64, pictures from an EMA of the generator (0.99) · tutorial: Adam 1e-4, β1 0.9, "
+                           "batch 256 · dcgan-paper: Adam 2e-4, β1 0.5, batch 256")
     learning_rate = gr.Number(value=_START.learning_rate, label="Learning rate", step=1e-5,
                               info="Adam, both networks (1e-6 to 0.1).", elem_id="gan-lr")
     batch_size = gr.Slider(16, 256, value=_START.batch_size, step=16, label="Batch size",

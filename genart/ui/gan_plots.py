@@ -58,4 +58,4 @@ def digits_expectation(config: GanConfig) -> str:
                        fresh=False, measure=False).seconds
     here = f" (about {format_duration(seconds)} here)" if seconds else ""
     return (f"Digits usually take shape after about {DIGIT_STEPS} steps{here} and sharpen with more epochs "
-            "(the meter's real-digit line was not reached in 4 000 steps when measured).")
+            "(the meter's real-digit line was not reached in 5 minutes of training when measured).")

@@ -153,10 +153,13 @@ def test_the_fast_preset_and_the_tutorial_preset_left_exact():
     fast = PRESETS["fast"]
     assert (fast.batch_size, fast.learning_rate, fast.beta_1, fast.precision, fast.ema_decay) == \
         (64, 2e-4, 0.5, "auto", 0.99)
+    assert (fast.networks, fast.discriminator, fast.loss, fast.augment) == ("tutorial", "pixels", "bce", ())
     assert PRESETS["tutorial"] == GanConfig(precision="float32")  # the tutorial's values, exact float32
+    assert (GanConfig().networks, GanConfig().discriminator, GanConfig().loss, GanConfig().augment,
+            GanConfig().d_learning_rate) == ("tutorial", "pixels", "bce", (), None)  # the tutorial's
     from genart.ui.gan import DEFAULT_PRESET
 
-    assert DEFAULT_PRESET == "fast"
+    assert DEFAULT_PRESET == "quick" and PRESETS["quick"].networks == "quick"  # issue 30
 
 
 def test_the_tabs_default_train_sends_the_default_preset_and_the_cli_starts_from_it():
