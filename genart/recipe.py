@@ -280,9 +280,9 @@ def config_from_recipe(recipe: Mapping, algorithm: str | None = None):
 def trainer_recipe(trainer) -> dict:
     """The recipe of a :class:`genart.gan.GanTrainer` (or its Ray proxy) as it stands: the precision its
     own ``facts`` report, steps and epochs trained, data used (own pictures are fingerprinted by their
-    digest as the input ``dataset``)."""
+    digest as the input ``dataset``), and whose networks trained (its ``networks_note``)."""
     digest = getattr(trainer, "data_digest", None)
     return make_recipe("gan", trainer.config, ran=trainer.facts, inputs={"dataset": digest} if digest else None,
                        run={"steps": trainer.step, "epochs": round(trainer.epoch, 4),
                             "data": trainer.data_source, "examples": trainer.num_examples,
-                            "networks": getattr(trainer, "networks_note", "")})
+                            "networks": trainer.networks_note})

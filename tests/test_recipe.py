@@ -192,11 +192,12 @@ def test_record_run_adds_a_finished_runs_facts_to_a_recipe_made_before_it(no_dec
 def test_a_trainers_recipe_takes_the_trainers_own_policy(no_deciding):
     gan_bf16 = precision.Policy("bfloat16", "auto", "bfloat16, set by GENART_PRECISION.", "gan")
     trainer = types.SimpleNamespace(config=GanConfig(), facts=RunFacts(gan_bf16, CLUSTER), step=8, epoch=1.0,
-                                    data_source="given", num_examples=256, data_digest=None)
+                                    data_source="given", num_examples=256, data_digest=None,
+                                    networks_note="The tutorial's networks and losses.")
     recipe = trainer_recipe(trainer)
     assert recipe["config"]["precision"] == "bfloat16"
     assert recipe["run"] == {"steps": 8, "epochs": 1.0, "data": "given", "examples": 256,
-                             "precision": gan_bf16.reason}
+                             "networks": "The tutorial's networks and losses.", "precision": gan_bf16.reason}
 
 
 def test_a_runs_frames_report_its_policy(photo):

@@ -1,11 +1,14 @@
-"""The DCGAN tab's fast default and "Play with the generator" in a real browser."""
+"""The DCGAN tab's default preset and "Play with the generator" in a real browser."""
+
+from genart.gan import DEFAULT_PRESET
 
 from tests.browser.helpers import set_number, wait_for, wait_status
 
 
-def test_fast_is_the_default_and_the_generator_gives_samples_and_a_walk(page):
+def test_the_default_preset_is_checked_and_the_generator_gives_samples_and_a_walk(page):
     page.get_by_role("tab", name="DCGAN").click()
-    assert page.locator("#gan-preset input[value='fast']").is_checked()
+    assert DEFAULT_PRESET == "quick"
+    assert page.locator(f"#gan-preset input[value='{DEFAULT_PRESET}']").is_checked()
     assert page.locator("#gan-batch input[type=number]").first.input_value() == "64"
     page.locator("#gan-preset").get_by_text("tutorial", exact=True).click()
     wait_for(lambda: page.locator("#gan-batch input[type=number]").first.input_value() == "256", 30)
