@@ -3,7 +3,7 @@
 Launches the app in this process on 127.0.0.1 with ``GENART_WEIGHTS=random`` (ImageNet weights
 cannot be downloaded where this is made) and ``GENART_PRECISION=float32``, drives each tab in
 headless Debian Chromium through Playwright, runs a small job to its end, and screenshots the tab
-below the header's lines on the weights (which say they are random) and the precision:
+below the header's line (``random weights · float32 · this machine``):
 
 - ``tab_dream_random_weights.jpg``: the DeepDream tab on its first example (Chelsea the cat),
   a short run; InceptionV3 has **random weights**, so the picture shows the controls and the
@@ -69,12 +69,12 @@ def _set(page, scope: str, label: str, value) -> None:
 
 
 def _shoot(page, path: str, bottom_ids: list[str]) -> None:
-    """Screenshot from the header's weights note (it says the weights are random) down to the lowest of
+    """Screenshot from the header's line (it says the weights are random) down to the lowest of
     ``bottom_ids``; save a small JPEG."""
     page.wait_for_timeout(1500)  # the last frame and plot settle
     page.evaluate("window.scrollTo(0, 0)")  # bounding boxes are the viewport's; the clip is the page's
     page.wait_for_timeout(300)
-    top = page.locator("#genart-weights").bounding_box()
+    top = page.locator("#genart-summary").bounding_box()
     tabs = page.locator("#genart-tabs").bounding_box()
     bottom = max(b["y"] + b["height"] for b in (page.locator(f"#{i}").first.bounding_box() for i in bottom_ids))
     clip = {"x": tabs["x"], "y": top["y"] - 6, "width": tabs["width"], "height": bottom - top["y"] + 18}
