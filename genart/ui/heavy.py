@@ -110,6 +110,34 @@ def download_line() -> str | None:
     return "; ".join(p.line() for p in active) + " · the run starts when it is in"
 
 
+def _feed(ctx, fn, args, kwargs, loop, updates: asyncio.Queue, wanted: threading.Semaphore,
+          stop: threading.Event) -> None:
+    """:func:`stoppable`'s thread: call ``fn`` in ``ctx`` and hand its updates to ``updates`` on ``loop``,
+    one each time ``wanted`` is released, as ``("update", value)``, then ``("done", None)`` or
+    ``("error", exc)``; it returns as soon as it sees ``stop`` and closes ``fn``'s generator."""
+    gen = None
+    try:
+        gen = ctx.run(fn, *args, **kwargs)
+        while True:
+            while not wanted.acquire(timeout=POLL_S):
+                if stop.is_set():
+                    return
+            if stop.is_set():
+                return
+            try:
+                item = ("update", ctx.run(next, gen))
+            except StopIteration:
+                item = ("done", None)
+            except BaseException as exc:  # handed to the event, which raises it
+                item = ("error", exc)
+            loop.call_soon_threadsafe(updates.put_nowait, item)
+            if item[0] != "update":
+                return
+    finally:
+        if gen is not None:
+            ctx.run(gen.close)
+
+
 def stoppable(fn: Callable[..., Iterator], outputs: int, status: int | None = None,
               stopper: Stopper | None = None) -> Callable:
     """``fn`` (a generator function yielding a heavy event's updates) as an async generator that Stop
@@ -139,33 +167,11 @@ def stoppable(fn: Callable[..., Iterator], outputs: int, status: int | None = No
         session = getattr(request, "session_hash", None)
         asked = stopper.register(session, _joined(request)) if stopper is not None else threading.Event()
 
-        def work():
-            gen = None
-            try:
-                gen = ctx.run(fn, *args, **kwargs)
-                while True:
-                    while not wanted.acquire(timeout=POLL_S):
-                        if stop.is_set():
-                            return
-                    if stop.is_set():
-                        return
-                    try:
-                        item = ("update", ctx.run(next, gen))
-                    except StopIteration:
-                        item = ("done", None)
-                    except BaseException as exc:  # handed to the event, which raises it
-                        item = ("error", exc)
-                    loop.call_soon_threadsafe(updates.put_nowait, item)
-                    if item[0] != "update":
-                        return
-            finally:
-                if gen is not None:
-                    ctx.run(gen.close)
-
         last_status = None
         try:
             if not asked.is_set():
-                threading.Thread(target=work, name=f"genart-{fn.__name__}", daemon=True).start()
+                threading.Thread(target=_feed, args=(ctx, fn, args, kwargs, loop, updates, wanted, stop),
+                                 name=f"genart-{fn.__name__}", daemon=True).start()
             while not asked.is_set():
                 wanted.release()
                 while True:
